@@ -1,0 +1,43 @@
+"""Helpers shared by the CLI commands: settings, loading the graph, printing errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from graph import KnowledgeGraph
+from graph.errors import RekgError
+
+from ..app import build_kg
+from ..settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn core errors into a readable message on stderr and exit code 1."""
+    try:
+        yield
+    except RekgError as exc:
+        err_console.print(f"[bold red]error[/] ({exc.code}): {exc.detail}", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def load_kg(settings: Settings | None = None) -> KnowledgeGraph:
+    with reported_errors():
+        return build_kg(settings or Settings())
+
+
+def write_bytes(data: bytes, output: str | None) -> None:
+    if output and output != "-":
+        with open(output, "wb") as fh:
+            fh.write(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()

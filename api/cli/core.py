@@ -1,0 +1,133 @@
+"""serve, query, validate, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from graph.export import RDF_FORMATS, export_rdf
+from graph.kg import to_python
+from graph.load import load_seeds
+
+from ..settings import Settings, settings_table
+from ._app import app
+from .common import console, err_console, load_kg, reported_errors, write_bytes
+
+
+def _settings_help() -> str:
+    lines = ["Settings (environment variables; flags override them):", ""]
+    lines += [f"{env} (default {default or 'unset'}): {text}" for env, default, text in settings_table()]
+    return "\n\n".join(lines)
+
+
+class StoreKind(StrEnum):
+    memory = "memory"
+    oxigraph = "oxigraph"
+    remote = "remote"
+
+
+@app.command(epilog=_settings_help())
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
+    store: Annotated[Optional[StoreKind], typer.Option(help="Store back end.")] = None,
+    store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
+    data: Annotated[Optional[list[Path]], typer.Option(help="Extra RDF file to load on top of the seeds.")] = None,
+) -> None:
+    """Run the HTTP API (SPARQL endpoint, convenience endpoints, web page)."""
+    import uvicorn
+
+    from ..app import create_app
+
+    overrides = {
+        k: v
+        for k, v in {
+            "host": host,
+            "port": port,
+            "store": store.value if store else None,
+            "store_path": store_path,
+            "data": data,
+        }.items()
+        if v is not None
+    }
+    settings = Settings(**overrides)
+    kg = load_kg(settings)
+    app_ = create_app(settings, kg)
+    err_console.print(
+        f"rekg: serving {sum(kg.store.graphs().values())} triples on http://{settings.host}:{settings.port}/"
+    )
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL SELECT or ASK query; rekg's prefixes are predeclared.")],
+    format: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
+) -> None:
+    """Run a SPARQL query over the seed graph and print the result."""
+    kg = load_kg()
+    with reported_errors():
+        res = kg.store.query(sparql, prefixes=kg.prefixes)
+    import pyoxigraph as ox
+
+    if isinstance(res, ox.QueryBoolean):
+        console.print("true" if bool(res) else "false")
+        return
+    if isinstance(res, ox.QueryTriples):
+        write_bytes(ox.serialize(list(res), format=ox.RdfFormat.TURTLE, prefixes=kg.prefixes), None)
+        return
+    variables = [v.value for v in res.variables]
+    rows = [{v: (to_python(s[v]) if s[v] is not None else None) for v in variables} for s in res]
+    if format is TableFormat.json:
+        print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+    elif format is TableFormat.csv:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=variables)
+        w.writeheader()
+        w.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
+        print(buf.getvalue(), end="")
+    else:
+        table = Table(*variables)
+        for r in rows:
+            table.add_row(*("" if r[v] is None else str(r[v]) for v in variables))
+        console.print(table)
+        console.print(f"{len(rows)} row(s)")
+
+
+@app.command()
+def validate(
+    seeds_dir: Annotated[Optional[Path], typer.Option(help="Seed folder to check.")] = None,
+) -> None:
+    """Parse every seed file and run the SHACL shapes; exit 1 with a report on failure."""
+    settings = Settings()
+    with reported_errors():
+        ds = load_seeds(seeds_dir or settings.seeds_dir, base=settings.base_iri)
+    graphs = [g for g in ds.graphs() if len(g)]
+    console.print(f"ok: {len(graphs)} graphs, {sum(len(g) for g in graphs)} triples conform to the shapes")
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(RDF_FORMATS)}.")] = "ttl",
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
+) -> None:
+    """Write the whole graph in an RDF format."""
+    kg = load_kg()
+    with reported_errors():
+        out = export_rdf(kg, format)
+    write_bytes(out.body, output)
+    if output:
+        err_console.print(f"wrote {len(out.body)} bytes to {output}")

@@ -1,0 +1,49 @@
+"""Every setting in one typed table, read from ``REKG_*`` variables and overridden by CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.load import SEEDS_DIR
+from ontology import DEFAULT_BASE_IRI
+
+__all__ = ["Settings", "settings_table"]
+
+
+class Settings(BaseSettings):
+    """rekg settings. Each field is also the environment variable ``REKG_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="REKG_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address `rekg serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `rekg serve` listens on.")
+    base_iri: str = Field(DEFAULT_BASE_IRI, description="Base IRI of entity, source and graph IRIs.")
+    seeds_dir: Path = Field(SEEDS_DIR, description="Folder of seed files (entities.ttl and one .trig per source).")
+    store: Literal["memory", "oxigraph", "remote"] = Field(
+        "memory", description="Store back end: memory (embedded), oxigraph (persistent, needs store_path) or remote."
+    )
+    store_path: Path | None = Field(None, description="Directory of the persistent oxigraph store.")
+    data: list[Path] = Field(default_factory=list, description="Extra RDF files loaded on top of the seeds.")
+    validate_seeds: bool = Field(True, description="Run the SHACL shapes over the seeds at start-up.")
+    query_timeout_s: float = Field(10.0, gt=0, description="Time limit of one SPARQL query, in seconds.")
+    max_rows: int = Field(10_000, ge=1, description="Most rows (or triples) one SPARQL result may have.")
+    max_body_bytes: int = Field(1_000_000, ge=1, description="Largest request body accepted, in bytes.")
+    query_workers: int = Field(2, ge=1, le=32, description="Worker processes evaluating SPARQL queries.")
+    write_token: str | None = Field(
+        None, description="Bearer token that enables writes (POST/DELETE /sources). Unset: writes are disabled."
+    )
+    remote_query_url: str | None = Field(None, description="SPARQL query endpoint of the remote store.")
+    remote_update_url: str | None = Field(None, description="SPARQL update endpoint of the remote store.")
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting, for `--help` and the README."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        rows.append((f"REKG_{name.upper()}", "" if default is None else str(default), field.description or ""))
+    return rows

@@ -1,0 +1,119 @@
+"""The exceptions of the core. ``api`` maps each to one HTTP status and one JSON shape."""
+
+from __future__ import annotations
+
+__all__ = [
+    "AmbiguousName",
+    "ForbiddenQuery",
+    "InvalidParameter",
+    "InvalidQuery",
+    "NoPath",
+    "NodeNotFound",
+    "QueryTimeout",
+    "RekgError",
+    "ResultTooLarge",
+    "SeedError",
+    "SourceConflict",
+    "StoreUnavailable",
+    "UnsupportedFormat",
+]
+
+
+class RekgError(Exception):
+    """Base class: every error the core raises on purpose.
+
+    ``code`` is the machine-readable name that ends up in the JSON body's ``error`` field;
+    ``extra`` holds more fields for that body (close matches, the offending node...).
+    """
+
+    code = "rekg_error"
+
+    def __init__(self, detail: str, **extra: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class SeedError(RekgError):
+    """A seed or uploaded file does not parse or does not validate."""
+
+    code = "invalid_data"
+
+    def __init__(self, detail: str, *, file: str | None = None, problems: list[dict] | None = None) -> None:
+        super().__init__(detail, file=file, problems=problems or [])
+        self.file = file
+        self.problems = problems or []
+
+
+class NodeNotFound(RekgError):
+    """A name the user passed resolves to nothing in the graph."""
+
+    code = "not_found"
+
+    def __init__(self, name: str, suggestions: list[dict] | None = None, *, what: str = "entity") -> None:
+        hint = ""
+        if suggestions:
+            hint = " Did you mean: " + ", ".join(s["label"] for s in suggestions) + "?"
+        super().__init__(f"No {what} named {name!r}.{hint}", name=name, suggestions=suggestions or [])
+        self.name = name
+        self.suggestions = suggestions or []
+
+
+class AmbiguousName(RekgError):
+    """A name matches several entities equally well."""
+
+    code = "ambiguous_name"
+
+
+class NoPath(RekgError):
+    """No path joins two nodes under the given constraints."""
+
+    code = "no_path"
+
+
+class InvalidParameter(RekgError):
+    """A parameter is well-formed but not acceptable (bad metric, bad date...)."""
+
+    code = "invalid_parameter"
+
+
+class InvalidQuery(RekgError):
+    """A SPARQL query does not parse."""
+
+    code = "malformed_query"
+
+
+class ForbiddenQuery(RekgError):
+    """A SPARQL request asks for something the endpoint does not allow (updates, SERVICE...)."""
+
+    code = "forbidden_query"
+
+
+class QueryTimeout(RekgError):
+    """A query ran past its time limit and was stopped."""
+
+    code = "query_timeout"
+
+
+class ResultTooLarge(RekgError):
+    """A result has more rows than the configured cap."""
+
+    code = "result_too_large"
+
+
+class UnsupportedFormat(RekgError):
+    """No serialisation is available for the requested format."""
+
+    code = "unsupported_format"
+
+
+class SourceConflict(RekgError):
+    """A write would overwrite data that already exists."""
+
+    code = "conflict"
+
+
+class StoreUnavailable(RekgError):
+    """The back-end store (e.g. a remote SPARQL server) cannot be reached."""
+
+    code = "store_unavailable"

@@ -1,0 +1,160 @@
+"""The knowledge graph as the rest of the code sees it: a store, its namespaces and caches."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+
+from ontology import DEFAULT_BASE_IRI, Namespaces, namespaces
+
+from .load import SEEDS_DIR, load_seeds
+from .store import OxigraphStore, Store
+
+__all__ = ["KnowledgeGraph", "Row"]
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+class KnowledgeGraph:
+    """A store plus what every query needs: the base namespaces, prefixes and a cache.
+
+    The cache is keyed on the store's version, so anything computed from the graph (the
+    NetworkX projection, convenience answers) is computed once per graph version.
+    """
+
+    def __init__(self, store: Store, base: str = DEFAULT_BASE_IRI) -> None:
+        self.store = store
+        self.ns: Namespaces = namespaces(base)
+        self.prefixes = self.ns.prefixes()
+        self._cache: dict[Any, tuple[int, Any]] = {}
+        self._cache_lock = threading.Lock()
+
+    @classmethod
+    def from_seeds(
+        cls,
+        seeds_dir: Path = SEEDS_DIR,
+        *,
+        base: str = DEFAULT_BASE_IRI,
+        store: Store | None = None,
+        validate_shapes: bool = True,
+    ) -> KnowledgeGraph:
+        """Load and validate the seeds into ``store`` (a fresh in-memory store by default).
+
+        Raises
+        ------
+        SeedError
+            If a seed file does not parse or validate.
+        """
+        ds = load_seeds(seeds_dir, base=base, validate_shapes=validate_shapes)
+        store = store or OxigraphStore()
+        store.load_dataset(ds)
+        return cls(store, base)
+
+    @property
+    def version(self) -> int:
+        return self.store.version
+
+    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+        """Return ``compute()``, computed at most once per graph version for ``key``."""
+        version = self.version
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        value = compute()
+        with self._cache_lock:
+            self._cache[key] = (version, value)
+        return value
+
+    def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
+        """Run a SELECT with predeclared prefixes; return rows of Python values.
+
+        Values are bound with SPARQL substitutions, never formatted into the text.
+        IRIs come back as ``str``, literals as Python values (``int``, ``date``...), and
+        unbound variables are absent from the row.
+        """
+        res = self.store.query(sparql, prefixes=self.prefixes, substitutions=bindings or None)
+        variables = [v.value for v in res.variables]
+        rows = []
+        for sol in res:
+            row: Row = {}
+            for v in variables:
+                term = sol[v]
+                if term is not None:
+                    row[v] = to_python(term)
+            rows.append(row)
+        return rows
+
+    def ask(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> bool:
+        return bool(self.store.query(sparql, prefixes=self.prefixes, substitutions=bindings or None))
+
+    def construct(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[ox.Triple]:
+        return list(self.store.query(sparql, prefixes=self.prefixes, substitutions=bindings or None))
+
+    def iri(self, local: str) -> str:
+        """The entity IRI for a local name, e.g. ``dysprosium``."""
+        return str(self.ns.id[local])
+
+    def local_id(self, iri: str) -> str:
+        """The short id of an entity IRI under this base, or the IRI itself."""
+        prefix = str(self.ns.id)
+        return iri[len(prefix) :] if iri.startswith(prefix) else iri
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def to_python(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Any:
+    """Convert a pyoxigraph term to a plain Python value (IRIs and blank nodes to ``str``)."""
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value
+        v = term.value
+        try:
+            if dt in (_XSD + "integer", _XSD + "int", _XSD + "long"):
+                return int(v)
+            if dt in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
+                return float(v)
+            if dt == _XSD + "boolean":
+                return v == "true"
+            if dt == _XSD + "date":
+                from datetime import date
+
+                return date.fromisoformat(v)
+        except ValueError:
+            return v
+        return v
+    return str(term)
+
+
+def literal(value: Any) -> ox.Literal:
+    """A typed pyoxigraph literal for a Python value, for use as a query binding."""
+    from datetime import date
+
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(_XSD + "boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(_XSD + "integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=ox.NamedNode(_XSD + "double"))
+    if isinstance(value, date):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(_XSD + "date"))
+    return ox.Literal(str(value))
+
+
+def iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def rows_by(rows: Iterable[Row], key: str) -> Mapping[Any, list[Row]]:
+    out: dict[Any, list[Row]] = {}
+    for r in rows:
+        out.setdefault(r.get(key), []).append(r)
+    return out

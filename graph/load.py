@@ -1,0 +1,251 @@
+"""Read the ontology and the seed files into an rdflib ``Dataset``, and validate it.
+
+Layout of ``seeds/``:
+
+* ``entities.ttl`` — shared entities, loaded into the graph ``{base}graph/entities``;
+* every other ``*.trig`` — one source each: exactly one named graph whose name is the
+  source's IRI, holding the source's description and every fact it states.
+
+IRIs in seed files are relative to the deployment's base IRI, so the same files serve any
+``REKG_BASE_IRI``. The ontology goes into ``{base}graph/ontology``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, REKG, SHAPES_FILE, namespaces
+
+from .errors import SeedError
+
+__all__ = [
+    "SEEDS_DIR",
+    "Problem",
+    "SeedFile",
+    "load_seeds",
+    "parse_source",
+    "seed_files",
+    "validate",
+]
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+ENTITIES_FILE = "entities.ttl"
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    """One parsed seed file and the graph it fills."""
+
+    path: Path
+    graph: str
+
+
+@dataclass
+class Problem:
+    """One SHACL violation, placed in the file(s) that state the offending node."""
+
+    node: str
+    message: str
+    path: str | None = None
+    value: str | None = None
+    files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"node": self.node, "path": self.path, "value": self.value, "message": self.message, "files": self.files}
+
+    def __str__(self) -> str:
+        where = ", ".join(self.files) or "?"
+        at = f" {self.path}" if self.path else ""
+        val = f" = {self.value}" if self.value else ""
+        return f"{where}: <{self.node}>{at}{val}: {self.message}"
+
+
+def seed_files(seeds_dir: Path = SEEDS_DIR) -> list[Path]:
+    """The seed files in load order: the entities file first, then the sources by name."""
+    seeds_dir = Path(seeds_dir)
+    if not seeds_dir.is_dir():
+        raise SeedError(f"seed directory {seeds_dir} does not exist", file=str(seeds_dir))
+    entities = seeds_dir / ENTITIES_FILE
+    sources = sorted(p for p in seeds_dir.glob("*.trig"))
+    stray = sorted(p.name for p in seeds_dir.iterdir() if p.is_file() and p.suffix not in {".trig", ".ttl", ".md"})
+    if stray:
+        raise SeedError(
+            f"unexpected files in {seeds_dir}: {', '.join(stray)} (seeds are .trig sources and {ENTITIES_FILE})"
+        )
+    return ([entities] if entities.exists() else []) + sources
+
+
+def _parse_into(graph: Graph, data: str | bytes, fmt: str, base: str, name: str) -> None:
+    try:
+        graph.parse(data=data, format=fmt, publicID=base)
+    except Exception as exc:  # rdflib raises many unrelated types for syntax errors
+        raise SeedError(f"{name}: does not parse as {fmt}: {exc}", file=name) from exc
+
+
+def parse_source(
+    data: str | bytes, *, fmt: str = "trig", base: str = DEFAULT_BASE_IRI, name: str = "<upload>"
+) -> Dataset:
+    """Parse one source document into a dataset holding exactly one source graph.
+
+    Parameters
+    ----------
+    data : str or bytes
+        The document, TriG (or N-Quads / JSON-LD with one named graph).
+    fmt : str
+        An rdflib parser name: ``trig``, ``nquads`` or ``json-ld``.
+    base : str
+        The base IRI that relative IRIs resolve against.
+    name : str
+        A file name or label used in error messages.
+
+    Raises
+    ------
+    SeedError
+        If the document does not parse, has triples outside a named graph, has more or fewer
+        than one named graph, or does not describe its graph as a ``rekg:Source``.
+    """
+    ds = Dataset()
+    _parse_into(ds, data, fmt, base, name)
+    default = ds.graph(ds.default_graph.identifier) if hasattr(ds, "default_graph") else None
+    if default is not None and len(default):
+        raise SeedError(
+            f"{name}: {len(default)} triple(s) outside a named graph; put every fact inside the source's graph",
+            file=name,
+        )
+    named = [g for g in ds.graphs() if g.identifier != ds.default_graph.identifier and len(g)]
+    if len(named) != 1:
+        raise SeedError(f"{name}: expected exactly one named graph (the source), found {len(named)}", file=name)
+    g = named[0]
+    if (g.identifier, RDF.type, REKG.Source) not in g:
+        raise SeedError(
+            f"{name}: the graph <{g.identifier}> is not described in itself as a rekg:Source "
+            "(add `<graph> a rekg:Source ; dcterms:title ... ; dcterms:publisher ... ; dcterms:date ...`)",
+            file=name,
+        )
+    return ds
+
+
+def load_seeds(
+    seeds_dir: Path = SEEDS_DIR,
+    *,
+    base: str = DEFAULT_BASE_IRI,
+    validate_shapes: bool = True,
+) -> Dataset:
+    """Read the ontology and every seed file into one dataset, one named graph per file.
+
+    Parameters
+    ----------
+    seeds_dir : Path
+        The folder holding ``entities.ttl`` and the ``*.trig`` source files.
+    base : str
+        The base IRI for entity, source and graph IRIs.
+    validate_shapes : bool
+        Run the SHACL shapes over the result (default ``True``).
+
+    Returns
+    -------
+    rdflib.Dataset
+
+    Raises
+    ------
+    SeedError
+        If a file does not parse, two files claim the same source graph, or SHACL finds
+        violations. The message names the file and the offending node.
+
+    Examples
+    --------
+    >>> ds = load_seeds()
+    >>> any(str(g.identifier).endswith("graph/entities") for g in ds.graphs())
+    True
+    """
+    ns = namespaces(base)
+    ds = Dataset()
+    onto = ds.graph(URIRef(ns.ontology_graph))
+    _parse_into(onto, ONTOLOGY_FILE.read_bytes(), "turtle", base, ONTOLOGY_FILE.name)
+    seen: dict[str, str] = {}
+    for path in seed_files(seeds_dir):
+        data = path.read_bytes()
+        if path.name == ENTITIES_FILE:
+            _parse_into(ds.graph(URIRef(ns.entities_graph)), data, "turtle", base, path.name)
+            continue
+        src = parse_source(data, fmt="trig", base=base, name=path.name)
+        for g in src.graphs():
+            if not len(g):
+                continue
+            gid = str(g.identifier)
+            if gid in seen:
+                raise SeedError(f"{path.name}: graph <{gid}> is already defined by {seen[gid]}", file=path.name)
+            seen[gid] = path.name
+            target = ds.graph(URIRef(gid))
+            for t in g:
+                target.add(t)
+    if validate_shapes:
+        problems = validate(ds)
+        if problems:
+            files = sorted({f for p in problems for f in p.files})
+            raise SeedError(
+                f"SHACL validation failed with {len(problems)} problem(s) in {', '.join(files) or 'the seed graph'}:\n"
+                + "\n".join(f"  - {p}" for p in problems),
+                file=files[0] if len(files) == 1 else None,
+                problems=[p.as_dict() for p in problems],
+            )
+    return ds
+
+
+def _graph_files(ds: Dataset, base: str) -> dict[str, str]:
+    """Map each graph IRI to a human name: its seed file where known."""
+    ns = namespaces(base)
+    names = {ns.ontology_graph: f"ontology/{ONTOLOGY_FILE.name}", ns.entities_graph: f"seeds/{ENTITIES_FILE}"}
+    for g in ds.graphs():
+        gid = str(g.identifier)
+        if gid.startswith(str(ns.source)):
+            names.setdefault(gid, f"seeds/{gid[len(str(ns.source)) :]}.trig")
+    return names
+
+
+def validate(ds: Dataset, *, base: str = DEFAULT_BASE_IRI, extra_graphs: Iterable[Graph] = ()) -> list[Problem]:
+    """Run the SHACL shapes over the union of every graph in ``ds``.
+
+    Returns the problems found, each placed in the files that state its focus node; an
+    empty list means the data conforms.
+    """
+    from pyshacl import validate as shacl_validate  # slow import; only needed here
+
+    union = Graph()
+    for g in list(ds.graphs()) + list(extra_graphs):
+        for t in g:
+            union.add(t)
+    shapes = Graph().parse(SHAPES_FILE)
+    conforms, report, _ = shacl_validate(union, shacl_graph=shapes, advanced=True, allow_warnings=True)
+    if conforms:
+        return []
+    SH = URIRef("http://www.w3.org/ns/shacl#")
+    sh = lambda local: URIRef(str(SH) + local)  # noqa: E731
+    files = _graph_files(ds, base)
+    located: dict[str, set[str]] = {}
+    for s, _p, _o, c in ds.quads((None, None, None, None)):
+        located.setdefault(str(s), set()).add(files.get(str(c), str(c)))
+    problems = []
+    for result in report.subjects(RDF.type, sh("ValidationResult")):
+        if report.value(result, sh("resultSeverity")) != sh("Violation"):
+            continue
+        node = report.value(result, sh("focusNode"))
+        path = report.value(result, sh("resultPath"))
+        value = report.value(result, sh("value"))
+        message = report.value(result, sh("resultMessage")) or Literal("constraint violated")
+        problems.append(
+            Problem(
+                node=str(node),
+                message=str(message),
+                path=str(path) if path is not None else None,
+                value=str(value) if value is not None else None,
+                files=sorted(located.get(str(node), set())),
+            )
+        )
+    problems.sort(key=lambda p: (p.files, p.node, p.path or ""))
+    return problems
