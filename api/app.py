@@ -8,7 +8,7 @@ from graph import KnowledgeGraph
 from graph.store import open_store
 
 from .errors import install_error_handlers
-from .routers import export, health, sparql
+from .routers import analysis, analyst, entities, export, health, pages, sources, sparql
 from .settings import Settings
 
 __all__ = ["build_kg", "create_app"]
@@ -40,6 +40,6 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     app.state.settings = settings
     app.state.kg = kg
     install_error_handlers(app)
-    for module in (health, sparql, export):
+    for module in (health, sparql, analyst, entities, analysis, export, sources, pages):
         app.include_router(module.router)
     return app

@@ -1,0 +1,177 @@
+"""Resolve the names users type (labels, aliases, symbols, ISO codes, IRIs) to entity IRIs.
+
+The index is built from the graph once per graph version. Matching is case- and
+accent-insensitive; an unknown name raises :class:`~graph.errors.NodeNotFound` listing close
+matches.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+
+from .errors import AmbiguousName, NodeNotFound
+from .kg import KnowledgeGraph
+
+__all__ = ["Entry", "NameIndex", "name_index", "normalise", "resolve"]
+
+# Properties whose values name an entity, best first (a label beats an alias).
+_NAME_PROPS = """
+    VALUES (?prop ?rank) {
+        (rdfs:label 0) (skos:prefLabel 0) (rekg:isoCode 1) (rekg:symbol 1) (skos:altLabel 2) (skos:notation 2)
+    }
+"""
+
+_QUERY = f"""
+SELECT ?s ?name ?rank ?type WHERE {{
+    {_NAME_PROPS}
+    ?s ?prop ?name .
+    FILTER(isIRI(?s) && isLiteral(?name))
+    OPTIONAL {{ ?s a/rdfs:subClassOf* ?type }}
+}}
+"""
+
+
+def normalise(text: str) -> str:
+    """Fold case, accents and punctuation spacing so ``"MP Materials Corp."`` ~ ``"mp materials corp"``.
+
+    Examples
+    --------
+    >>> normalise("  Dysprosium ")
+    'dysprosium'
+    >>> normalise("U.S.")
+    'u.s.'
+    """
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(folded.split())
+
+
+@dataclass
+class Entry:
+    """One entity with everything it is called."""
+
+    iri: str
+    label: str
+    names: set[str] = field(default_factory=set)
+    types: set[str] = field(default_factory=set)
+
+
+@dataclass
+class NameIndex:
+    """Names to entities, built once per graph version."""
+
+    entries: dict[str, Entry]
+    #: normalised name -> {iri: best rank}
+    by_name: dict[str, dict[str, int]]
+
+    def lookup(self, name: str) -> list[str]:
+        """IRIs whose names match ``name`` exactly (after folding), best rank first."""
+        hits = self.by_name.get(normalise(name), {})
+        return sorted(hits, key=lambda iri: (hits[iri], iri))
+
+    def close_matches(self, name: str, n: int = 5, types: set[str] | None = None) -> list[dict]:
+        """Entities whose names are close to ``name``, for "did you mean" lists."""
+        key = normalise(name)
+        candidates = [k for k in self.by_name if len(k) > 1]
+        scored: dict[str, float] = {}
+        for k in difflib.get_close_matches(key, candidates, n=n * 3, cutoff=0.6):
+            ratio = difflib.SequenceMatcher(None, key, k).ratio()
+            for iri in self.by_name[k]:
+                scored[iri] = max(scored.get(iri, 0.0), ratio)
+        for k in candidates:
+            if key and (k.startswith(key) or key in k):
+                for iri in self.by_name[k]:
+                    scored[iri] = max(scored.get(iri, 0.0), 0.59 + 0.4 * len(key) / len(k))
+        ranked = sorted(scored, key=lambda iri: (-scored[iri], self.entries[iri].label))
+        if types:
+            ranked = [iri for iri in ranked if self.entries[iri].types & types]
+        return [{"id": iri, "label": self.entries[iri].label} for iri in ranked[:n]]
+
+
+def name_index(kg: KnowledgeGraph) -> NameIndex:
+    """The name index of ``kg``, cached per graph version."""
+
+    def build() -> NameIndex:
+        entries: dict[str, Entry] = {}
+        by_name: dict[str, dict[str, int]] = {}
+        labelled: dict[str, bool] = {}
+        rows = kg.select(_QUERY)
+        # English labels win as display labels.
+        rows.sort(key=lambda r: (r["rank"], not _is_ascii(r["name"])))
+        for r in rows:
+            iri, name, rank = r["s"], r["name"], r["rank"]
+            e = entries.get(iri)
+            if e is None:
+                e = entries[iri] = Entry(iri=iri, label=name if rank == 0 else kg.local_id(iri))
+                labelled[iri] = rank == 0
+            elif rank == 0 and not labelled[iri]:
+                e.label, labelled[iri] = name, True
+            e.names.add(name)
+            if "type" in r:
+                e.types.add(r["type"])
+            slot = by_name.setdefault(normalise(name), {})
+            slot[iri] = min(rank, slot.get(iri, rank))
+        for iri, e in entries.items():
+            local = normalise(kg.local_id(iri))
+            slot = by_name.setdefault(local, {})
+            slot[iri] = min(0, slot.get(iri, 0))
+            e.names.add(local)
+        return NameIndex(entries, by_name)
+
+    return kg.cached("name_index", build)
+
+
+def _is_ascii(s: str) -> bool:
+    return all(ord(c) < 128 for c in s)
+
+
+def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, what: str = "entity") -> str:
+    """Return the IRI of the entity called ``name``.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    name : str
+        A label, alias, symbol, ISO code, local id (``dysprosium``) or full IRI; any case.
+    types : set of str, optional
+        Class IRIs the entity must have one of (e.g. ``{REKG.Country}``).
+    what : str
+        What to call the thing in error messages ("material", "country"...).
+
+    Raises
+    ------
+    NodeNotFound
+        If nothing of the wanted types is called ``name``; lists close matches.
+    AmbiguousName
+        If several entities share the name at the same rank.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> resolve(kg, "DY") == kg.iri("dysprosium")
+    True
+    >>> resolve(kg, "CN") == kg.iri("china")
+    True
+    """
+    index = name_index(kg)
+    name = name.strip()
+    if name in index.entries and (not types or index.entries[name].types & types):
+        return name
+    hits = index.lookup(name)
+    if types:
+        hits = [h for h in hits if index.entries[h].types & types]
+    if not hits:
+        raise NodeNotFound(name, index.close_matches(name, types=types), what=what)
+    if len(hits) > 1:
+        ranks = index.by_name[normalise(name)]
+        best = [h for h in hits if ranks[h] == ranks[hits[0]]]
+        if len(best) > 1:
+            labels = ", ".join(f"{index.entries[h].label} <{h}>" for h in best)
+            raise AmbiguousName(
+                f"{name!r} names several entities: {labels}; pass the IRI instead",
+                name=name,
+                candidates=[{"id": h, "label": index.entries[h].label} for h in best],
+            )
+    return hits[0]
