@@ -23,3 +23,27 @@ def get_settings(request: Request) -> Settings:
 
 KG = Annotated[KnowledgeGraph, Depends(get_kg)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def require_writer(request: Request) -> None:
+    """Allow the request only with the configured bearer token (compared in constant time)."""
+    import hmac
+
+    from .errors import ApiError
+
+    token = request.app.state.settings.write_token
+    if not token:
+        raise ApiError(
+            403, "writes_disabled", "Writes are disabled on this server; set REKG_WRITE_TOKEN to enable them."
+        )
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Send the write token as 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": 'Bearer realm="rekg"'},
+        )
+
+
+Writer = Depends(require_writer)

@@ -19,10 +19,13 @@ log = logging.getLogger("rekg.api")
 class ApiError(ge.RekgError):
     """An error raised by the HTTP layer itself (negotiation, body size...)."""
 
-    def __init__(self, status: int, code: str, detail: str, **extra: object) -> None:
+    def __init__(
+        self, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: object
+    ) -> None:
         super().__init__(detail, **extra)
         self.status = status
         self.code = code
+        self.headers = headers
 
 
 #: HTTP status of each core error; the most specific class wins.
@@ -35,6 +38,7 @@ STATUS: dict[type[ge.RekgError], int] = {
     ge.QueryTimeout: 503,
     ge.ResultTooLarge: 413,
     ge.UnsupportedFormat: 406,
+    ge.UnsupportedMediaType: 415,
     ge.SeedError: 422,
     ge.SourceConflict: 409,
     ge.StoreUnavailable: 502,
@@ -62,7 +66,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ge.RekgError)
     async def _rekg(_: Request, exc: ge.RekgError) -> JSONResponse:
-        return error_response(status_of(exc), exc.code, exc.detail, **exc.extra)
+        headers = getattr(exc, "headers", None)
+        return error_response(status_of(exc), exc.code, exc.detail, headers=headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

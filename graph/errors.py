@@ -16,6 +16,7 @@ __all__ = [
     "SourceConflict",
     "StoreUnavailable",
     "UnsupportedFormat",
+    "UnsupportedMediaType",
 ]
 
 
@@ -105,6 +106,12 @@ class UnsupportedFormat(RekgError):
     """No serialisation is available for the requested format."""
 
     code = "unsupported_format"
+
+
+class UnsupportedMediaType(RekgError):
+    """A request body comes in a media type the endpoint cannot read."""
+
+    code = "unsupported_media_type"
 
 
 class SourceConflict(RekgError):

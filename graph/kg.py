@@ -27,10 +27,14 @@ class KnowledgeGraph:
     NetworkX projection, convenience answers) is computed once per graph version.
     """
 
-    def __init__(self, store: Store, base: str = DEFAULT_BASE_IRI) -> None:
+    def __init__(self, store: Store, base: str = DEFAULT_BASE_IRI, *, seed_graphs: Iterable[str] = ()) -> None:
         self.store = store
         self.ns: Namespaces = namespaces(base)
         self.prefixes = self.ns.prefixes()
+        #: Graphs that come from the curated seed files; uploads may not replace or delete them.
+        self.seed_graphs: frozenset[str] = frozenset(seed_graphs)
+        #: Serialises writes so a check-then-write (e.g. "source id is free") is atomic.
+        self.write_lock = threading.Lock()
         self._cache: dict[Any, tuple[int, Any]] = {}
         self._cache_lock = threading.Lock()
 
@@ -53,7 +57,7 @@ class KnowledgeGraph:
         ds = load_seeds(seeds_dir, base=base, validate_shapes=validate_shapes)
         store = store or OxigraphStore()
         store.load_dataset(ds)
-        return cls(store, base)
+        return cls(store, base, seed_graphs=(str(g.identifier) for g in ds.graphs() if len(g)))
 
     @property
     def version(self) -> int:

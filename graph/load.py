@@ -87,37 +87,94 @@ def _parse_into(graph: Graph, data: str | bytes, fmt: str, base: str, name: str)
         raise SeedError(f"{name}: does not parse as {fmt}: {exc}", file=name) from exc
 
 
+#: Formats a source document may come in: rdflib parser name by media type.
+SOURCE_FORMATS: dict[str, str] = {
+    "application/trig": "trig",
+    "text/turtle": "turtle",
+    "application/n-quads": "nquads",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+
+
+def _reject_xml_entities(data: str | bytes, name: str) -> None:
+    """Refuse XML with a DTD: entity expansion ("billion laughs") and external entities."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise SeedError(
+            f"{name}: XML with a DTD or entities is not accepted ({type(exc).__name__})", file=name
+        ) from exc
+    except Exception as exc:  # ParseError and friends: report as a syntax error
+        raise SeedError(f"{name}: does not parse as RDF/XML: {exc}", file=name) from exc
+
+
 def parse_source(
-    data: str | bytes, *, fmt: str = "trig", base: str = DEFAULT_BASE_IRI, name: str = "<upload>"
+    data: str | bytes,
+    *,
+    fmt: str = "trig",
+    base: str = DEFAULT_BASE_IRI,
+    name: str = "<upload>",
+    allow_default_graph: bool = False,
 ) -> Dataset:
     """Parse one source document into a dataset holding exactly one source graph.
 
     Parameters
     ----------
     data : str or bytes
-        The document, TriG (or N-Quads / JSON-LD with one named graph).
+        The document.
     fmt : str
-        An rdflib parser name: ``trig``, ``nquads`` or ``json-ld``.
+        An rdflib parser name: ``trig``, ``nquads``, ``turtle``, ``nt``, ``json-ld`` or ``xml``.
     base : str
         The base IRI that relative IRIs resolve against.
     name : str
         A file name or label used in error messages.
+    allow_default_graph : bool
+        Accept a document without named graphs (Turtle, RDF/XML...): its triples go into the
+        graph named by the one ``rekg:Source`` it describes under the base's source namespace.
 
     Raises
     ------
     SeedError
-        If the document does not parse, has triples outside a named graph, has more or fewer
-        than one named graph, or does not describe its graph as a ``rekg:Source``.
+        If the document does not parse, mixes loose triples with a named graph, has more or
+        fewer than one source graph, or does not describe its graph as a ``rekg:Source``.
+
+    Examples
+    --------
+    >>> doc = ("@prefix src: <source/> . @prefix rekg: <https://w3id.org/rekg/ontology#> . "
+    ...        "src:note-2026-01 { src:note-2026-01 a rekg:Source . }")
+    >>> [str(g.identifier) for g in parse_source(doc).graphs() if len(g)]
+    ['https://w3id.org/rekg/source/note-2026-01']
     """
+    if fmt == "xml":
+        _reject_xml_entities(data, name)
     ds = Dataset()
     _parse_into(ds, data, fmt, base, name)
-    default = ds.graph(ds.default_graph.identifier) if hasattr(ds, "default_graph") else None
-    if default is not None and len(default):
+    default = ds.default_graph
+    named = [g for g in ds.graphs() if g.identifier != default.identifier and len(g)]
+    if len(default) and (named or not allow_default_graph):
         raise SeedError(
             f"{name}: {len(default)} triple(s) outside a named graph; put every fact inside the source's graph",
             file=name,
         )
-    named = [g for g in ds.graphs() if g.identifier != ds.default_graph.identifier and len(g)]
+    if not named and len(default):
+        source_ns = str(namespaces(base).source)
+        sources = {s for s in default.subjects(RDF.type, REKG.Source) if str(s).startswith(source_ns)}
+        if len(sources) != 1:
+            raise SeedError(
+                f"{name}: a document without named graphs must describe exactly one rekg:Source "
+                f"with an IRI under {source_ns}; found {len(sources)}",
+                file=name,
+            )
+        target = ds.graph(URIRef(str(sources.pop())))
+        for t in list(default):
+            target.add(t)
+        default.remove((None, None, None))
+        named = [target]
     if len(named) != 1:
         raise SeedError(f"{name}: expected exactly one named graph (the source), found {len(named)}", file=name)
     g = named[0]

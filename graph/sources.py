@@ -1,0 +1,227 @@
+"""Sources: list them, add a new one atomically after validation, remove an uploaded one.
+
+A source is a named graph ``{base}source/<id>`` that describes itself (title, publisher,
+date, kind) and holds every fact the document states. The curated seed sources are
+read-only here; they change by editing ``seeds/``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF
+
+from ontology import REKG, namespaces
+
+from .errors import NodeNotFound, SeedError, SourceConflict, UnsupportedMediaType
+from .kg import KnowledgeGraph
+from .load import SOURCE_FORMATS, parse_source, validate
+
+__all__ = ["SourceInfo", "SourceWrite", "add_source", "list_sources", "remove_source", "source_format"]
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One source graph as listed by ``GET /sources``."""
+
+    id: str
+    iri: str
+    triples: int
+    title: str | None
+    publisher: str | None
+    date: date | None
+    kind: str | None
+    curated: bool
+
+
+@dataclass(frozen=True)
+class SourceWrite:
+    """What a write did."""
+
+    id: str
+    iri: str
+    triples: int
+
+
+_LIST = """
+SELECT ?g ?title ?publisher ?date ?kind WHERE {
+    GRAPH ?g { ?g a rekg:Source .
+        OPTIONAL { ?g dcterms:title ?title }
+        OPTIONAL { ?g dcterms:publisher/rdfs:label ?publisher FILTER(langMatches(lang(?publisher), "en")) }
+        OPTIONAL { ?g dcterms:date ?date }
+        OPTIONAL { ?g rekg:sourceKind/rdfs:label ?kind } }
+}
+"""
+
+
+def list_sources(kg: KnowledgeGraph) -> list[SourceInfo]:
+    """Every source graph with its triple count, newest first.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> any(s.id == "caixin-2025-11" and s.curated for s in list_sources(kg))
+    True
+    """
+
+    def build() -> list[SourceInfo]:
+        counts = kg.store.graphs()
+        prefix = str(kg.ns.source)
+        seen: dict[str, SourceInfo] = {}
+        for r in kg.select(_LIST):
+            g = r["g"]
+            if g in seen or not g.startswith(prefix):
+                continue
+            # The publisher's label may live in another graph; look it up over the union.
+            seen[g] = SourceInfo(
+                id=g[len(prefix) :],
+                iri=g,
+                triples=counts.get(g, 0),
+                title=r.get("title"),
+                publisher=r.get("publisher"),
+                date=r.get("date") if isinstance(r.get("date"), date) else None,
+                kind=r.get("kind"),
+                curated=g in kg.seed_graphs,
+            )
+        return sorted(seen.values(), key=lambda s: (s.date or date.min, s.id), reverse=True)
+
+    return kg.cached("sources", build)
+
+
+def source_format(media_type: str) -> str:
+    """The rdflib parser for a request's media type.
+
+    Raises
+    ------
+    UnsupportedMediaType
+        If the media type is not one of :data:`graph.load.SOURCE_FORMATS`.
+    """
+    mt = media_type.split(";", 1)[0].strip().lower()
+    try:
+        return SOURCE_FORMATS[mt]
+    except KeyError:
+        raise UnsupportedMediaType(
+            f"cannot read a source as {mt or 'no content type'}; send one of {', '.join(SOURCE_FORMATS)}",
+            media_type=mt,
+        ) from None
+
+
+def _referenced_types(kg: KnowledgeGraph, g: Graph) -> Graph:
+    """The types (and their labels) the store knows for IRIs the upload mentions, for sh:class checks."""
+    iris = {t for triple in g for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
+    out = Graph()
+    if not iris:
+        return out
+    values = " ".join(str(ox.NamedNode(str(i))) for i in sorted(iris))
+    rows = kg.select(f"SELECT ?x ?t WHERE {{ VALUES ?x {{ {values} }} ?x a ?t }}")
+    for r in rows:
+        out.add((URIRef(r["x"]), RDF.type, URIRef(r["t"])))
+    return out
+
+
+def _check_namespaces(kg: KnowledgeGraph, g: Graph, name: str) -> None:
+    """Uploads may describe any entity, but may not redefine the vocabulary or the service graphs."""
+    ns = namespaces(kg.ns.base)
+    forbidden = (str(REKG), str(ns.graph))
+    bad = sorted({str(s) for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(forbidden)})
+    if bad:
+        raise SeedError(
+            f"{name}: statements about the ontology or service graphs are not accepted: {', '.join(bad[:5])}",
+            file=name,
+        )
+
+
+def add_source(kg: KnowledgeGraph, data: bytes, media_type: str, *, name: str = "<upload>") -> SourceWrite:
+    """Validate a source document and add it as its own named graph, all or nothing.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    data : bytes
+        TriG, Turtle, N-Quads, N-Triples, JSON-LD or RDF/XML (DTDs refused).
+    media_type : str
+        The document's media type.
+    name : str
+        A label for error messages (file name).
+
+    Returns
+    -------
+    SourceWrite
+
+    Raises
+    ------
+    UnsupportedMediaType
+        If the media type is not supported.
+    SeedError
+        If the document does not parse, is not one described source, touches the ontology
+        or service graphs, or violates the SHACL shapes. Nothing is written.
+    SourceConflict
+        If a source with that IRI already exists (seed or upload).
+    """
+    fmt = source_format(media_type)
+    ds: Dataset = parse_source(data, fmt=fmt, base=kg.ns.base, name=name, allow_default_graph=True)
+    g = next(g for g in ds.graphs() if len(g) and g.identifier != ds.default_graph.identifier)
+    iri = str(g.identifier)
+    prefix = str(kg.ns.source)
+    local = iri[len(prefix) :] if iri.startswith(prefix) else ""
+    if not _ID.match(local):
+        raise SeedError(
+            f"{name}: a source graph must be named {prefix}<id> with a lower-case id of letters, digits, '.', '_' "
+            f"or '-'; got <{iri}>",
+            file=name,
+        )
+    _check_namespaces(kg, g, name)
+    try:
+        quads = list(ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    except (SyntaxError, ValueError) as exc:
+        raise SeedError(f"{name}: contains a term the store cannot hold: {exc}", file=name) from exc
+    if kg.store.has_graph(iri):
+        raise SourceConflict(f"source {local!r} already exists; delete it first or choose another id", id=local)
+
+    context = Dataset()
+    for gid in (kg.ns.ontology_graph, kg.ns.entities_graph):
+        dump = kg.store.dump(ox.RdfFormat.N_TRIPLES, graph=gid)
+        context.graph(URIRef(gid)).parse(data=dump, format="nt")
+    problems = validate(context, base=kg.ns.base, extra_graphs=[g, _referenced_types(kg, g)])
+    subjects = {str(s) for s in g.subjects()}
+    problems = [p for p in problems if p.node in subjects]
+    if problems:
+        raise SeedError(
+            f"{name}: SHACL validation failed with {len(problems)} problem(s):\n"
+            + "\n".join(f"  - {p}" for p in problems),
+            file=name,
+            problems=[{**p.as_dict(), "files": [name]} for p in problems],
+        )
+
+    with kg.write_lock:
+        if kg.store.has_graph(iri):
+            raise SourceConflict(f"source {local!r} already exists; delete it first or choose another id", id=local)
+        n = kg.store.replace_graph(iri, quads)
+    return SourceWrite(id=local, iri=iri, triples=n)
+
+
+def remove_source(kg: KnowledgeGraph, source_id: str) -> SourceWrite:
+    """Remove an uploaded source graph.
+
+    Raises
+    ------
+    NodeNotFound
+        If no source has that id.
+    SourceConflict
+        If the source is a curated seed (edit ``seeds/`` instead).
+    """
+    iri = str(kg.ns.source[source_id]) if _ID.match(source_id) else ""
+    if not iri or not kg.store.has_graph(iri):
+        raise NodeNotFound(source_id, [], what="source")
+    if iri in kg.seed_graphs:
+        raise SourceConflict(f"source {source_id!r} is a curated seed; change it in seeds/ instead", id=source_id)
+    with kg.write_lock:
+        counts = kg.store.graphs()
+        kg.store.remove_graph(iri)
+    return SourceWrite(id=source_id, iri=iri, triples=counts.get(iri, 0))
