@@ -55,7 +55,7 @@ class KnowledgeGraph:
             If a seed file does not parse or validate.
         """
         ds = load_seeds(seeds_dir, base=base, validate_shapes=validate_shapes)
-        store = store or OxigraphStore()
+        store = OxigraphStore() if store is None else store
         store.load_dataset(ds)
         return cls(store, base, seed_graphs=(str(g.identifier) for g in ds.graphs() if len(g)))
 

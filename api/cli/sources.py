@@ -1,0 +1,83 @@
+"""ingest and sources: add a source document to a persistent store, list sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from graph.load import SOURCE_FORMATS
+from graph.sources import add_source, list_sources, remove_source
+
+from ..settings import Settings
+from ._app import app
+from .common import console, load_kg, reported_errors
+
+_BY_SUFFIX = {
+    ".trig": "application/trig",
+    ".ttl": "text/turtle",
+    ".nq": "application/n-quads",
+    ".nt": "application/n-triples",
+    ".jsonld": "application/ld+json",
+    ".rdf": "application/rdf+xml",
+}
+
+
+def _persistent(store_path: Path | None) -> Settings:
+    settings = Settings(**({"store": "oxigraph", "store_path": store_path} if store_path else {}))
+    if settings.store == "memory":
+        console.print(
+            "[red]error[/]: ingesting into the in-memory store would be lost at exit; "
+            "pass --store-path DIR (or set REKG_STORE=oxigraph and REKG_STORE_PATH)"
+        )
+        raise typer.Exit(2)
+    return settings
+
+
+@app.command()
+def ingest(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Source document (.trig .ttl .nq .nt .jsonld .rdf).")
+    ],
+    store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
+) -> None:
+    """Validate a new source and add it to the persistent store as its own graph (all or nothing)."""
+    media = _BY_SUFFIX.get(file.suffix.lower())
+    if media is None:
+        console.print(f"[red]error[/]: unknown extension {file.suffix!r}; use one of {', '.join(_BY_SUFFIX)}")
+        raise typer.Exit(2)
+    assert media in SOURCE_FORMATS
+    kg = load_kg(_persistent(store_path))
+    with reported_errors():
+        written = add_source(kg, file.read_bytes(), media, name=file.name)
+    kg.store.close()
+    console.print(f"added source {written.id} ({written.triples} triples) as <{written.iri}>")
+
+
+@app.command()
+def sources(
+    store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
+) -> None:
+    """List the sources in the store with their triple counts."""
+    kg = load_kg(Settings(**({"store": "oxigraph", "store_path": store_path} if store_path else {})))
+    table = Table("id", "date", "publisher", "triples", "curated", "title")
+    for s in list_sources(kg):
+        table.add_row(
+            s.id, str(s.date or ""), s.publisher or "", str(s.triples), "yes" if s.curated else "", s.title or ""
+        )
+    console.print(table)
+
+
+@app.command()
+def retract(
+    source_id: Annotated[str, typer.Argument(help="Id of an uploaded source, as listed by `rekg sources`.")],
+    store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
+) -> None:
+    """Remove an uploaded source and its graph from the persistent store."""
+    kg = load_kg(_persistent(store_path))
+    with reported_errors():
+        removed = remove_source(kg, source_id)
+    kg.store.close()
+    console.print(f"removed source {removed.id} ({removed.triples} triples)")
