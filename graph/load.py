@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -254,6 +255,17 @@ def load_seeds(
     return ds
 
 
+@lru_cache(maxsize=1)
+def _shapes() -> Graph:
+    return Graph().parse(SHAPES_FILE)
+
+
+@lru_cache(maxsize=1)
+def ontology_graph() -> Graph:
+    """The ontology as an rdflib graph, parsed once (treat it as read-only)."""
+    return Graph().parse(ONTOLOGY_FILE)
+
+
 def _graph_files(ds: Dataset, base: str) -> dict[str, str]:
     """Map each graph IRI to a human name: its seed file where known."""
     ns = namespaces(base)
@@ -277,8 +289,7 @@ def validate(ds: Dataset, *, base: str = DEFAULT_BASE_IRI, extra_graphs: Iterabl
     for g in list(ds.graphs()) + list(extra_graphs):
         for t in g:
             union.add(t)
-    shapes = Graph().parse(SHAPES_FILE)
-    conforms, report, _ = shacl_validate(union, shacl_graph=shapes, advanced=True, allow_warnings=True)
+    conforms, report, _ = shacl_validate(union, shacl_graph=_shapes(), advanced=True, allow_warnings=True)
     if conforms:
         return []
     SH = URIRef("http://www.w3.org/ns/shacl#")
