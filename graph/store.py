@@ -5,31 +5,150 @@ is used only to parse and validate seed files. Results come back as pyoxigraph o
 (``QuerySolutions``, ``QueryBoolean``, ``QueryTriples``) whatever the back end, so the rest
 of ``graph`` is written once.
 
-The default graph of every query is the union of all named graphs.
+The default graph of every query is the union of all named graphs. Nothing is ever written
+to a store's own default graph.
+
+Back ends (:func:`open_store`):
+
+* ``memory``: Oxigraph in memory, the embedded default;
+* ``oxigraph``: Oxigraph persistent on disk (RocksDB) in a directory;
+* ``remote``: any SPARQL 1.1 query/update endpoint (:class:`graph.remote.RemoteStore`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import Dataset
 
-from .errors import InvalidQuery
+from .errors import InvalidQuery, SeedError, StoreUnavailable, UnsupportedFormat
 
-__all__ = ["OxigraphStore", "Store", "open_store"]
+__all__ = [
+    "FILE_FORMATS",
+    "LoadReport",
+    "OxigraphStore",
+    "ProgressCallback",
+    "Store",
+    "format_for",
+    "open_store",
+    "quads_to_sparql",
+]
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+Term = ox.NamedNode | ox.Literal | ox.BlankNode
+#: Called with (bytes read so far, total bytes) while a file loads.
+ProgressCallback = Callable[[int, int], None]
+
+#: File extension -> pyoxigraph format, for ``--data`` and ``rekg load``.
+FILE_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+_QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD}
+
+
+def format_for(path: str | Path) -> ox.RdfFormat:
+    """The RDF format of a file, from its extension.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file name ending in .ttl, .nt, .nq, .trig, .jsonld, .rdf or .owl.
+
+    Returns
+    -------
+    pyoxigraph.RdfFormat
+
+    Raises
+    ------
+    UnsupportedFormat
+        If the extension is not one of :data:`FILE_FORMATS`.
+
+    Examples
+    --------
+    >>> format_for("extra/mines.ttl").name
+    'Turtle'
+    >>> format_for("dump.nq").name
+    'N-Quads'
+    """
+    suffix = Path(path).suffix.lower()
+    try:
+        return FILE_FORMATS[suffix]
+    except KeyError:
+        raise UnsupportedFormat(
+            f"{Path(path).name}: unknown RDF file extension {suffix or '(none)'!r}; "
+            f"use one of {', '.join(FILE_FORMATS)}"
+        ) from None
+
+
+def quads_to_sparql(quads: Iterable[ox.Quad | ox.Triple]) -> str:
+    """Triples as the body of an ``INSERT DATA`` block (N-Triples term syntax, valid SPARQL).
+
+    Terms are pyoxigraph terms, already validated, so their N-Triples form is safe to embed.
+
+    Examples
+    --------
+    >>> t = ox.Triple(ox.NamedNode("http://ex.org/a"), ox.NamedNode("http://ex.org/p"), ox.Literal('say "hi"'))
+    >>> quads_to_sparql([t])
+    '<http://ex.org/a> <http://ex.org/p> "say \\\\"hi\\\\"" .'
+    """
+    return "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+
+
+@dataclass
+class LoadReport:
+    """What loading one file did."""
+
+    file: str
+    graphs: list[str] = field(default_factory=list)
+    triples: int = 0
+    seconds: float = 0.0
+
+
+class _ProgressReader:
+    """A binary file that reports how far it has been read, for progress bars."""
+
+    def __init__(self, fh: IO[bytes], total: int, callback: ProgressCallback | None) -> None:
+        self._fh, self._total, self._callback, self._done = fh, total, callback, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(size)
+        self._done += len(data)
+        if self._callback is not None:
+            self._callback(self._done, self._total)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._fh.readinto(buffer)
+        self._done += n or 0
+        if self._callback is not None:
+            self._callback(self._done, self._total)
+        return n
+
+    def readable(self) -> bool:
+        return True
 
 
 class Store(ABC):
     """What the core needs from a back end.
 
-    ``version`` increases on every write; caches key on it.
+    ``version`` increases on every write; caches key on it. ``kind`` names the back end
+    (``memory``, ``oxigraph`` or ``remote``).
     """
 
     kind: str = "abstract"
@@ -37,6 +156,7 @@ class Store(ABC):
     def __init__(self) -> None:
         self._version = 0
         self._lock = threading.Lock()
+        self._meta: dict[str, str] = {}
 
     @property
     def version(self) -> int:
@@ -52,7 +172,7 @@ class Store(ABC):
         sparql: str,
         *,
         prefixes: Mapping[str, str] | None = None,
-        substitutions: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+        substitutions: Mapping[str, Term] | None = None,
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> QueryResult:
@@ -69,7 +189,7 @@ class Store(ABC):
         """Every named graph with its number of triples."""
 
     @abstractmethod
-    def replace_graph(self, name: str, quads: Iterable[ox.Quad]) -> int:
+    def replace_graph(self, name: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
         """Atomically replace the content of graph ``name``; returns the triple count."""
 
     @abstractmethod
@@ -80,8 +200,41 @@ class Store(ABC):
     def dump(self, fmt: ox.RdfFormat, graph: str | None = None, prefixes: Mapping[str, str] | None = None) -> bytes:
         """Serialise the whole dataset (or one graph) in ``fmt``."""
 
+    @abstractmethod
+    def load_file(
+        self,
+        path: str | Path,
+        *,
+        graph: str,
+        base_iri: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> LoadReport:
+        """Load an RDF file, fast, without keeping all of it in memory.
+
+        Triples of triple formats (and of the default graph of quad formats) go into
+        ``graph``, which is replaced; named graphs of quad formats keep their names and are
+        added to. Not atomic: a failure part-way can leave part of the file loaded.
+        """
+
+    def clear(self) -> None:
+        """Remove every graph (``rekg load --reset``)."""
+        for name in list(self.graphs()):
+            self.remove_graph(name)
+        self._meta.clear()
+
     def has_graph(self, name: str) -> bool:
         return name in self.graphs()
+
+    def get_meta(self, key: str) -> str | None:
+        """A bookkeeping value kept with the store (e.g. the hash of the seeds it holds)."""
+        return self._meta.get(key)
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Record (or with ``None`` forget) a bookkeeping value with the store."""
+        if value is None:
+            self._meta.pop(key, None)
+        else:
+            self._meta[key] = value
 
     def load_dataset(self, ds: Dataset) -> None:
         """Copy every graph of an rdflib dataset into the store, one graph at a time."""
@@ -99,7 +252,22 @@ class Store(ABC):
 
 
 class OxigraphStore(Store):
-    """Oxigraph, in memory (``path=None``) or persistent on disk (``path=DIR``)."""
+    """Oxigraph, in memory (``path=None``) or persistent on disk (``path=DIR``).
+
+    Examples
+    --------
+    >>> s = OxigraphStore()
+    >>> g = "https://example.org/g"
+    >>> q = ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"), ox.Literal("1"))
+    >>> s.replace_graph(g, [q])
+    1
+    >>> s.graphs()
+    {'https://example.org/g': 1}
+    >>> [str(r["o"]) for r in s.query("SELECT ?o WHERE { ?s ?p ?o }")]
+    ['"1"']
+    """
+
+    META_FILE = "rekg-meta.json"
 
     def __init__(self, path: str | Path | None = None) -> None:
         super().__init__()
@@ -107,7 +275,15 @@ class OxigraphStore(Store):
         self.kind = "oxigraph" if self.path else "memory"
         if self.path:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._store = ox.Store(str(self.path))
+            try:
+                self._store = ox.Store(str(self.path))
+            except OSError as exc:
+                raise StoreUnavailable(
+                    f"cannot open the oxigraph store in {self.path}: {exc} (is another rekg process using it?)"
+                ) from exc
+            meta = self.path / self.META_FILE
+            if meta.exists():
+                self._meta = json.loads(meta.read_text(encoding="utf-8"))
         else:
             self._store = ox.Store()
 
@@ -148,13 +324,24 @@ class OxigraphStore(Store):
             counts[row["g"].value] = int(row["n"].value)
         return counts
 
-    def replace_graph(self, name: str, quads: Iterable[ox.Quad]) -> int:
-        g = ox.NamedNode(name)
-        items = [ox.Quad(q.subject, q.predicate, q.object, g) for q in quads]
-        self._store.update(f"DROP SILENT GRAPH <{name}>")
-        self._store.extend(items)
+    def _durable(self) -> None:
         if self.path:
             self._store.flush()
+
+    def replace_graph(self, name: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
+        """Replace graph ``name`` in one SPARQL update, which Oxigraph runs as one transaction.
+
+        Readers see the old graph or the new one, never a mix, and a failure leaves the old
+        graph as it was. On disk the change is flushed before this returns.
+        """
+        g = ox.NamedNode(name)
+        items = list(quads)
+        body = quads_to_sparql(items)
+        try:
+            self._store.update(f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{body}\n}} }}")
+        except SyntaxError as exc:  # only terms that are not valid RDF can cause this
+            raise SeedError(f"graph <{name}> holds a term that cannot be stored: {exc}") from exc
+        self._durable()
         self._bump()
         return len(items)
 
@@ -163,10 +350,16 @@ class OxigraphStore(Store):
         existed = self._store.contains_named_graph(g)
         if existed:
             self._store.remove_graph(g)
-            if self.path:
-                self._store.flush()
+            self._durable()
             self._bump()
         return existed
+
+    def clear(self) -> None:
+        self._store.clear()
+        self._meta.clear()
+        self._save_meta()
+        self._durable()
+        self._bump()
 
     def dump(self, fmt: ox.RdfFormat, graph: str | None = None, prefixes: Mapping[str, str] | None = None) -> bytes:
         kwargs: dict[str, Any] = {"prefixes": dict(prefixes)} if prefixes else {}
@@ -174,16 +367,114 @@ class OxigraphStore(Store):
             kwargs["from_graph"] = ox.NamedNode(graph)
         return self._store.dump(format=fmt, **kwargs)
 
+    def load_file(
+        self,
+        path: str | Path,
+        *,
+        graph: str,
+        base_iri: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> LoadReport:
+        path = Path(path)
+        fmt = format_for(path)
+        base_iri = base_iri or path.resolve().as_uri()
+        before = set(self._store.named_graphs())
+        target = ox.NamedNode(graph)
+        size = path.stat().st_size
+        t0 = time.perf_counter()
+        if self._store.contains_named_graph(target):
+            self._store.remove_graph(target)
+        with path.open("rb") as fh:
+            reader = _ProgressReader(fh, size, on_progress)
+            try:
+                if fmt in _QUAD_FORMATS:
+                    self._store.bulk_load(reader, format=fmt, base_iri=base_iri)
+                    # Default-graph triples of a dataset file belong to the file's graph: the
+                    # store's own default graph is never read (it is not part of the union).
+                    if next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None):
+                        self._store.update(f"ADD DEFAULT TO {target} ; CLEAR DEFAULT")
+                else:
+                    self._store.bulk_load(reader, format=fmt, base_iri=base_iri, to_graph=target)
+            except SyntaxError as exc:
+                raise SeedError(f"{path.name}: does not parse as {fmt.name}: {exc}", file=str(path)) from exc
+        self._durable()
+        self._bump()
+        filled = {g for g in self._store.named_graphs() if g not in before or g == target}
+        triples = 0
+        for g in filled:
+            res = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+            triples += int(next(iter(res))["n"].value)
+        return LoadReport(str(path), sorted(g.value for g in filled), triples, time.perf_counter() - t0)
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        super().set_meta(key, value)
+        self._save_meta()
+
+    def _save_meta(self) -> None:
+        if not self.path:
+            return
+        # Written after the data it describes is flushed, and replaced atomically, so a crash
+        # leaves either the old record (and the data is reloaded) or the new one.
+        self._durable()
+        target = self.path / self.META_FILE
+        tmp = target.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            json.dump(self._meta, fh, indent=1, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._durable()
+        # pyoxigraph releases the RocksDB lock when the object is garbage collected.
+        del self._store
+
     def __len__(self) -> int:
         return len(self._store)
 
 
 def open_store(kind: str = "memory", path: str | Path | None = None, **options: Any) -> Store:
-    """Open a back end by name: ``memory`` or ``oxigraph`` (persistent, needs ``path``)."""
+    """Open a back end by name.
+
+    Parameters
+    ----------
+    kind : {"memory", "oxigraph", "remote"}
+        ``memory`` (embedded), ``oxigraph`` (persistent on disk, needs ``path``) or
+        ``remote`` (a SPARQL 1.1 server, needs ``query_url``).
+    path : str or Path, optional
+        The directory of the persistent oxigraph store.
+    **options
+        For ``remote``: ``query_url``, ``update_url``, ``timeout`` and the other arguments of
+        :class:`graph.remote.RemoteStore`.
+
+    Returns
+    -------
+    Store
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is unknown or a required option is missing.
+    StoreUnavailable
+        If the store cannot be opened (directory locked, server unreachable).
+
+    Examples
+    --------
+    >>> open_store("memory").kind
+    'memory'
+    """
     if kind == "memory":
         return OxigraphStore()
     if kind == "oxigraph":
         if not path:
             raise ValueError("the oxigraph store needs a directory (--store-path / REKG_STORE_PATH)")
         return OxigraphStore(path)
-    raise ValueError(f"unknown store {kind!r}; choose memory or oxigraph")
+    if kind == "remote":
+        from .remote import RemoteStore
+
+        query_url = options.pop("query_url", None)
+        if not query_url:
+            raise ValueError("the remote store needs a SPARQL query URL (REKG_REMOTE_QUERY_URL)")
+        return RemoteStore(query_url, **options)
+    raise ValueError(f"unknown store {kind!r}; choose memory, oxigraph or remote")

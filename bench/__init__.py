@@ -1,0 +1,1 @@
+"""Benchmark scripts: synthetic data, load, HTTP throughput and analysis timings."""
