@@ -1,0 +1,52 @@
+"""Questions without SPARQL: the analyst answers the API, the web page and the CLI share.
+
+Each answer lives in its own module; this one gathers them:
+
+* :func:`suppliers_of` (:mod:`graph.suppliers`): who supplies a material, outside a country;
+* :func:`measures_in_force`, :func:`agreements`, :func:`timeline` (:mod:`graph.measures`);
+* :func:`describe_entity`, :func:`entity_rdf` (:mod:`graph.entities`);
+* :func:`search` (:mod:`graph.search`);
+* :func:`example_queries` (:mod:`graph.query_examples`).
+
+Every name a user passes is resolved to an IRI first (:func:`graph.names.resolve`) and bound
+into the queries; nothing typed is formatted into SPARQL text.
+"""
+
+from __future__ import annotations
+
+from .dates import parse_date
+from .entities import ENTITY_RDF_FORMATS, EntityDescription, describe_entity, entity_iri, entity_rdf
+from .measures import (
+    AgreementInfo,
+    MeasureStatus,
+    TimelineEvent,
+    agreements,
+    derive_status,
+    measures_in_force,
+    timeline,
+)
+from .query_examples import ExampleQuery, example_queries
+from .search import SearchHit, search
+from .suppliers import SupplierAnswer, suppliers_of
+
+__all__ = [
+    "ENTITY_RDF_FORMATS",
+    "AgreementInfo",
+    "EntityDescription",
+    "ExampleQuery",
+    "MeasureStatus",
+    "SearchHit",
+    "SupplierAnswer",
+    "TimelineEvent",
+    "agreements",
+    "derive_status",
+    "describe_entity",
+    "entity_iri",
+    "entity_rdf",
+    "example_queries",
+    "measures_in_force",
+    "parse_date",
+    "search",
+    "suppliers_of",
+    "timeline",
+]

@@ -1,0 +1,102 @@
+"""Dates as users type them and as the graph stores them.
+
+Users pass ``2026-01-15``, or a month (``2025-11``) or a year (``2025``) where a period makes
+sense; the graph holds ``xsd:date`` and ``xsd:gYear`` literals. Everything here is pure Python
+so the routers and the CLI share one parser and one error.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from typing import Any
+
+from .errors import InvalidParameter
+
+__all__ = ["parse_date", "year_of"]
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_date(
+    value: str | date | None, *, name: str = "date", end: bool = False, partial: bool = False
+) -> date | None:
+    """Parse an ISO date typed by a user.
+
+    Parameters
+    ----------
+    value : str, date or None
+        ``YYYY-MM-DD``; with ``partial``, also ``YYYY-MM`` and ``YYYY``. ``None`` and blank
+        strings give ``None``; a :class:`~datetime.date` is returned unchanged.
+    name : str
+        The parameter's name, for the error message.
+    end : bool
+        For a partial date, return the last day of the period instead of the first (for the
+        upper bound of a range).
+    partial : bool
+        Accept a year or a year and month.
+
+    Returns
+    -------
+    date or None
+
+    Raises
+    ------
+    InvalidParameter
+        If ``value`` is not a valid date of the accepted shapes.
+
+    Examples
+    --------
+    >>> parse_date("2026-01-15")
+    datetime.date(2026, 1, 15)
+    >>> parse_date("2025-11", partial=True, end=True)
+    datetime.date(2025, 11, 30)
+    >>> parse_date("2025", partial=True)
+    datetime.date(2025, 1, 1)
+    >>> parse_date("15/01/2026")
+    Traceback (most recent call last):
+    ...
+    graph.errors.InvalidParameter: date: '15/01/2026' is not a date; use YYYY-MM-DD
+    """
+    if value is None or isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise InvalidParameter(f"{name}: expected a date string, got {type(value).__name__}", parameter=name)
+    text = value.strip()
+    if not text:
+        return None
+    shape = "YYYY-MM-DD, YYYY-MM or YYYY" if partial else "YYYY-MM-DD"
+    m = _DATE.match(text)
+    if not m or (not partial and m.group(3) is None):
+        raise InvalidParameter(f"{name}: {value!r} is not a date; use {shape}", parameter=name)
+    year, month, day = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        if month is None:
+            return date(year, 12, 31) if end else date(year, 1, 1)
+        mon = int(month)
+        if day is None:
+            if not 1 <= mon <= 12:
+                raise ValueError("month out of range")
+            return date(year, mon, calendar.monthrange(year, mon)[1]) if end else date(year, mon, 1)
+        return date(year, mon, int(day))
+    except ValueError as exc:
+        raise InvalidParameter(f"{name}: {value!r} is not a valid date ({exc})", parameter=name) from None
+
+
+def year_of(value: Any) -> int | None:
+    """The year of an ``xsd:gYear`` (as text, possibly with a time zone), a date or an int.
+
+    Examples
+    --------
+    >>> year_of("2028"), year_of("2028Z"), year_of(date(2025, 5, 16)), year_of("soon")
+    (2028, 2028, 2025, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.year
+    if isinstance(value, int):
+        return value
+    m = re.match(r"^-?(\d{4})", str(value))
+    return int(m.group(1)) if m else None

@@ -1,0 +1,556 @@
+"""Everything the graph says about one entity, with sources and conflicts; and its RDF.
+
+The description is built from one query that returns the entity's statements (outgoing, and
+the blank nodes they lead to such as facility outputs and capacities) and the statements that
+point at it (incoming, with the blank nodes they come from such as ownership stakes), each
+with the named graph, i.e. the source, that states it.
+
+A conflict is either a functional property (``owl:FunctionalProperty``: dates, status,
+operator...) with more than one value across sources, or a ``rekg:Claim`` about the entity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pyoxigraph as ox
+
+from ontology import DCTERMS, OWL, RDF, RDFS, REKG, SKOS
+
+from .errors import InvalidParameter, NodeNotFound, UnsupportedFormat
+from .kg import KnowledgeGraph, to_python
+from .names import name_index, resolve
+from .refs import Ref, SourceRef, label_of, ref, source_refs, type_of, vocab_name
+
+__all__ = [
+    "ENTITY_RDF_FORMATS",
+    "ClaimInfo",
+    "Conflict",
+    "EntityDescription",
+    "Neighbour",
+    "Part",
+    "RelationGroup",
+    "Statement",
+    "Value",
+    "describe_entity",
+    "entity_iri",
+    "entity_rdf",
+]
+
+_QUADS = """
+SELECT ?e ?dir ?s ?p ?o ?g WHERE {
+    { GRAPH ?g { ?e ?p ?o } BIND("out" AS ?dir) }
+    UNION { ?e ?p1 ?b1 . FILTER(isBlank(?b1)) GRAPH ?g { ?b1 ?p ?o } BIND(?b1 AS ?s) BIND("out-node" AS ?dir) }
+    UNION { ?e ?p1 ?b1 . ?b1 ?p2 ?b2 . FILTER(isBlank(?b1) && isBlank(?b2))
+            GRAPH ?g { ?b2 ?p ?o } BIND(?b2 AS ?s) BIND("out-node" AS ?dir) }
+    UNION { GRAPH ?g { ?s ?p ?e } BIND("in" AS ?dir) }
+    UNION { ?b ?p1 ?e . FILTER(isBlank(?b)) GRAPH ?g { ?b ?p ?o } BIND(?b AS ?s) BIND("in-node" AS ?dir) }
+    UNION { ?b ?p1 ?e . FILTER(isBlank(?b)) GRAPH ?g { ?s ?p ?b } BIND("in-parent" AS ?dir) }
+}
+"""
+
+_FUNCTIONAL = "SELECT ?p WHERE { ?p a owl:FunctionalProperty }"
+
+_CLAIMS = """
+SELECT ?e ?claim ?claimant ?status ?disputedBy ?g WHERE {
+    GRAPH ?g { ?claim a rekg:Claim ; rekg:about ?e }
+    OPTIONAL { ?claim rekg:claimant ?claimant }
+    OPTIONAL { ?claim rekg:claimedStatus ?status }
+    OPTIONAL { ?claim rekg:disputedBy ?disputedBy }
+}
+"""
+
+#: Labels for properties outside the rekg vocabulary (rekg's own come from the ontology).
+_PROPERTY_LABELS = {
+    str(RDF.type): "type",
+    str(RDFS.label): "name",
+    str(RDFS.comment): "description",
+    str(SKOS.altLabel): "also called",
+    str(SKOS.prefLabel): "preferred name",
+    str(SKOS.exactMatch): "same as",
+    str(SKOS.broader): "belongs to group",
+    str(SKOS.inScheme): "in scheme",
+    str(SKOS.notation): "notation",
+    str(DCTERMS.title): "title",
+    str(DCTERMS.publisher): "publisher",
+    str(DCTERMS.date): "date",
+    str(DCTERMS.creator): "author",
+    str(OWL.sameAs): "same as",
+}
+#: How an incoming relation reads from the entity's side ("Lynas Malaysia plant" -> "produced by").
+_INVERSE_LABELS = {
+    str(REKG.produces): "produced by",
+    str(REKG.operator): "operator of",
+    str(REKG.locatedIn): "location of",
+    str(REKG.restricts): "restricted by",
+    str(REKG.imposedBy): "imposes",
+    str(REKG.issuedBy): "issues",
+    str(REKG.targets): "targeted by",
+    str(REKG.party): "party to",
+    str(REKG.participant): "took part in",
+    str(REKG.suspends): "suspended by",
+    str(REKG.suspendedBy): "suspends",
+    str(REKG.creates): "created by",
+    str(REKG.formOf): "forms",
+    str(REKG.madeFrom): "goes into",
+    str(REKG.usedIn): "uses",
+    str(REKG.material): "material of",
+    str(REKG.country): "country of",
+    str(REKG.place): "place of",
+    str(REKG.owner): "stakes held",
+    str(REKG.ownedCompany): "owned through",
+    str(REKG.about): "subject of",
+    str(REKG.claimant): "claims made",
+    str(REKG.subject): "figures about it",
+    str(REKG.outcomeOf): "outcome",
+    str(REKG.covers): "covered by",
+    str(REKG.implements): "implemented by",
+    str(REKG.output): "output of",
+    str(SKOS.broader): "members",
+    str(DCTERMS.publisher): "published",
+}
+_NAME_PROPS = {str(RDFS.label), str(SKOS.altLabel), str(SKOS.prefLabel)}
+_FIRST = [str(RDF.type), str(RDFS.comment)]
+
+#: name -> (pyoxigraph format, media type); the quad formats keep the source of each statement.
+ENTITY_RDF_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
+    "ttl": (ox.RdfFormat.TURTLE, "text/turtle"),
+    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+    "trig": (ox.RdfFormat.TRIG, "application/trig"),
+    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+    "nq": (ox.RdfFormat.N_QUADS, "application/n-quads"),
+}
+_QUAD_FORMATS = {"jsonld", "trig", "nq"}
+
+
+@dataclass
+class Value:
+    """The object of a statement: an entity, a literal, or a blank node shown with its parts."""
+
+    kind: str
+    label: str
+    id: str | None = None
+    type: str | None = None
+    datatype: str | None = None
+    lang: str | None = None
+    parts: list[Part] = field(default_factory=list)
+
+
+@dataclass
+class Part:
+    """One statement about a blank node (an output's material, a stake's share...)."""
+
+    property: str
+    label: str
+    value: Value
+
+
+@dataclass
+class Statement:
+    """One value of a relation with the sources that state it."""
+
+    value: Value
+    sources: list[SourceRef]
+    #: stated in the shared entities file (identity data), not by a source
+    reference: bool = False
+    conflict: bool = False
+
+
+@dataclass
+class RelationGroup:
+    """All values of one property, outgoing (``out``) or pointing at the entity (``in``)."""
+
+    property: str
+    label: str
+    direction: str
+    statements: list[Statement]
+    functional: bool = False
+
+
+@dataclass
+class Conflict:
+    """Sources that disagree: a functional property with several values, or a claim."""
+
+    kind: str
+    property: str | None
+    label: str
+    values: list[Statement]
+    detail: str
+
+
+@dataclass
+class ClaimInfo:
+    """A ``rekg:Claim`` about the entity."""
+
+    id: str
+    label: str
+    claimant: Ref | None
+    claimed_status: str | None
+    disputed_by: list[SourceRef]
+    sources: list[SourceRef]
+
+
+@dataclass
+class Neighbour:
+    """An entity one step away, for the graph view."""
+
+    id: str
+    label: str
+    type: str | None
+    relation: str
+    direction: str
+
+
+@dataclass
+class EntityDescription:
+    """Everything about one entity."""
+
+    id: str
+    label: str
+    type: str | None
+    types: list[Ref]
+    labels: list[dict]
+    aliases: list[str]
+    facts: list[RelationGroup]
+    incoming: list[RelationGroup]
+    conflicts: list[Conflict]
+    claims: list[ClaimInfo]
+    sources: list[SourceRef]
+    neighbours: list[Neighbour]
+
+
+def entity_iri(kg: KnowledgeGraph, name: str) -> str:
+    """The IRI an entity id, CURIE, IRI or name stands for.
+
+    ``lynas``, ``id:lynas``, the full IRI, ``source/caixin-2025-11`` and any name
+    :func:`graph.names.resolve` knows all work; an IRI must occur in the graph.
+
+    Raises
+    ------
+    NodeNotFound
+        If nothing in the graph has that IRI or name (lists close matches).
+    InvalidParameter
+        If ``name`` is blank.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> entity_iri(kg, "lynas") == entity_iri(kg, "id:lynas") == entity_iri(kg, "Lynas Rare Earths") == kg.iri("lynas")
+    True
+    >>> entity_iri(kg, "source/caixin-2025-11") == str(kg.ns.source["caixin-2025-11"])
+    True
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidParameter("give an entity id, IRI or name", parameter="id")
+    name = name.strip()
+    candidates = []
+    if "://" in name:
+        candidates.append(name)
+    elif name.startswith(("id:", "src:")):
+        ns = kg.ns.id if name.startswith("id:") else kg.ns.source
+        candidates.append(str(ns[name.split(":", 1)[1]]))
+    elif name.startswith(("id/", "source/")):
+        candidates.append(kg.ns.base + name)
+    elif "/" not in name and " " not in name:
+        candidates.append(kg.iri(name))
+    for c in candidates:
+        if _exists(kg, c):
+            return c
+    if "://" in name and not name.startswith(kg.ns.base):
+        raise NodeNotFound(name, [], what="entity")
+    return resolve(kg, name.rsplit("/", 1)[-1] if "://" in name else name, what="entity")
+
+
+def _exists(kg: KnowledgeGraph, iri: str) -> bool:
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return kg.ask("ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }", e=node)
+
+
+def _functional(kg: KnowledgeGraph) -> frozenset[str]:
+    return kg.cached("analyst.functional", lambda: frozenset(r["p"] for r in kg.select(_FUNCTIONAL)))
+
+
+def _property_label(kg: KnowledgeGraph, prop: str) -> str:
+    if prop in _PROPERTY_LABELS:
+        return _PROPERTY_LABELS[prop]
+    entry = name_index(kg).entries.get(prop)
+    return entry.label if entry else label_of(kg, prop)
+
+
+def _term_key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    return str(term)
+
+
+def _quads(kg: KnowledgeGraph, iri: str) -> list[tuple[str, ox.Quad]]:
+    node = ox.NamedNode(iri)
+    res = kg.store.query(_QUADS, prefixes=kg.prefixes, substitutions={"e": node})
+    out = []
+    for sol in res:
+        # The entity itself is the unprojected end of "out" and "in" rows.
+        s, o = sol["s"] or node, sol["o"] or node
+        out.append((sol["dir"].value, ox.Quad(s, sol["p"], o, sol["g"])))
+    return out
+
+
+def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
+    """Everything about one entity, grouped by relation, each statement with its sources.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    iri : str
+        The entity's IRI, id (``lynas``), CURIE or name.
+
+    Returns
+    -------
+    EntityDescription
+        Facts (outgoing) and incoming relations grouped by property, conflicts (functional
+        properties with several values, claims), sources, and neighbours for a graph view.
+
+    Raises
+    ------
+    NodeNotFound
+        If nothing in the graph is called that.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> d = describe_entity(kg, "lynas-malaysia")
+    >>> d.label, d.type
+    ('Lynas Malaysia plant', 'facility')
+    >>> [g.label for g in d.facts if g.property.endswith("#operator")]
+    ['operator']
+    """
+    iri = entity_iri(kg, iri)
+    quads = _quads(kg, iri)
+    if not quads:
+        raise NodeNotFound(iri, [], what="entity")
+    functional = _functional(kg)
+    entities_graph = kg.ns.entities_graph
+
+    # Blank nodes met along the way, with their own statements, to show them as one value.
+    node_facts: dict[str, dict[tuple[str, str], tuple[ox.Quad, set[str]]]] = {}
+    out: dict[str, dict[str, tuple[ox.Quad, set[str]]]] = {}
+    incoming: dict[str, dict[str, tuple[ox.Quad, set[str]]]] = {}
+    labels: dict[tuple[str, str | None], None] = {}
+    aliases: dict[str, None] = {}
+    all_graphs: set[str] = set()
+    for direction, q in quads:
+        g = q.graph_name.value
+        all_graphs.add(g)
+        if direction in ("out-node", "in-node"):
+            slot = node_facts.setdefault(_term_key(q.subject), {})
+            key = (q.predicate.value, _term_key(q.object))
+            slot.setdefault(key, (q, set()))[1].add(g)
+            continue
+        if direction == "out":
+            if q.predicate.value == str(RDFS.label) and isinstance(q.object, ox.Literal):
+                labels[(q.object.value, q.object.language)] = None
+            elif q.predicate.value in (str(SKOS.altLabel), str(SKOS.prefLabel)) and isinstance(q.object, ox.Literal):
+                aliases[q.object.value] = None
+            table = out
+            key = _term_key(q.object)
+        else:
+            table = incoming
+            # "in-parent" rows point at a blank node that points at the entity: group them under
+            # the blank node's relation to the entity, shown from the parent's side.
+            key = _term_key(q.subject)
+        table.setdefault(q.predicate.value, {}).setdefault(key, (q, set()))[1].add(g)
+
+    def value_of(term: ox.NamedNode | ox.BlankNode | ox.Literal, depth: int = 0) -> Value:
+        if isinstance(term, ox.NamedNode):
+            return Value(kind="iri", id=term.value, label=label_of(kg, term.value), type=type_of(kg, term.value))
+        if isinstance(term, ox.Literal):
+            py = to_python(term)
+            text = py.isoformat() if isinstance(py, date) else term.value
+            dt = term.datatype.value if term.datatype else None
+            return Value(kind="literal", label=text, datatype=dt, lang=term.language)
+        parts: list[Part] = []
+        node_type = None
+        for (p, _), (q, _) in sorted(node_facts.get(_term_key(term), {}).items()):
+            if p == str(RDF.type) and isinstance(q.object, ox.NamedNode):
+                node_type = vocab_name(q.object.value)
+                continue
+            if depth < 3:
+                parts.append(Part(p, _property_label(kg, p), value_of(q.object, depth + 1)))
+        summary = ", ".join(f"{x.label} {x.value.label}" for x in parts) or "(no details)"
+        return Value(kind="node", label=f"{node_type or 'node'}: {summary}", type=node_type, parts=parts)
+
+    def statement(q: ox.Quad, graphs: set[str], side: str) -> Statement:
+        term = q.object if side == "out" else q.subject
+        return Statement(
+            value=value_of(term),
+            sources=source_refs(kg, graphs),
+            reference=entities_graph in graphs,
+        )
+
+    def groups(table: dict, direction: str) -> list[RelationGroup]:
+        result = []
+        for prop, values in table.items():
+            if direction == "out" and prop in _NAME_PROPS:
+                continue
+            stmts = [statement(q, gs, direction) for q, gs in values.values()]
+            stmts.sort(key=lambda s: s.value.label.casefold())
+            label = _property_label(kg, prop)
+            result.append(
+                RelationGroup(
+                    property=prop,
+                    label=label if direction == "out" else _INVERSE_LABELS.get(prop, f"{label} of"),
+                    direction=direction,
+                    statements=stmts,
+                    functional=prop in functional,
+                )
+            )
+        order = {p: i for i, p in enumerate(_FIRST)}
+        return sorted(result, key=lambda g: (order.get(g.property, len(order)), g.label))
+
+    facts = groups(out, "out")
+    inc = groups(incoming, "in")
+
+    conflicts: list[Conflict] = []
+    for grp in facts:
+        if grp.functional and len(grp.statements) > 1:
+            for s in grp.statements:
+                s.conflict = True
+            detail = "; ".join(f"{s.value.label} ({_cited(s.sources) or 'entities file'})" for s in grp.statements)
+            conflicts.append(Conflict("functional", grp.property, grp.label, grp.statements, detail))
+
+    claims = _claims(kg, iri)
+    for c in claims:
+        who = c.claimant.label if c.claimant else "someone"
+        detail = f"{who} claims it is {c.claimed_status or 'otherwise'}"
+        if c.disputed_by:
+            detail += "; disputed by " + _cited(c.disputed_by)
+        conflicts.append(
+            Conflict(
+                "claim",
+                str(REKG.claimedStatus),
+                c.label,
+                [Statement(Value(kind="iri", id=c.id, label=c.label, type="claim"), c.sources)],
+                detail,
+            )
+        )
+
+    type_refs = sorted(
+        (ref(kg, v.value.id) for g in facts if g.property == str(RDF.type) for v in g.statements if v.value.id),
+        key=lambda r: r.label,
+    )
+    return EntityDescription(
+        id=iri,
+        label=label_of(kg, iri),
+        type=type_of(kg, iri),
+        types=type_refs,
+        labels=[{"value": v, "lang": lang} for v, lang in labels],
+        aliases=sorted(aliases, key=str.casefold),
+        facts=facts,
+        incoming=inc,
+        conflicts=conflicts,
+        claims=claims,
+        sources=source_refs(kg, all_graphs),
+        neighbours=_neighbours(kg, iri, facts, inc),
+    )
+
+
+def _cited(sources: list[SourceRef]) -> str:
+    return ", ".join(s.publisher or s.title or s.id for s in sources)
+
+
+def _claims(kg: KnowledgeGraph, iri: str) -> list[ClaimInfo]:
+    found: dict[str, dict] = {}
+    for r in kg.select(_CLAIMS, e=ox.NamedNode(iri)):
+        c = found.setdefault(
+            r["claim"],
+            {"claimant": r.get("claimant"), "status": r.get("status"), "disputed": set(), "graphs": set()},
+        )
+        c["graphs"].add(r["g"])
+        if "disputedBy" in r:
+            c["disputed"].add(r["disputedBy"])
+    return [
+        ClaimInfo(
+            id=c_iri,
+            label=label_of(kg, c_iri),
+            claimant=ref(kg, c["claimant"]),
+            claimed_status=vocab_name(c["status"]),
+            disputed_by=source_refs(kg, c["disputed"]),
+            sources=source_refs(kg, c["graphs"]),
+        )
+        for c_iri, c in sorted(found.items())
+    ]
+
+
+def _neighbours(
+    kg: KnowledgeGraph, iri: str, facts: list[RelationGroup], incoming: list[RelationGroup], limit: int = 48
+) -> list[Neighbour]:
+    """Entities one step away (through blank nodes too), skipping vocabulary terms."""
+    vocab = (str(REKG), str(RDF), str(RDFS), str(OWL), str(SKOS))
+    found: dict[str, Neighbour] = {}
+
+    def visit(v: Value, relation: str, direction: str) -> None:
+        if (
+            v.kind == "iri"
+            and v.id
+            and v.id != iri
+            and v.id.startswith(kg.ns.base)
+            and not v.id.startswith(vocab)
+            and v.id not in found
+        ):
+            found[v.id] = Neighbour(v.id, v.label, v.type, relation, direction)
+        for part in v.parts:
+            visit(part.value, f"{relation} / {part.label}" if direction == "out" else relation, direction)
+
+    for grp in facts:
+        if grp.property in (str(RDF.type), str(SKOS.inScheme)):
+            continue
+        for s in grp.statements:
+            visit(s.value, grp.label, "out")
+    for grp in incoming:
+        for s in grp.statements:
+            visit(s.value, grp.label, "in")
+    return list(found.values())[:limit]
+
+
+def entity_rdf(kg: KnowledgeGraph, iri: str, fmt: str) -> tuple[bytes, str]:
+    """The statements about one entity (as :func:`describe_entity` reads them) in an RDF format.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    iri : str
+        The entity's IRI, id or name.
+    fmt : str
+        ``ttl`` or ``nt`` (the union of sources) or ``jsonld``, ``trig``, ``nq`` (each statement
+        in the named graph of its source).
+
+    Returns
+    -------
+    (bytes, media type)
+
+    Raises
+    ------
+    UnsupportedFormat
+        If ``fmt`` is not one of :data:`ENTITY_RDF_FORMATS`.
+    NodeNotFound
+        If the entity is unknown.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> body, media = entity_rdf(kg, "lynas", "ttl")
+    >>> media, b"Lynas" in body
+    ('text/turtle', True)
+    """
+    if fmt not in ENTITY_RDF_FORMATS:
+        raise UnsupportedFormat(f"unknown RDF format {fmt!r}; choose one of {', '.join(ENTITY_RDF_FORMATS)}")
+    iri = entity_iri(kg, iri)
+    quads = [q for _, q in _quads(kg, iri)]
+    if not quads:
+        raise NodeNotFound(iri, [], what="entity")
+    oxfmt, media = ENTITY_RDF_FORMATS[fmt]
+    if fmt in _QUAD_FORMATS:
+        return ox.serialize(list(dict.fromkeys(quads)), format=oxfmt, prefixes=kg.prefixes), media
+    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
+    return ox.serialize(triples, format=oxfmt, prefixes=kg.prefixes), media

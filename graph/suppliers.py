@@ -1,0 +1,390 @@
+"""Who supplies a material, optionally outside a country, at a stage, on a date.
+
+Material matching rule
+----------------------
+A facility supplies material *M* when it ``rekg:produces`` a material *X* with
+``X (rekg:formOf|skos:broader)* M``:
+
+* *M* itself;
+* the forms of an element (dysprosium -> dysprosium oxide, dysprosium metal; neodymium -> NdPr oxide);
+* the members of a group and their forms (heavy rare earths -> terbium -> terbium oxide);
+* narrower products of a product (permanent magnets -> NdFeB magnets).
+
+A product made *from* M (``rekg:madeFrom``: magnets from dysprosium) counts only when a
+downstream stage is asked for (``stage=magnet making`` or ``manufacturing``): a magnet plant
+uses dysprosium but does not supply it. A facility producing only a broader group (a mine's
+"rare earths") does not count as a supplier of one element.
+
+"Outside X" drops a supplier whose company is based in X (``rekg:country``), a facility located
+in X (``rekg:locatedIn``), and a company controlled by X: an ``rekg:Ownership`` with
+``rekg:share >= 0.5`` held by X or by an actor of X (an owner whose ``rekg:country`` is X).
+
+Each facility output is reported with its own status, start year, stage and capacity when an
+``rekg:output`` node qualifies it, else the facility's. Closed facilities are left out; planned
+ones are listed with status ``planned`` and their start year. ``as_of`` keeps only what was
+operating on that day: status operating, and started by then (``rekg:startDate`` if given,
+else ``rekg:startYear`` no later than that year; no start known counts as started).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ontology import REKG
+
+from .dates import parse_date, year_of
+from .errors import InvalidParameter
+from .kg import KnowledgeGraph, iri, literal
+from .names import normalise, resolve
+from .refs import Ref, SourceRef, ref, source_refs, vocab_name
+
+__all__ = [
+    "Capacity",
+    "FacilitySupply",
+    "MaterialSupply",
+    "Supplier",
+    "SupplierAnswer",
+    "resolve_stage",
+    "suppliers_of",
+]
+
+MATERIAL_TYPES = {str(REKG.Material), str(REKG.MaterialGroup)}
+COUNTRY_TYPES = {str(REKG.Country)}
+STAGE_TYPES = {str(REKG.Stage)}
+DOWNSTREAM_STAGES = {str(REKG.MagnetMaking), str(REKG.Manufacturing)}
+
+#: Words analysts use for the stages, besides the stages' own labels.
+STAGE_ALIASES = {
+    "mine": REKG.Mining,
+    "mines": REKG.Mining,
+    "processing": REKG.Separation,
+    "refining": REKG.Separation,
+    "separation": REKG.Separation,
+    "metal": REKG.MetalMaking,
+    "metals": REKG.MetalMaking,
+    "metallisation": REKG.MetalMaking,
+    "magnet": REKG.MagnetMaking,
+    "magnets": REKG.MagnetMaking,
+    "manufacture": REKG.Manufacturing,
+}
+
+_SELECT = "?company ?country ?facility ?location ?place ?mat ?via ?stage ?status ?startYear ?capValue ?capUnit ?g"
+
+_MATERIALS = """\
+  # Materials that count as the one asked for: itself, its forms, group members and their forms.
+  { ?mat (rekg:formOf|skos:broader)* ?material . BIND("supplies" AS ?via) }
+"""
+
+_PRODUCTS = """\
+  # A downstream stage was asked for: products made from the material count too.
+  UNION { ?mat rekg:madeFrom/(rekg:formOf|skos:broader)* ?material . BIND("made from" AS ?via) }
+"""
+
+_FACILITIES = """\
+  # Facilities making it (the graph of the statement is its source) and who runs them.
+  GRAPH ?g { ?facility rekg:produces ?mat }
+  ?facility rekg:operator ?company .
+  OPTIONAL { ?company rekg:country ?country }
+  OPTIONAL { ?facility rekg:locatedIn ?location }
+  OPTIONAL { ?facility rekg:place ?place }
+  # A qualified output overrides the facility's status, start year, stage and capacity.
+  OPTIONAL { ?facility rekg:output ?out . ?out rekg:material ?mat .
+    OPTIONAL { ?out rekg:status ?outStatus }
+    OPTIONAL { ?out rekg:startYear ?outYear }
+    OPTIONAL { ?out rekg:startDate ?outDate }
+    OPTIONAL { ?out rekg:stage ?outStage }
+    OPTIONAL { ?out rekg:capacity ?outCap . ?outCap rekg:value ?outCapValue ; rekg:unit ?outCapUnit } }
+  OPTIONAL { ?facility rekg:status ?facStatus }
+  OPTIONAL { ?facility rekg:startYear ?facYear }
+  OPTIONAL { ?facility rekg:startDate ?facDate }
+  OPTIONAL { ?facility rekg:stage ?facStage }
+  OPTIONAL { ?facility rekg:capacity ?facCap . ?facCap rekg:value ?facCapValue ; rekg:unit ?facCapUnit }
+  BIND(COALESCE(?outStatus, ?facStatus) AS ?status)
+  BIND(COALESCE(?outYear, ?facYear) AS ?startYear)
+  BIND(COALESCE(?outDate, ?facDate) AS ?startDate)
+  BIND(COALESCE(?outStage, ?facStage) AS ?stage)
+  BIND(COALESCE(?outCapValue, ?facCapValue) AS ?capValue)
+  BIND(IF(BOUND(?outCapValue), ?outCapUnit, ?facCapUnit) AS ?capUnit)
+  FILTER(!BOUND(?status) || ?status != rekg:Closed)
+"""
+
+_STAGE = """\
+  FILTER(?stage = ?wantStage)
+"""
+
+_OUTSIDE = """\
+  # Outside ?outside: not based there, not located there, not controlled from there (>= 50 %).
+  FILTER NOT EXISTS { ?company rekg:country ?outside }
+  FILTER NOT EXISTS { ?facility rekg:locatedIn ?outside }
+  FILTER NOT EXISTS { ?stake rekg:ownedCompany ?company ; rekg:owner ?owner ; rekg:share ?share .
+    FILTER(?share >= 0.5 && (?owner = ?outside || EXISTS { ?owner rekg:country ?outside })) }
+"""
+
+_AS_OF = """\
+  # Operating on ?asOf: status operating and started by then (the start day if known, else the year).
+  FILTER(?status = rekg:Operating && IF(BOUND(?startDate), ?startDate <= ?asOf,
+         !BOUND(?startYear) || xsd:integer(SUBSTR(STR(?startYear), 1, 4)) <= YEAR(?asOf)))
+"""
+
+
+@dataclass
+class Capacity:
+    """How much a facility or output can make."""
+
+    value: float
+    unit: str
+
+
+@dataclass
+class MaterialSupply:
+    """One matching material a facility makes, with that output's own status."""
+
+    id: str
+    label: str
+    status: str
+    start_year: int | None
+    via: str
+
+
+@dataclass
+class FacilitySupply:
+    """A facility that makes the material."""
+
+    id: str
+    label: str
+    location: Ref | None
+    place: Ref | None
+    stage: str | None
+    status: str
+    start_year: int | None
+    capacity: Capacity | None
+    materials: list[MaterialSupply] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+    disputed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Supplier:
+    """A company running one or more such facilities."""
+
+    id: str
+    label: str
+    country: Ref | None
+    status: str
+    start_year: int | None
+    facilities: list[FacilitySupply] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+
+
+@dataclass
+class SupplierAnswer:
+    """The answer to "who supplies M (outside X, at stage S, on day D)?", with the SPARQL used."""
+
+    material: Ref
+    outside: Ref | None
+    stage: Ref | None
+    as_of: date | None
+    suppliers: list[Supplier]
+    query: str
+    bindings: dict[str, str]
+
+
+def resolve_stage(kg: KnowledgeGraph, name: str) -> str:
+    """The IRI of the supply-chain stage called ``name`` (``"magnet making"``, ``"processing"``...).
+
+    Raises
+    ------
+    NodeNotFound
+        If no stage is called that; lists close matches.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> resolve_stage(kg, "Refining") == str(REKG.Separation)
+    True
+    >>> resolve_stage(kg, "magnet making") == str(REKG.MagnetMaking)
+    True
+    """
+    alias = STAGE_ALIASES.get(normalise(name))
+    if alias is not None:
+        return str(alias)
+    local = normalise(name).replace(" ", "")
+    for term in (REKG.Mining, REKG.Separation, REKG.MetalMaking, REKG.MagnetMaking, REKG.Manufacturing):
+        if local == str(term)[len(str(REKG)) :].lower():
+            return str(term)
+    return resolve(kg, name, types=STAGE_TYPES, what="stage")
+
+
+def _status_rank(status: str) -> int:
+    return {"operating": 0, "planned": 1}.get(status, 2)
+
+
+def suppliers_of(
+    kg: KnowledgeGraph,
+    material: str,
+    outside: str | None = None,
+    stage: str | None = None,
+    as_of: date | str | None = None,
+) -> SupplierAnswer:
+    """Who supplies ``material``: companies with their facilities, statuses and sources.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    material : str
+        A material, form, product or group: label, alias, symbol or IRI (``"Dy"``).
+    outside : str, optional
+        A country (name, ISO code or IRI) to exclude by company base, facility location and
+        controlling ownership (>= 50 %).
+    stage : str, optional
+        Keep only this supply-chain stage (``"separation"``, ``"magnet making"``...).
+    as_of : date or str, optional
+        Keep only what was operating on this day (``YYYY-MM-DD``).
+
+    Returns
+    -------
+    SupplierAnswer
+        Suppliers, operating ones first, and the SPARQL text that produced them.
+
+    Raises
+    ------
+    NodeNotFound
+        If the material, country or stage is unknown (lists close matches).
+    InvalidParameter
+        If ``material`` is blank or ``as_of`` is not a date.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> answer = suppliers_of(kg, "Dy", outside="CN")
+    >>> "Lynas Rare Earths" in [s.label for s in answer.suppliers]
+    True
+    >>> answer.suppliers[0].facilities[0].location.label
+    'Malaysia'
+    """
+    if not isinstance(material, str) or not material.strip():
+        raise InvalidParameter("material: give a material name, symbol or IRI", parameter="material")
+    day = parse_date(as_of, name="as_of")
+    material_iri = resolve(kg, material, types=MATERIAL_TYPES, what="material")
+    outside_iri = resolve(kg, outside, types=COUNTRY_TYPES, what="country") if outside and outside.strip() else None
+    stage_iri = resolve_stage(kg, stage) if stage and stage.strip() else None
+
+    bindings: dict[str, str] = {"material": material_iri}
+    subs = {"material": iri(material_iri)}
+    text = _MATERIALS
+    if stage_iri in DOWNSTREAM_STAGES:
+        text += _PRODUCTS
+    text += _FACILITIES
+    if stage_iri:
+        text += _STAGE
+        bindings["wantStage"] = stage_iri
+        subs["wantStage"] = iri(stage_iri)
+    if outside_iri:
+        text += _OUTSIDE
+        bindings["outside"] = outside_iri
+        subs["outside"] = iri(outside_iri)
+    if day:
+        text += _AS_OF
+        bindings["asOf"] = day.isoformat()
+        subs["asOf"] = literal(day)
+    # Oxigraph only substitutes variables that are projected.
+    projected = " ".join(f"?{k}" for k in bindings)
+    sparql = f"SELECT {projected} {_SELECT} WHERE {{\n{text}}}\nORDER BY ?company ?facility ?mat\n"
+    rows = kg.select(sparql, **subs)
+
+    suppliers = _group(kg, rows)
+    header = "".join(f"# ?{k} = {('<' + v + '>') if k != 'asOf' else v}\n" for k, v in bindings.items())
+    return SupplierAnswer(
+        material=ref(kg, material_iri),
+        outside=ref(kg, outside_iri),
+        stage=ref(kg, stage_iri),
+        as_of=day,
+        suppliers=suppliers,
+        query=header + sparql,
+        bindings=bindings,
+    )
+
+
+def _group(kg: KnowledgeGraph, rows: list[dict]) -> list[Supplier]:
+    """Fold query rows (one per facility, material, value combination) into suppliers."""
+    facilities: dict[str, dict] = {}
+    for r in rows:
+        f = facilities.setdefault(
+            r["facility"],
+            {"company": r["company"], "country": r.get("country"), "location": r.get("location"),
+             "place": r.get("place"), "stages": set(), "materials": {}, "graphs": set(), "capacity": set()},
+        )  # fmt: skip
+        if "stage" in r:
+            f["stages"].add(r["stage"])
+        f["graphs"].add(r["g"])
+        if "capValue" in r and "capUnit" in r:
+            f["capacity"].add((float(r["capValue"]), str(r["capUnit"])))
+        m = f["materials"].setdefault(r["mat"], {"status": set(), "year": set(), "via": r["via"]})
+        m["status"].add(vocab_name(r.get("status")) or "unknown")
+        if year_of(r.get("startYear")) is not None:
+            m["year"].add(year_of(r.get("startYear")))
+        if r["via"] == "supplies":
+            m["via"] = "supplies"
+
+    by_company: dict[str, Supplier] = {}
+    for fac_iri, f in facilities.items():
+        materials = []
+        disputed = []
+        for mat_iri, m in f["materials"].items():
+            statuses = sorted(m["status"], key=_status_rank)
+            if len(statuses) > 1:
+                disputed.append(f"status of {ref(kg, mat_iri).label}: {', '.join(statuses)}")
+            if len(m["year"]) > 1:
+                disputed.append(f"start year of {ref(kg, mat_iri).label}: {', '.join(map(str, sorted(m['year'])))}")
+            status = statuses[0]
+            materials.append(
+                MaterialSupply(
+                    id=mat_iri,
+                    label=ref(kg, mat_iri).label,
+                    status=status,
+                    # For a planned output the latest announced year is the prudent one; for a
+                    # running one the earliest tells how long it has run.
+                    start_year=(max(m["year"]) if status == "planned" else min(m["year"])) if m["year"] else None,
+                    via=m["via"],
+                )
+            )
+        materials.sort(key=lambda x: (_status_rank(x.status), x.label))
+        best = materials[0]
+        planned_years = [x.start_year for x in materials if x.status == best.status and x.start_year]
+        capacity = sorted(f["capacity"])
+        if len(capacity) > 1:
+            disputed.append("capacity: " + ", ".join(f"{v:g} {u}" for v, u in capacity))
+        facility = FacilitySupply(
+            id=fac_iri,
+            label=ref(kg, fac_iri).label,
+            location=ref(kg, f["location"]),
+            place=ref(kg, f["place"]),
+            stage=", ".join(sorted(vocab_name(s) or s for s in f["stages"])) or None,
+            status=best.status,
+            start_year=min(planned_years) if planned_years else None,
+            capacity=Capacity(*capacity[-1]) if capacity else None,
+            materials=materials,
+            sources=source_refs(kg, f["graphs"]),
+            disputed=disputed,
+        )
+        company = by_company.get(f["company"])
+        if company is None:
+            company = by_company[f["company"]] = Supplier(
+                id=f["company"],
+                label=ref(kg, f["company"]).label,
+                country=ref(kg, f["country"]),
+                status=facility.status,
+                start_year=None,
+                facilities=[],
+                sources=[],
+            )
+        company.facilities.append(facility)
+
+    for s in by_company.values():
+        s.facilities.sort(key=lambda x: (_status_rank(x.status), x.start_year or 0, x.label))
+        s.status = s.facilities[0].status
+        years = [x.start_year for x in s.facilities if x.status == s.status and x.start_year]
+        s.start_year = min(years) if years else None
+        s.sources = source_refs(kg, {src.id for x in s.facilities for src in x.sources})
+    return sorted(by_company.values(), key=lambda s: (_status_rank(s.status), s.start_year or 0, s.label))
