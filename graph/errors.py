@@ -9,6 +9,7 @@ __all__ = [
     "InvalidQuery",
     "NoPath",
     "NodeNotFound",
+    "NotConverged",
     "QueryTimeout",
     "RekgError",
     "ResultTooLarge",
@@ -76,6 +77,12 @@ class InvalidParameter(RekgError):
     """A parameter is well-formed but not acceptable (bad metric, bad date...)."""
 
     code = "invalid_parameter"
+
+
+class NotConverged(InvalidParameter):
+    """An iterative measure (eigenvector centrality) did not converge on this graph."""
+
+    code = "not_converged"
 
 
 class InvalidQuery(RekgError):
