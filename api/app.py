@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from graph import KnowledgeGraph
+from graph.data import FileProgress, open_kg
 from graph.store import open_store
 
 from .errors import install_error_handlers
@@ -14,17 +15,31 @@ from .settings import Settings
 __all__ = ["build_kg", "create_app"]
 
 
-def build_kg(settings: Settings) -> KnowledgeGraph:
-    """Open the configured store and load the seeds into it.
+def build_kg(settings: Settings, *, on_progress: FileProgress | None = None, reset: bool = False) -> KnowledgeGraph:
+    """Open the configured store, load the seeds unless it already holds them, then ``settings.data``.
 
     Raises
     ------
     SeedError
-        If a seed file does not parse or validate; the server must not start then.
+        If a seed or data file does not parse or validate; the server must not start then.
+    StoreUnavailable
+        If the store cannot be opened or reached.
     """
-    store = open_store(settings.store, settings.store_path)
-    return KnowledgeGraph.from_seeds(
-        settings.seeds_dir, base=settings.base_iri, store=store, validate_shapes=settings.validate_seeds
+    store = open_store(
+        settings.store,
+        settings.store_path,
+        query_url=settings.remote_query_url,
+        update_url=settings.remote_update_url,
+        timeout=settings.query_timeout_s,
+    )
+    return open_kg(
+        store,
+        seeds_dir=settings.seeds_dir,
+        base=settings.base_iri,
+        validate_shapes=settings.validate_seeds,
+        data=settings.data,
+        reset=reset,
+        on_progress=on_progress,
     )
 
 

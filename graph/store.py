@@ -31,7 +31,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 from rdflib import Dataset
 
-from .errors import InvalidQuery, SeedError, StoreUnavailable, UnsupportedFormat
+from .errors import InvalidParameter, InvalidQuery, SeedError, StoreUnavailable, UnsupportedFormat
 
 __all__ = [
     "FILE_FORMATS",
@@ -454,7 +454,7 @@ def open_store(kind: str = "memory", path: str | Path | None = None, **options: 
 
     Raises
     ------
-    ValueError
+    InvalidParameter
         If ``kind`` is unknown or a required option is missing.
     StoreUnavailable
         If the store cannot be opened (directory locked, server unreachable).
@@ -468,13 +468,13 @@ def open_store(kind: str = "memory", path: str | Path | None = None, **options: 
         return OxigraphStore()
     if kind == "oxigraph":
         if not path:
-            raise ValueError("the oxigraph store needs a directory (--store-path / REKG_STORE_PATH)")
+            raise InvalidParameter("the oxigraph store needs a directory (--store-path / REKG_STORE_PATH)")
         return OxigraphStore(path)
     if kind == "remote":
         from .remote import RemoteStore
 
         query_url = options.pop("query_url", None)
         if not query_url:
-            raise ValueError("the remote store needs a SPARQL query URL (REKG_REMOTE_QUERY_URL)")
+            raise InvalidParameter("the remote store needs a SPARQL query URL (REKG_REMOTE_QUERY_URL)")
         return RemoteStore(query_url, **options)
-    raise ValueError(f"unknown store {kind!r}; choose memory, oxigraph or remote")
+    raise InvalidParameter(f"unknown store {kind!r}; choose memory, oxigraph or remote")

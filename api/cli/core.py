@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -39,12 +41,16 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
     store: Annotated[Optional[StoreKind], typer.Option(help="Store back end.")] = None,
     store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
-    data: Annotated[Optional[list[Path]], typer.Option(help="Extra RDF file to load on top of the seeds.")] = None,
+    data: Annotated[
+        Optional[list[Path]],
+        typer.Option(help="Extra RDF file (.ttl .nt .nq .trig .jsonld .rdf) on top of the seeds; repeat for more."),
+    ] = None,
+    remote_url: Annotated[Optional[str], typer.Option(help="SPARQL endpoint of the remote store.")] = None,
 ) -> None:
     """Run the HTTP API (SPARQL endpoint, convenience endpoints, web page)."""
     import uvicorn
 
-    from ..app import create_app
+    from ..app import build_kg, create_app
 
     overrides = {
         k: v
@@ -54,16 +60,68 @@ def serve(
             "store": store.value if store else None,
             "store_path": store_path,
             "data": data,
+            "remote_query_url": remote_url,
         }.items()
         if v is not None
     }
     settings = Settings(**overrides)
-    kg = load_kg(settings)
+    with reported_errors(), _file_progress() as progress:
+        kg = build_kg(settings, on_progress=progress)
     app_ = create_app(settings, kg)
     err_console.print(
         f"rekg: serving {sum(kg.store.graphs().values())} triples on http://{settings.host}:{settings.port}/"
     )
     uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+
+
+@contextmanager
+def _file_progress() -> Iterator[Callable[[Path, int, int], None]]:
+    """A rich progress bar per data file, shown for files over 8 MB."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+    )
+    tasks: dict[Path, int] = {}
+
+    def update(path: Path, done: int, total: int) -> None:
+        if total < 8_000_000:
+            return
+        if path not in tasks:
+            tasks[path] = bars.add_task(f"loading {path.name}", total=total)
+        bars.update(tasks[path], completed=done)
+
+    with bars:
+        yield update
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="RDF files (.ttl .nt .nq .trig .jsonld .rdf).")],
+    store: Annotated[StoreKind, typer.Option(help="Persistent back end to load into.")] = StoreKind.oxigraph,
+    store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent oxigraph store.")] = None,
+    remote_url: Annotated[Optional[str], typer.Option(help="SPARQL endpoint of the remote store.")] = None,
+    reset: Annotated[bool, typer.Option(help="Empty the store first and reload the seeds.")] = False,
+) -> None:
+    """Load RDF files (and the seeds, once) into a persistent store that `rekg serve` then opens."""
+    from ..app import build_kg
+
+    if store is StoreKind.memory:
+        err_console.print("error: `rekg load` needs a persistent store (--store oxigraph or remote)")
+        raise typer.Exit(2)
+    overrides = {"store": store.value, "store_path": store_path, "remote_query_url": remote_url, "data": files}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    with reported_errors(), _file_progress() as progress:
+        kg = build_kg(settings, on_progress=progress, reset=reset)
+    graphs = kg.store.graphs()
+    where = settings.store_path if store is StoreKind.oxigraph else settings.remote_query_url
+    err_console.print(f"rekg: {where} holds {sum(graphs.values())} triples in {len(graphs)} graphs")
+    kg.store.close()
 
 
 class TableFormat(StrEnum):
