@@ -1,19 +1,56 @@
 """Serialise the knowledge graph for other tools.
 
-RDF formats come straight from the store. Graph formats for Gephi, yEd and spreadsheets
-(GEXF, GraphML, node-link JSON, CSV) are built from the NetworkX projection.
+RDF formats come straight from the store. Graph formats for Gephi, yEd, Cytoscape and
+spreadsheets are built from the NetworkX projection (:mod:`graph.projection`):
+
+========= ============================================================================
+format    what
+========= ============================================================================
+gexf      GEXF 1.3 for Gephi: typed attributes, a colour per kind, and the dates as
+          spells so the timeline replays 2025 (valid against the official XSD)
+graphml   GraphML for yEd and Cytoscape, with yFiles labels and colours for yEd
+json      NetworkX node-link JSON (``nodes``, ``edges``, edge ``key`` = relation)
+csv       a zip of ``nodes.csv`` and ``edges.csv`` (UTF-8 with BOM, for spreadsheets)
+========= ============================================================================
+
+Node ids are entity IRIs everywhere. List values (sources, stages) are GEXF ``liststring``
+values, lists in JSON, and ``|``-separated in GraphML and CSV. :func:`export` is the one entry
+point: :data:`FORMATS` maps each name to a small renderer, its media type and file name.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import math
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
+import networkx as nx
 import pyoxigraph as ox
+from lxml import etree
+from lxml.builder import ElementMaker
 
 from .errors import UnsupportedFormat
 from .kg import KnowledgeGraph
+from .projection import KINDS, projection
 
-__all__ = ["RDF_FORMATS", "Export", "export_rdf"]
+__all__ = [
+    "FORMATS",
+    "GRAPH_FORMATS",
+    "KIND_COLOURS",
+    "RDF_FORMATS",
+    "Export",
+    "export",
+    "export_rdf",
+    "render_csv",
+    "render_gexf",
+    "render_graphml",
+    "render_node_link",
+]
 
 
 @dataclass(frozen=True)
@@ -66,3 +103,363 @@ def export_rdf(kg: KnowledgeGraph, fmt: str) -> Export:
         return ox.serialize(triples, format=oxfmt, prefixes=kg.prefixes)
 
     return Export(kg.cached(("export", fmt), build), media, f"rekg.{ext}")
+
+
+# Graph formats ---------------------------------------------------------------------------
+
+#: Colour of each node kind (hex), shared by GEXF and GraphML.
+KIND_COLOURS: dict[str, str] = {
+    "country": "#1f77b4",
+    "region": "#aec7e8",
+    "company": "#ff7f0e",
+    "body": "#9467bd",
+    "organization": "#c5b0d5",
+    "facility": "#2ca02c",
+    "material": "#d62728",
+    "sector": "#8c564b",
+    "measure": "#e377c2",
+    "agreement": "#17becf",
+    "meeting": "#bcbd22",
+    "initiative": "#7f7f7f",
+}
+assert set(KIND_COLOURS) == set(KINDS)
+
+#: Node attributes written to GEXF, GraphML and CSV: name -> GEXF type.
+_NODE_ATTRS: dict[str, str] = {
+    "kind": "string",
+    "type": "string",
+    "country": "anyURI",
+    "country_label": "string",
+    "status": "string",
+    "stage": "liststring",
+    "start": "string",
+    "end": "string",
+    "capacity": "string",
+    "instrument": "string",
+    "sources": "liststring",
+}
+_EDGE_ATTRS: dict[str, str] = {
+    "relation": "string",
+    "status": "string",
+    "start_year": "integer",
+    "stage": "liststring",
+    "basis": "liststring",
+    "share": "double",
+    "sources": "liststring",
+}
+
+GEXF_NS = "http://gexf.net/1.3"
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def render_gexf(G: nx.MultiDiGraph) -> bytes:
+    """The projection as GEXF 1.3, written with lxml so that it validates against the XSD.
+
+    NetworkX's ``write_gexf`` puts a ``name`` attribute on ``<graph>`` and its viz elements
+    in a namespace the 1.3 schema does not declare; here colours and sizes are the schema's
+    own ``<color>`` and ``<size>`` elements. Node and edge dates become ``<spells>`` in a
+    dynamic graph with ``timeformat="date"``; nodes without dates have no spells and are
+    always shown.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("x", kind="country", label="X", sources=["s"], spells=[("2025-01-01", None)])
+    >>> b'<spell start="2025-01-01"/>' in render_gexf(G)
+    True
+    """
+    E = ElementMaker(namespace=GEXF_NS, nsmap={None: GEXF_NS, "xsi": _XSI})
+    root = E.gexf(version="1.3")
+    root.set(f"{{{_XSI}}}schemaLocation", f"{GEXF_NS} http://gexf.net/1.3/gexf.xsd")
+    root.append(
+        E.meta(
+            E.creator("rekg"),
+            E.description("Supply chain of critical minerals and the trade measures around it"),
+            lastmodifieddate=date.today().isoformat(),
+        )
+    )
+    days = sorted(
+        {x for _, d in G.nodes(data=True) for sp in d.get("spells") or () for x in sp if x}
+        | {x for _, _, d in G.edges(data=True) for x in [_edge_start(d)] if x}
+    )
+    graph = E.graph(mode="dynamic", defaultedgetype="directed", timeformat="date", timerepresentation="interval")
+    if days:
+        graph.set("start", days[0])
+        graph.set("end", days[-1])
+    root.append(graph)
+    for cls, attrs in (("node", _NODE_ATTRS), ("edge", _EDGE_ATTRS)):
+        block = E.attributes({"class": cls, "mode": "static"})
+        for name, typ in attrs.items():
+            block.append(E.attribute(id=name, title=name, type=typ))
+        graph.append(block)
+    nodes = E.nodes(count=str(G.number_of_nodes()))
+    for n, d in G.nodes(data=True):
+        node = E.node(id=n, label=d.get("label", n))
+        node.append(_attvalues(E, d, _NODE_ATTRS))
+        spells = d.get("spells")
+        if spells:
+            node.append(E.spells(*(E.spell(_interval(s, e)) for s, e in spells)))
+        r, g, b = _rgb(KIND_COLOURS.get(d.get("kind"), "#7f7f7f"))
+        node.append(E.color(r=str(r), g=str(g), b=str(b)))
+        node.append(E.size(value=f"{4 + 3 * math.sqrt(G.degree(n)):.1f}"))
+        nodes.append(node)
+    graph.append(nodes)
+    edges = E.edges(count=str(G.number_of_edges()))
+    for i, (u, v, k, d) in enumerate(G.edges(keys=True, data=True)):
+        edge = E.edge(id=f"e{i}", source=u, target=v, label=k, kind=k)
+        edge.append(_attvalues(E, d, _EDGE_ATTRS))
+        start = _edge_start(d)
+        if start:
+            edge.append(E.spells(E.spell(start=start)))
+        edges.append(edge)
+    graph.append(edges)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _edge_start(d: dict) -> str | None:
+    if d.get("start_date"):
+        return str(d["start_date"])
+    if d.get("start_year"):
+        return f"{int(d['start_year']):04d}-01-01"
+    return None
+
+
+def _interval(start: str | None, end: str | None) -> dict[str, str]:
+    return {k: v for k, v in (("start", start), ("end", end)) if v}
+
+
+def _attvalues(E: ElementMaker, d: dict, attrs: dict[str, str]) -> etree._Element:
+    values = E.attvalues()
+    for name, typ in attrs.items():
+        value = d.get(name)
+        if value is None or value == [] or value == "":
+            continue
+        if typ == "liststring":
+            text = "[" + ", ".join(str(x) for x in value) + "]"
+        elif typ == "double":
+            text = repr(float(value))
+        else:
+            text = str(value)
+        values.append(E.attvalue({"for": name, "value": text}))
+    return values
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
+_YFILES_NS = "http://www.yworks.com/xml/graphml"
+_GRAPHML_TYPES = {"string": "string", "anyURI": "string", "liststring": "string", "integer": "int", "double": "double"}
+
+
+def render_graphml(G: nx.MultiDiGraph) -> bytes:
+    """The projection as GraphML, for yEd and Cytoscape.
+
+    Every attribute is a typed ``<key>``; lists are ``|``-separated. Each node and edge also
+    carries yFiles graphics (label, colour per kind, arrow), which yEd shows on opening and
+    other readers ignore. Spells are written as ``start/end`` pairs separated by ``;``.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("x", kind="country", label="X")
+    >>> nx.read_graphml(io.BytesIO(render_graphml(G))).nodes["x"]["kind"]
+    'country'
+    """
+    E = ElementMaker(namespace=GRAPHML_NS, nsmap={None: GRAPHML_NS, "y": _YFILES_NS, "xsi": _XSI})
+    Y = ElementMaker(namespace=_YFILES_NS, nsmap={"y": _YFILES_NS})
+    root = E.graphml()
+    root.set(
+        f"{{{_XSI}}}schemaLocation",
+        f"{GRAPHML_NS} http://www.yworks.com/xml/schema/graphml/1.1/ygraphml.xsd",
+    )
+    node_attrs = {"label": "string", **_NODE_ATTRS, "spells": "string"}
+    for name, typ in node_attrs.items():
+        root.append(E.key({"id": f"n_{name}", "for": "node", "attr.name": name, "attr.type": _GRAPHML_TYPES[typ]}))
+    for name, typ in _EDGE_ATTRS.items():
+        root.append(E.key({"id": f"e_{name}", "for": "edge", "attr.name": name, "attr.type": _GRAPHML_TYPES[typ]}))
+    root.append(E.key({"id": "n_graphics", "for": "node", "yfiles.type": "nodegraphics"}))
+    root.append(E.key({"id": "e_graphics", "for": "edge", "yfiles.type": "edgegraphics"}))
+    graph = E.graph(id="rekg", edgedefault="directed")
+    root.append(graph)
+    for n, d in G.nodes(data=True):
+        node = E.node(id=n)
+        row = {**d, "spells": _spells_text(d.get("spells"))}
+        for name in node_attrs:
+            text = _flat(row.get(name))
+            if text is not None:
+                node.append(E.data(text, key=f"n_{name}"))
+        label = d.get("label", n)
+        node.append(
+            E.data(
+                Y.ShapeNode(
+                    Y.Geometry(height="30.0", width=f"{max(60, 7 * len(label))}.0", x="0.0", y="0.0"),
+                    Y.Fill(color=KIND_COLOURS.get(d.get("kind"), "#7f7f7f"), transparent="false"),
+                    Y.NodeLabel(label),
+                    Y.Shape(type="roundrectangle"),
+                ),
+                key="n_graphics",
+            )
+        )
+        graph.append(node)
+    for i, (u, v, k, d) in enumerate(G.edges(keys=True, data=True)):
+        edge = E.edge(id=f"e{i}", source=u, target=v)
+        for name in _EDGE_ATTRS:
+            text = _flat(d.get(name))
+            if text is not None:
+                edge.append(E.data(text, key=f"e_{name}"))
+        edge.append(
+            E.data(
+                Y.PolyLineEdge(Y.Arrows(source="none", target="standard"), Y.EdgeLabel(k)),
+                key="e_graphics",
+            )
+        )
+        graph.append(edge)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _flat(value: object) -> str | None:
+    if value is None or value == [] or value == "":
+        return None
+    if isinstance(value, (list, tuple, set)):
+        return "|".join(str(x) for x in value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _spells_text(spells: list | None) -> str | None:
+    if not spells:
+        return None
+    return ";".join(f"{s or ''}/{e or ''}" for s, e in spells)
+
+
+def render_node_link(G: nx.MultiDiGraph) -> bytes:
+    """The projection as NetworkX node-link JSON (``nx.node_link_graph`` reads it back).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("a", "b", key="operates", relation="operates")
+    'operates'
+    >>> data = json.loads(render_node_link(G))
+    >>> data["edges"][0]["key"], data["multigraph"]
+    ('operates', True)
+    """
+    data = nx.node_link_data(G, edges="edges")
+    return json.dumps(data, ensure_ascii=False, indent=1, default=str).encode("utf-8")
+
+
+_CSV_NODE_COLUMNS = ["id", "label", *_NODE_ATTRS, "spells"]
+_CSV_EDGE_COLUMNS = ["source", "target", "source_label", "target_label", *_EDGE_ATTRS]
+_CSV_README = """rekg graph export as CSV
+
+nodes.csv  one row per node: id (the entity IRI), label, kind, type, country (IRI) and
+           country_label, status, stage, start and end (ISO dates), capacity, instrument,
+           sources (IRIs of the source graphs), spells (start/end pairs separated by ;).
+edges.csv  one row per edge, read "source relation target": source and target (IRIs), their
+           labels, relation, status, start_year, stage, basis, share, sources.
+
+Lists are separated by |. Files are UTF-8 with a byte-order mark so spreadsheets detect it.
+"""
+
+
+def render_csv(G: nx.MultiDiGraph) -> bytes:
+    """The projection as a zip of ``nodes.csv`` and ``edges.csv`` (and a short README).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("a", "b", key="operates", relation="operates")
+    'operates'
+    >>> sorted(zipfile.ZipFile(io.BytesIO(render_csv(G))).namelist())
+    ['README.txt', 'edges.csv', 'nodes.csv']
+    """
+    nodes = io.StringIO()
+    w = csv.DictWriter(nodes, fieldnames=_CSV_NODE_COLUMNS, lineterminator="\r\n")
+    w.writeheader()
+    for n, d in G.nodes(data=True):
+        row = {"id": n, **{c: _flat(d.get(c)) for c in _CSV_NODE_COLUMNS[1:]}}
+        row["label"] = d.get("label", n)
+        row["spells"] = _spells_text(d.get("spells"))
+        w.writerow(row)
+    edges = io.StringIO()
+    w = csv.DictWriter(edges, fieldnames=_CSV_EDGE_COLUMNS, lineterminator="\r\n")
+    w.writeheader()
+    for u, v, k, d in G.edges(keys=True, data=True):
+        row = {c: _flat(d.get(c)) for c in _EDGE_ATTRS}
+        row.update(
+            source=u,
+            target=v,
+            source_label=G.nodes[u].get("label", u),
+            target_label=G.nodes[v].get("label", v),
+            relation=d.get("relation", k),
+        )
+        w.writerow(row)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        # A fixed timestamp keeps the archive identical for an identical graph.
+        for name, text in (
+            ("nodes.csv", nodes.getvalue()),
+            ("edges.csv", edges.getvalue()),
+            ("README.txt", _CSV_README),
+        ):
+            info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, text.encode("utf-8-sig") if name.endswith(".csv") else text.encode("utf-8"))
+    return buf.getvalue()
+
+
+#: name -> (renderer of the projection, media type, file name)
+GRAPH_FORMATS: dict[str, tuple[Callable[[nx.MultiDiGraph], bytes], str, str]] = {
+    "gexf": (render_gexf, "application/gexf+xml", "rekg.gexf"),
+    "graphml": (render_graphml, "application/graphml+xml", "rekg.graphml"),
+    "json": (render_node_link, "application/json", "rekg-graph.json"),
+    "csv": (render_csv, "application/zip", "rekg-csv.zip"),
+}
+
+#: Every format :func:`export` accepts, graph formats first.
+FORMATS: tuple[str, ...] = (*GRAPH_FORMATS, *RDF_FORMATS)
+
+
+def export(kg: KnowledgeGraph, fmt: str) -> Export:
+    """The whole graph in ``fmt``, with its media type and download file name.
+
+    Built once per graph version and format.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    fmt : str
+        One of :data:`FORMATS`: ``gexf``, ``graphml``, ``json``, ``csv`` or an RDF format
+        (``ttl``, ``nt``, ``nq``, ``trig``, ``jsonld``, ``rdfxml``).
+
+    Returns
+    -------
+    Export
+
+    Raises
+    ------
+    UnsupportedFormat
+        If ``fmt`` is not one of :data:`FORMATS`.
+
+    Examples
+    --------
+    >>> from graph import KnowledgeGraph
+    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> out = export(kg, "gexf")
+    >>> out.media_type, out.filename, out.body[:5]
+    ('application/gexf+xml', 'rekg.gexf', b'<?xml')
+    >>> export(kg, "pdf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graph.errors.UnsupportedFormat: unknown format 'pdf'; choose one of gexf, graphml, json, csv, ttl, ...
+    """
+    if fmt in RDF_FORMATS:
+        return export_rdf(kg, fmt)
+    if fmt not in GRAPH_FORMATS:
+        raise UnsupportedFormat(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", formats=list(FORMATS))
+    render, media, filename = GRAPH_FORMATS[fmt]
+    return Export(kg.cached(("export", fmt), lambda: render(projection(kg))), media, filename)

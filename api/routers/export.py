@@ -1,19 +1,42 @@
+"""The whole graph as a download: Gephi, yEd, Cytoscape, spreadsheets and RDF."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from graph.export import export_rdf
+from graph.export import FORMATS, GRAPH_FORMATS, RDF_FORMATS, export
 
 from ..deps import KG
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/export", tags=["export"])
 
+_MEDIA = {name: media for name, (_, media, _) in GRAPH_FORMATS.items()} | {
+    name: media for name, (_, media, _, _) in RDF_FORMATS.items()
+}
 
-@router.get("/{fmt}", response_class=Response)
-def export(fmt: str, kg: KG) -> Response:
-    """The whole graph as a download (ttl, nt, nq, trig, jsonld, rdfxml)."""
-    out = export_rdf(kg, fmt)
+
+@router.get(
+    "/{fmt}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The graph as a file download (`Content-Disposition: attachment`).",
+            "content": {media: {} for media in dict.fromkeys(_MEDIA.values())},
+        },
+        406: {"description": "Unknown format; the body lists the formats."},
+    },
+)
+def export_graph(
+    fmt: Annotated[str, Path(description=f"One of: {', '.join(FORMATS)}.", examples=["gexf"], max_length=20)],
+    kg: KG,
+) -> Response:
+    """The whole graph: gexf (Gephi), graphml (yEd, Cytoscape), json (node-link), csv (zip), or RDF."""
+    out = export(kg, fmt)
     return Response(
         out.body,
         media_type=out.media_type,
