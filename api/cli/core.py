@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -14,7 +15,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from graph.export import RDF_FORMATS, export_rdf
+from graph.export import FORMATS
+from graph.export import export as export_graph
 from graph.kg import to_python
 from graph.load import load_seeds
 
@@ -179,13 +181,16 @@ def validate(
 
 @app.command()
 def export(
-    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(RDF_FORMATS)}.")] = "ttl",
+    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")] = "ttl",
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
 ) -> None:
-    """Write the whole graph in an RDF format."""
+    """Write the whole graph: GEXF (Gephi), GraphML (yEd, Cytoscape), node-link JSON, CSV zip, or RDF."""
     kg = load_kg()
     with reported_errors():
-        out = export_rdf(kg, format)
+        out = export_graph(kg, format)
+    if out.media_type == "application/zip" and not output and sys.stdout.isatty():
+        err_console.print(f"error: {format} is a zip archive; write it to a file with -o {out.filename}")
+        raise typer.Exit(2)
     write_bytes(out.body, output)
     if output:
         err_console.print(f"wrote {len(out.body)} bytes to {output}")
