@@ -1,35 +1,724 @@
-"""SPARQL execution for the public endpoint.
+"""SPARQL execution for the public endpoint: guard, bounded evaluation and serialisation.
 
-First version: evaluates a read query against the store with the predeclared prefixes and
-serialises SELECT/ASK results as SPARQL JSON. The protocol issue completes it (negotiation,
-guards against outbound reach, time limits in killable workers, row caps).
+A request goes through three steps:
+
+1. :meth:`QueryExecutor.prepare` (or :func:`prepare_query`) runs the lexer of
+   :mod:`graph.sparql_guard`: updates and ``SERVICE`` are refused, and every graph named by
+   ``FROM`` / ``FROM NAMED`` or by the protocol's ``default-graph-uri`` /
+   ``named-graph-uri`` must be a graph of the store. Nothing is ever fetched or read from
+   a file. The dataset is then passed to the store explicitly, so what runs is exactly what
+   was checked.
+2. :meth:`QueryExecutor.run` evaluates the query with a time limit. For Oxigraph stores
+   (in memory or on disk) it runs in a worker process of :class:`graph.sparql_pool.WorkerPool`,
+   which is killed when the limit passes or the client goes away; other back ends (the
+   ``remote`` store) evaluate in a thread of this process and rely on their own HTTP
+   timeout, since closing the connection is what cancels a remote query.
+3. :func:`evaluate` serialises in the worker with pyoxigraph's native writers and sends
+   bytes back. Results are first written as TSV (SELECT) or N-Triples (CONSTRUCT,
+   DESCRIBE), one line per row, through a writer that stops the query as soon as the row
+   cap is passed; the requested format is then written natively from that.
+
+The default graph of every query is the union of all named graphs unless the query or the
+request names a dataset.
 """
 
 from __future__ import annotations
 
+import asyncio
+import pickle
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
 import pyoxigraph as ox
 
-from .errors import ForbiddenQuery
+from ontology import DCTERMS, RDF, RDFS, SD, XSD
+
+from .errors import (
+    ForbiddenQuery,
+    InvalidQuery,
+    QueryTimeout,
+    RekgError,
+    ResultTooLarge,
+    StoreUnavailable,
+    UnsupportedFormat,
+)
 from .kg import KnowledgeGraph
+from .sparql_guard import QueryShape, inspect_query
+from .sparql_pool import ClientGone, PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
+from .store import OxigraphStore, Store
 
-__all__ = ["run_query"]
+__all__ = [
+    "FORMAT_IRIS",
+    "GRAPH_FORMATS",
+    "RESULT_FORMATS",
+    "SD_FORMATS",
+    "PreparedQuery",
+    "QueryExecutor",
+    "QueryOutcome",
+    "evaluate",
+    "prepare_query",
+    "run_query",
+    "service_description",
+]
+
+#: Serialisations of SELECT and ASK results, by the short name used in ``format=``.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+#: Serialisations of CONSTRUCT and DESCRIBE results (and of the service description).
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "n3": ox.RdfFormat.N3,
+}
+#: The W3C format IRIs (http://www.w3.org/ns/formats/) the service description lists.
+FORMAT_IRIS: dict[str, str] = {
+    "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+    "xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+    "csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+    "tsv": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+    "ttl": "http://www.w3.org/ns/formats/Turtle",
+    "nt": "http://www.w3.org/ns/formats/N-Triples",
+    "nq": "http://www.w3.org/ns/formats/N-Quads",
+    "trig": "http://www.w3.org/ns/formats/TriG",
+    "jsonld": "http://www.w3.org/ns/formats/JSON-LD",
+    "rdfxml": "http://www.w3.org/ns/formats/RDF_XML",
+    "n3": "http://www.w3.org/ns/formats/N3",
+}
+#: Formats of the service description itself (an RDF graph).
+SD_FORMATS = GRAPH_FORMATS
+
+TIMEOUT_SETTING = "REKG_QUERY_TIMEOUT_S"
+ROWS_SETTING = "REKG_MAX_ROWS"
+WORKERS_SETTING = "REKG_QUERY_WORKERS"
+# Queries longer than this are checked in a thread so a huge one cannot stall the server.
+_BIG_QUERY = 64_000
+
+QueryForm = Literal["SELECT", "CONSTRUCT", "DESCRIBE", "ASK"]
 
 
-def run_query(kg: KnowledgeGraph, sparql: str) -> tuple[bytes, str]:
-    """Evaluate a read-only query; return the serialised result and its media type.
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query that passed the guard, with the dataset it will run on.
+
+    ``default_graph`` / ``named_graphs`` are ``None`` for "the union of all graphs" /
+    "every named graph"; otherwise the exact graphs (all of them graphs of the store).
+    """
+
+    text: str
+    form: QueryForm
+    default_graph: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+    @property
+    def kind(self) -> Literal["results", "graph"]:
+        """``results`` for SELECT and ASK, ``graph`` for CONSTRUCT and DESCRIBE."""
+        return "results" if self.form in ("SELECT", "ASK") else "graph"
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    """A serialised result: the bytes, how many rows (or triples) and how long it took."""
+
+    body: bytes
+    count: int
+    fmt: str
+    eval_ms: float
+    elapsed_ms: float = 0.0
+
+
+class _RowCapReached(Exception):
+    pass
+
+
+class _LineCounter:
+    """A binary sink that keeps what it gets and stops the writer after ``cap`` lines."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.lines = 0
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.lines += data.count(b"\n")
+        self.parts.append(bytes(data))
+        if self.lines > self.cap:
+            raise _RowCapReached()
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _too_many(max_rows: int, what: str) -> ResultTooLarge:
+    return ResultTooLarge(
+        f"The result has more than {max_rows} {what}. Add LIMIT {max_rows} (or a smaller LIMIT, with OFFSET to "
+        f"page) to the query, or raise {ROWS_SETTING}. Whole graphs are available from /export.",
+        limit=max_rows,
+        setting=ROWS_SETTING,
+    )
+
+
+def evaluate(
+    store: Store,
+    text: str,
+    fmt: str,
+    *,
+    prefixes: Mapping[str, str] | None = None,
+    default_graph: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    max_rows: int = 10_000,
+) -> QueryOutcome:
+    """Evaluate a query on ``store`` and serialise it in ``fmt``, refusing big results.
+
+    This is what a worker process runs; it does not check the query (see
+    :func:`prepare_query`) and has no time limit of its own.
+
+    Parameters
+    ----------
+    store : Store
+        Any back end.
+    text : str
+        The query.
+    fmt : str
+        A key of :data:`RESULT_FORMATS` (SELECT, ASK) or :data:`GRAPH_FORMATS`
+        (CONSTRUCT, DESCRIBE).
+    prefixes : mapping, optional
+        Predeclared prefixes.
+    default_graph, named_graphs : sequence of str, optional
+        The dataset; ``None`` for the union default graph / all named graphs.
+    max_rows : int
+        The most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) allowed.
+
+    Returns
+    -------
+    QueryOutcome
 
     Raises
     ------
     InvalidQuery
-        If the query does not parse.
-    ForbiddenQuery
-        If the query form is not SELECT, ASK, CONSTRUCT or DESCRIBE.
+        If the query does not parse or fails during evaluation.
+    ResultTooLarge
+        If the result has more than ``max_rows`` rows or triples.
+    UnsupportedFormat
+        If ``fmt`` does not fit the query form, or the result cannot be written in it.
+
+    Examples
+    --------
+    >>> s = OxigraphStore()
+    >>> _ = s.replace_graph("https://example.org/g", [ox.Quad(ox.NamedNode("https://example.org/dy"),
+    ...     ox.NamedNode("https://example.org/label"), ox.Literal("dysprosium"))])
+    >>> evaluate(s, "SELECT ?o WHERE { ?s ?p ?o }", "csv").body
+    b'o\\r\\ndysprosium\\r\\n'
+    >>> evaluate(s, "SELECT ?o WHERE { ?s ?p ?o }", "json", max_rows=0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graph.errors.ResultTooLarge: The result has more than 0 rows. Add LIMIT 0 ... or raise REKG_MAX_ROWS...
     """
-    res = kg.store.query(sparql, prefixes=kg.prefixes)
-    if isinstance(res, ox.QuerySolutions):
-        return res.serialize(format=ox.QueryResultsFormat.JSON), "application/sparql-results+json"
-    if isinstance(res, ox.QueryBoolean):
-        return (b'{"head":{},"boolean":%s}' % (b"true" if bool(res) else b"false")), "application/sparql-results+json"
-    if isinstance(res, ox.QueryTriples):
-        return ox.serialize(list(res), format=ox.RdfFormat.TURTLE, prefixes=kg.prefixes), "text/turtle"
-    raise ForbiddenQuery("only SELECT, ASK, CONSTRUCT and DESCRIBE are allowed")
+    if fmt not in RESULT_FORMATS and fmt not in GRAPH_FORMATS:
+        raise UnsupportedFormat(f"unknown result format {fmt!r}")
+    if max_rows < 0:
+        raise ValueError("max_rows must not be negative")
+    started = time.perf_counter()
+    try:
+        res = store.query(
+            text,
+            prefixes=prefixes,
+            default_graph=None if default_graph is None else list(default_graph),
+            named_graphs=None if named_graphs is None else list(named_graphs),
+        )
+        if isinstance(res, ox.QueryBoolean):
+            if fmt not in RESULT_FORMATS:
+                raise UnsupportedFormat(f"an ASK result cannot be written as {fmt}; use json, xml, csv or tsv")
+            body, count = res.serialize(format=RESULT_FORMATS[fmt]), 1
+        elif isinstance(res, ox.QuerySolutions):
+            if fmt not in RESULT_FORMATS:
+                raise UnsupportedFormat(f"a SELECT result cannot be written as {fmt}; use json, xml, csv or tsv")
+            sink = _LineCounter(max_rows + 1)  # +1: the header line
+            try:
+                res.serialize(sink, format=ox.QueryResultsFormat.TSV)
+            except _RowCapReached:
+                raise _too_many(max_rows, "rows") from None
+            tsv = sink.getvalue()
+            count = max(tsv.count(b"\n") - 1, 0)
+            if fmt == "tsv":
+                body = tsv
+            else:
+                body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=RESULT_FORMATS[fmt])
+        else:
+            if fmt not in GRAPH_FORMATS:
+                raise UnsupportedFormat(
+                    f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}; use {', '.join(GRAPH_FORMATS)}"
+                )
+            sink = _LineCounter(max_rows)
+            try:
+                res.serialize(sink, format=ox.RdfFormat.N_TRIPLES)
+            except _RowCapReached:
+                raise _too_many(max_rows, "triples") from None
+            nt = sink.getvalue()
+            count = nt.count(b"\n")
+            if fmt == "nt":
+                body = nt
+            else:
+                try:
+                    body = ox.serialize(
+                        ox.parse(nt, format=ox.RdfFormat.N_TRIPLES),
+                        format=GRAPH_FORMATS[fmt],
+                        prefixes=dict(prefixes or {}),
+                    )
+                except (ValueError, OSError) as exc:
+                    raise UnsupportedFormat(f"this result cannot be written as {fmt}: {exc}") from None
+    except SyntaxError as exc:
+        raise InvalidQuery(str(exc)) from None
+    except RuntimeError as exc:
+        # pyoxigraph's evaluation errors (unsupported custom function, unbound SERVICE name...)
+        raise InvalidQuery(f"the query failed during evaluation: {exc}") from None
+    except OSError as exc:
+        raise StoreUnavailable(f"the store failed while reading: {exc}") from None
+    return QueryOutcome(body or b"", count, fmt, (time.perf_counter() - started) * 1000)
+
+
+class _ReadOnlyOxigraph:
+    """A persistent Oxigraph store opened read-only in a worker process."""
+
+    query = OxigraphStore.query
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._store = ox.Store.read_only(str(path))
+
+
+def _worker_handler(open_store: Any, prefixes: dict[str, str]) -> Any:
+    store = open_store()
+
+    def handle(request: bytes) -> bytes:
+        text, fmt, default_graph, named_graphs, max_rows = pickle.loads(request)
+        try:
+            out = evaluate(
+                store,
+                text,
+                fmt,
+                prefixes=prefixes,
+                default_graph=default_graph,
+                named_graphs=named_graphs,
+                max_rows=max_rows,
+            )
+        except RekgError as exc:
+            return pickle.dumps(("err", type(exc).__name__, exc.detail, exc.extra), pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(("ok", out), pickle.HIGHEST_PROTOCOL)
+
+    return handle
+
+
+_ERRORS: dict[str, type[RekgError]] = {
+    cls.__name__: cls for cls in (InvalidQuery, ResultTooLarge, UnsupportedFormat, StoreUnavailable, QueryTimeout)
+}
+
+
+def _graph_names(kg: KnowledgeGraph) -> frozenset[str]:
+    return kg.cached(("sparql", "graph-names"), lambda: frozenset(kg.store.graphs()))
+
+
+def prepare_query(
+    kg: KnowledgeGraph,
+    text: str,
+    *,
+    default_graph_uris: Iterable[str] = (),
+    named_graph_uris: Iterable[str] = (),
+) -> PreparedQuery:
+    """Check a query from the outside world and fix the dataset it will run on.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        The graph (its prefixes are predeclared; its graphs are the only ones allowed).
+    text : str
+        The query.
+    default_graph_uris, named_graph_uris : iterable of str
+        The protocol's ``default-graph-uri`` / ``named-graph-uri`` values. When any is
+        given they replace the query's ``FROM`` / ``FROM NAMED`` (SPARQL 1.1 Protocol 2.1.4).
+
+    Returns
+    -------
+    PreparedQuery
+
+    Raises
+    ------
+    ForbiddenQuery
+        For updates, ``SERVICE``, and any graph that is not a graph of the store.
+    InvalidQuery
+        For lexical errors the guard finds (the parser's own errors come at evaluation).
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph(OxigraphStore())
+    >>> prepare_query(kg, "ASK { ?s ?p ?o }").form
+    'ASK'
+    >>> prepare_query(kg, "SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graph.errors.ForbiddenQuery: FROM <file:///etc/passwd> is not a graph of this store...
+    """
+    if not isinstance(text, str):
+        raise TypeError("the query must be a str")
+    default_uris = [u for u in default_graph_uris]
+    named_uris = [u for u in named_graph_uris]
+    shape: QueryShape = inspect_query(text, kg.prefixes)
+    known = _graph_names(kg)
+
+    def check(iris: Iterable[str], how: str) -> None:
+        for iri in iris:
+            if iri not in known:
+                raise ForbiddenQuery(
+                    f"{how} <{iri}> is not a graph of this store. This endpoint never fetches data from the web "
+                    "or reads files; the service description (GET /sparql) lists the graphs you can name.",
+                    graph=iri,
+                )
+
+    check(shape.default_graphs or (), "FROM")
+    check(shape.named_graphs or (), "FROM NAMED")
+    check(default_uris, "default-graph-uri")
+    check(named_uris, "named-graph-uri")
+    if default_uris or named_uris:
+        default, named = tuple(default_uris), tuple(named_uris)
+    else:
+        default, named = shape.default_graphs, shape.named_graphs
+    return PreparedQuery(text, shape.form, default, named)
+
+
+def run_query(kg: KnowledgeGraph, text: str, fmt: str = "json", *, max_rows: int = 10_000) -> QueryOutcome:
+    """Check and evaluate a query in this process, without a time limit (for the CLI and tests).
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph(OxigraphStore())
+    >>> run_query(kg, "ASK { ?s ?p ?o }").body
+    b'{"head":{},"boolean":false}'
+    """
+    prepared = prepare_query(kg, text)
+    if fmt == "json" and prepared.kind == "graph":
+        fmt = "ttl"
+    return evaluate(
+        kg.store,
+        prepared.text,
+        fmt,
+        prefixes=kg.prefixes,
+        default_graph=prepared.default_graph,
+        named_graphs=prepared.named_graphs,
+        max_rows=max_rows,
+    )
+
+
+class QueryExecutor:
+    """Runs checked queries with a time limit and a row cap, off the serving thread.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        The graph to query.
+    timeout_s : float
+        Time limit of one query, waiting for a free worker included.
+    max_rows : int
+        Most rows (or triples) in one result.
+    workers : int
+        Worker processes (Oxigraph stores only).
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph(OxigraphStore())
+    >>> ex = QueryExecutor(kg, timeout_s=5, max_rows=10, workers=1)
+    >>> asyncio.run(ex.run(prepare_query(kg, "ASK {}"), "json")).body
+    b'{"head":{},"boolean":true}'
+    >>> ex.close()
+    """
+
+    def __init__(self, kg: KnowledgeGraph, *, timeout_s: float = 10.0, max_rows: int = 10_000, workers: int = 2):
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        if max_rows < 1 or workers < 1:
+            raise ValueError("max_rows and workers must be at least 1")
+        self.kg = kg
+        self.timeout_s = float(timeout_s)
+        self.max_rows = int(max_rows)
+        self.workers = int(workers)
+        store = kg.store
+        self._pool: WorkerPool | None = None
+        if isinstance(store, OxigraphStore):
+            if store.path is not None:
+                path = store.path
+                opener: Any = lambda: _ReadOnlyOxigraph(path)  # noqa: E731 - runs in the worker
+            else:
+                opener = lambda: store  # noqa: E731 - the forked copy of the in-memory store
+            prefixes = dict(kg.prefixes)
+            self._pool = WorkerPool(
+                lambda: _worker_handler(opener, prefixes), size=self.workers, generation=lambda: kg.version
+            )
+
+    @property
+    def isolation(self) -> str:
+        """``processes`` (killable workers) or ``in-process`` (remote stores)."""
+        return "processes" if self._pool is not None else "in-process"
+
+    @property
+    def sandboxed(self) -> bool | None:
+        """Whether workers run without network access (``None`` until one has started)."""
+        return self._pool.sandboxed if self._pool is not None else None
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        return self._pool.pids if self._pool is not None else []
+
+    def start(self) -> None:
+        """Fork the workers now (the app's lifespan calls this) instead of at the first query."""
+        if self._pool is not None:
+            self._pool.start()
+
+    def close(self) -> None:
+        """Kill the workers."""
+        if self._pool is not None:
+            self._pool.close()
+
+    async def prepare(
+        self, text: str, *, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
+    ) -> PreparedQuery:
+        """:func:`prepare_query`, in a thread for very long queries."""
+        dg, ng = list(default_graph_uris), list(named_graph_uris)
+        if len(text) > _BIG_QUERY:
+            return await asyncio.to_thread(prepare_query, self.kg, text, default_graph_uris=dg, named_graph_uris=ng)
+        return prepare_query(self.kg, text, default_graph_uris=dg, named_graph_uris=ng)
+
+    async def run(
+        self, query: PreparedQuery, fmt: str, *, cancelled: asyncio.Future[Any] | None = None
+    ) -> QueryOutcome:
+        """Evaluate a prepared query in ``fmt`` within the time limit.
+
+        Parameters
+        ----------
+        query : PreparedQuery
+            From :meth:`prepare`.
+        fmt : str
+            A key of :data:`RESULT_FORMATS` or :data:`GRAPH_FORMATS` that fits the query form.
+        cancelled : asyncio.Future, optional
+            Completes when the client disconnects; the query is then stopped.
+
+        Returns
+        -------
+        QueryOutcome
+
+        Raises
+        ------
+        QueryTimeout
+            The query ran past the limit (or the client left); it was stopped.
+        ResultTooLarge, InvalidQuery, UnsupportedFormat, StoreUnavailable
+            As :func:`evaluate`.
+        """
+        if not isinstance(query, PreparedQuery):
+            raise TypeError("run() takes a PreparedQuery; call prepare() first")
+        started = time.perf_counter()
+        if self._pool is None:
+            out = await self._run_in_process(query, fmt, cancelled)
+        else:
+            request = pickle.dumps(
+                (query.text, fmt, query.default_graph, query.named_graphs, self.max_rows), pickle.HIGHEST_PROTOCOL
+            )
+            try:
+                reply = await self._pool.call(request, timeout=self.timeout_s, cancelled=cancelled)
+            except WorkerTimeout:
+                raise self._timeout() from None
+            except WorkersBusy:
+                raise QueryTimeout(
+                    f"All {self.workers} query workers stayed busy with other queries for {self.timeout_s:g} s. "
+                    f"Try again, or raise {WORKERS_SETTING} or {TIMEOUT_SETTING}.",
+                    limit_s=self.timeout_s,
+                    setting=WORKERS_SETTING,
+                ) from None
+            except ClientGone:
+                raise QueryTimeout("The client went away; the query was stopped.") from None
+            except (WorkerGone, PoolClosed) as exc:
+                raise StoreUnavailable(f"The query worker failed: {exc}") from None
+            status, *rest = pickle.loads(reply)
+            if status != "ok":
+                name, detail, extra = rest
+                raise _ERRORS.get(name, InvalidQuery)(detail, **extra)
+            out = rest[0]
+        return QueryOutcome(out.body, out.count, out.fmt, out.eval_ms, (time.perf_counter() - started) * 1000)
+
+    def _timeout(self) -> QueryTimeout:
+        return QueryTimeout(
+            f"The query ran longer than {self.timeout_s:g} s and was stopped. Add a LIMIT or narrow the patterns, "
+            f"or raise {TIMEOUT_SETTING}.",
+            limit_s=self.timeout_s,
+            setting=TIMEOUT_SETTING,
+        )
+
+    async def _run_in_process(
+        self, query: PreparedQuery, fmt: str, cancelled: asyncio.Future[Any] | None
+    ) -> QueryOutcome:
+        # A remote store cancels by closing its HTTP connection when its own timeout passes;
+        # this thread is then released. We stop waiting for it at our deadline either way.
+        task = asyncio.ensure_future(
+            asyncio.to_thread(
+                evaluate,
+                self.kg.store,
+                query.text,
+                fmt,
+                prefixes=self.kg.prefixes,
+                default_graph=query.default_graph,
+                named_graphs=query.named_graphs,
+                max_rows=self.max_rows,
+            )
+        )
+        waits: set[asyncio.Future[Any]] = {task} | ({cancelled} if cancelled is not None else set())
+        done, _ = await asyncio.wait(waits, timeout=self.timeout_s, return_when="FIRST_COMPLETED")
+        if task in done:
+            return task.result()
+        task.cancel()
+        if cancelled is not None and cancelled in done:
+            raise QueryTimeout("The client went away; the query was abandoned.")
+        raise self._timeout()
+
+    def describe_service(self, endpoint: str, fmt: str = "ttl") -> bytes:
+        """The service description of this endpoint (see :func:`service_description`)."""
+        return service_description(
+            self.kg,
+            endpoint,
+            fmt,
+            notes=[
+                f"Each query may run for {self.timeout_s:g} s ({TIMEOUT_SETTING}) and return at most "
+                f"{self.max_rows} rows or triples ({ROWS_SETTING}); a bigger result is refused with HTTP 413, "
+                "never silently truncated.",
+            ],
+        )
+
+
+_VOID = "http://rdfs.org/ns/void#"
+_SH = "http://www.w3.org/ns/shacl#"
+_ENTAILMENT_SIMPLE = "http://www.w3.org/ns/entailment/Simple"
+
+
+def service_description(kg: KnowledgeGraph, endpoint: str, fmt: str = "ttl", *, notes: Sequence[str] = ()) -> bytes:
+    """An ``sd:Service`` description of the endpoint, as RDF in ``fmt``.
+
+    It lists the supported result formats, the entailment regime (simple), the dataset (the
+    default graph is the union of all named graphs; every named graph with its title and
+    triple count, ``void:triples``) and the predeclared prefixes (``sh:declare``).
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        The graph served.
+    endpoint : str
+        The endpoint's absolute URL, the subject of the description.
+    fmt : str
+        A key of :data:`SD_FORMATS`.
+    notes : sequence of str
+        Extra ``rdfs:comment`` lines (limits of this deployment).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    UnsupportedFormat
+        If ``fmt`` is not an RDF format.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph(OxigraphStore())
+    >>> b"sd:Service" in service_description(kg, "http://127.0.0.1:8000/sparql")
+    True
+    """
+    if fmt not in SD_FORMATS:
+        raise UnsupportedFormat(f"the service description is RDF; use one of {', '.join(SD_FORMATS)}")
+    if not endpoint.startswith(("http://", "https://")):
+        raise ValueError("endpoint must be an absolute http(s) URL")
+    counts, titles = kg.cached(("sparql", "named-graphs"), lambda: _named_graphs(kg))
+    return _describe(kg, endpoint, fmt, notes, counts, titles)
+
+
+def _named_graphs(kg: KnowledgeGraph) -> tuple[dict[str, int], dict[str, str]]:
+    counts = kg.store.graphs()
+    titles: dict[str, str] = {}
+    rows = kg.store.query("SELECT ?g ?title WHERE { GRAPH ?g { ?g dcterms:title ?title } }", prefixes=kg.prefixes)
+    for row in rows:  # type: ignore[union-attr]
+        titles.setdefault(row["g"].value, row["title"].value)
+    return counts, titles
+
+
+def _describe(
+    kg: KnowledgeGraph,
+    endpoint: str,
+    fmt: str,
+    notes: Sequence[str],
+    counts: Mapping[str, int],
+    titles: Mapping[str, str],
+) -> bytes:
+    n = ox.NamedNode
+    sd, rdf, rdfs = str(SD), str(RDF), str(RDFS)
+    me = n(endpoint)
+    triples: list[ox.Triple] = []
+
+    def add(s: Any, p: str, o: Any) -> None:
+        triples.append(ox.Triple(s, n(p), o))
+
+    add(me, rdf + "type", n(sd + "Service"))
+    add(me, sd + "endpoint", me)
+    add(me, sd + "supportedLanguage", n(sd + "SPARQL11Query"))
+    add(me, sd + "feature", n(sd + "UnionDefaultGraph"))
+    add(me, sd + "defaultEntailmentRegime", n(_ENTAILMENT_SIMPLE))
+    add(me, str(DCTERMS) + "title", ox.Literal("rekg SPARQL endpoint"))
+    add(
+        me,
+        rdfs + "comment",
+        ox.Literal(
+            "Read-only SPARQL 1.1 query endpoint of rekg, the knowledge graph of the critical-minerals supply chain. "
+            "The default graph is the union of all named graphs; each source's facts live in its own named graph. "
+            "The prefixes below are predeclared. SPARQL Update, SERVICE, and FROM / FROM NAMED / default-graph-uri "
+            "/ named-graph-uri naming anything but a graph of this store are refused.",
+            language="en",
+        ),
+    )
+    for note in notes:
+        add(me, rdfs + "comment", ox.Literal(note, language="en"))
+    for key in (*RESULT_FORMATS, *GRAPH_FORMATS):
+        add(me, sd + "resultFormat", n(FORMAT_IRIS[key]))
+    dataset = ox.BlankNode("dataset")
+    add(me, sd + "defaultDataset", dataset)
+    add(dataset, rdf + "type", n(sd + "Dataset"))
+    add(dataset, rdfs + "comment", ox.Literal("The default graph is the union of all named graphs.", language="en"))
+    default_graph = ox.BlankNode("defaultGraph")
+    add(dataset, sd + "defaultGraph", default_graph)
+    add(default_graph, rdf + "type", n(sd + "Graph"))
+    add(default_graph, rdfs + "comment", ox.Literal("The union (RDF merge) of all named graphs.", language="en"))
+    for i, (name, count) in enumerate(sorted(counts.items())):
+        ng, g = ox.BlankNode(f"ng{i}"), ox.BlankNode(f"g{i}")
+        add(dataset, sd + "namedGraph", ng)
+        add(ng, rdf + "type", n(sd + "NamedGraph"))
+        add(ng, sd + "name", n(name))
+        if name in titles:
+            add(ng, str(DCTERMS) + "title", ox.Literal(titles[name]))
+        add(ng, sd + "graph", g)
+        add(g, rdf + "type", n(sd + "Graph"))
+        add(g, _VOID + "triples", ox.Literal(str(count), datatype=n(str(XSD) + "integer")))
+    for i, (prefix, namespace) in enumerate(sorted(kg.prefixes.items())):
+        decl = ox.BlankNode(f"prefix{i}")
+        add(me, _SH + "declare", decl)
+        add(decl, _SH + "prefix", ox.Literal(prefix))
+        add(decl, _SH + "namespace", ox.Literal(namespace, datatype=n(str(XSD) + "anyURI")))
+    prefixes = {**kg.prefixes, "sd": sd, "void": _VOID, "sh": _SH}
+    return ox.serialize(triples, format=SD_FORMATS[fmt], prefixes=prefixes)
