@@ -193,7 +193,7 @@ KINDS: tuple[str, ...] = (
 )
 #: Kinds that can supply: a region (the world) is the subject of totals, not a supplier.
 _ACTORS = {"country", "company", "body", "organization"}
-_ALWAYS_KEPT = {"country", "facility", "material", "sector", "measure", "agreement", "meeting", "initiative"}
+_ALWAYS_KEPT = {"country", "region", "facility", "material", "sector", "measure", "agreement", "meeting", "initiative"}
 
 #: Every edge relation, with the phrase that explains it ("{source} {phrase} {target}").
 RELATIONS: dict[str, str] = {
@@ -424,6 +424,7 @@ def _build(kg: KnowledgeGraph) -> nx.MultiDiGraph:
         r["g"]: {"title": r.get("title", kg.local_id(r["g"])), "date": _iso(r.get("date"))}
         for r in kg.select(_Q_SOURCES)
     }
+    G.graph["sources"][kg.ns.entities_graph] = {"title": "rekg shared entities (seeds/entities.ttl)", "date": None}
 
     # Nodes: the first class in _CLASSES order decides kind and type.
     rank = {c: i for i, c in enumerate(_CLASSES)}

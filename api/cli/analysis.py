@@ -1,5 +1,201 @@
-"""CLI commands for the analysis area."""
+"""rekg paths, centrality, chokepoints, concentration, scenario: supply-dependency analysis."""
 
 from __future__ import annotations
 
-from ._app import app  # noqa: F401
+import json
+from dataclasses import asdict
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from graph import analysis
+
+from ._app import app
+from .common import console, load_kg, reported_errors
+
+
+class Output(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Metric(StrEnum):
+    betweenness = "betweenness"
+    pagerank = "pagerank"
+    degree = "degree"
+    eigenvector = "eigenvector"
+
+
+class Indicator(StrEnum):
+    mining = "mining"
+    processing = "processing"
+    magnet_making = "magnet_making"
+    production = "production"
+
+
+_FORMAT = typer.Option("--format", "-f", help="table (readable) or json (the API's shape).")
+_AS_OF = typer.Option("--as-of", help="Use only what is active on that day (YYYY-MM-DD).")
+
+
+def _print_json(value: object) -> None:
+    print(
+        json.dumps(asdict(value) if not isinstance(value, list) else [asdict(v) for v in value], default=str, indent=2)
+    )
+
+
+def _labels(nodes: list) -> str:
+    return ", ".join(n.label for n in nodes)
+
+
+@app.command()
+def paths(
+    source: Annotated[str, typer.Argument(help="Who obtains: a country or firm (name, code or IRI).")],
+    target: Annotated[str, typer.Argument(help="What or whom it obtains, e.g. dysprosium.")],
+    avoid: Annotated[
+        Optional[list[str]], typer.Option("--avoid", "-a", help="Country or entity to route around; repeat for more.")
+    ] = None,
+    max_len: Annotated[int, typer.Option(help="Longest path, in steps.", min=1, max=12)] = 6,
+    limit: Annotated[int, typer.Option(help="Most paths to show.", min=1, max=200)] = 10,
+    as_of: Annotated[Optional[str], _AS_OF] = None,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """Supply-dependency paths from SOURCE to TARGET, each step with its relation and sources."""
+    kg = load_kg()
+    with reported_errors():
+        found = analysis.supply_paths(kg, source, target, avoid or [], max_len, limit=limit, as_of=as_of)
+    if format is Output.json:
+        _print_json(found)
+        return
+    if not found:
+        console.print(f"no supply path from {source} to {target} within {max_len} steps")
+        return
+    for i, p in enumerate(found, 1):
+        table = Table(title=f"path {i}: {p.length} steps, via {_labels(p.countries)}", title_justify="left")
+        table.add_column("#", justify="right")
+        table.add_column("step")
+        table.add_column("relation")
+        table.add_column("sources")
+        for j, step in enumerate(p.steps, 1):
+            table.add_row(str(j), step.text, step.relation, "; ".join(s.title for s in step.sources))
+        console.print(table)
+
+
+@app.command()
+def centrality(
+    metric: Annotated[Metric, typer.Option("--metric", "-m", help="The centrality measure.")] = Metric.betweenness,
+    kind: Annotated[Optional[str], typer.Option(help="Keep only nodes of this kind (country, facility...).")] = None,
+    top: Annotated[int, typer.Option(help="How many to show.", min=1, max=1000)] = 10,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """The most central nodes of the supply graph."""
+    kg = load_kg()
+    with reported_errors():
+        ranked = analysis.centrality(kg, metric.value, kind, top)
+    if format is Output.json:
+        _print_json(ranked)
+        return
+    table = Table("rank", "node", "kind", metric.value, title=f"{metric.value} centrality", title_justify="left")
+    for r in ranked:
+        table.add_row(str(r.rank), r.label, r.kind, f"{r.score:.4f}")
+    console.print(table)
+
+
+@app.command()
+def chokepoints(
+    consumer: Annotated[str, typer.Argument(help="A country or firm.")],
+    material: Annotated[str, typer.Argument(help="A material.")],
+    as_of: Annotated[Optional[str], _AS_OF] = None,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """Nodes every supply path from CONSUMER to MATERIAL passes, and a minimum node cut."""
+    kg = load_kg()
+    with reported_errors():
+        cp = analysis.chokepoints(kg, consumer, material, as_of=as_of)
+    if format is Output.json:
+        _print_json(cp)
+        return
+    if not cp.connected:
+        console.print(f"{cp.consumer.label} has no supply path to {cp.material.label}")
+        return
+    table = Table("", "nodes", title=f"{cp.consumer.label} → {cp.material.label}", title_justify="left")
+    table.add_row("on every path", _labels(cp.articulation_points) or "none")
+    table.add_row("minimum node cut", _labels(cp.minimum_node_cut) or ("none: obtained directly" if cp.direct else ""))
+    table.add_row("suppliers", _labels(cp.suppliers))
+    console.print(table)
+
+
+@app.command()
+def concentration(
+    material: Annotated[str, typer.Argument(help="A material or group.")] = "rare earths",
+    indicator: Annotated[Indicator, typer.Option(help="Which figures to use.")] = Indicator.mining,
+    period: Annotated[Optional[str], typer.Option(help="2024, 2025-09...; latest by default.")] = None,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """Herfindahl–Hirschman index of who mines, processes or makes a material."""
+    kg = load_kg()
+    with reported_errors():
+        c = analysis.concentration(kg, material, indicator.value, period)
+    if format is Output.json:
+        _print_json(c)
+        return
+    if c.hhi is None:
+        have = "; ".join(f"{a['material'].label} {a['indicator']} {a['period']}" for a in c.available)
+        console.print(f"{c.note}. The graph has: {have or 'no figures'}")
+        return
+    title = f"{c.material.label}, {c.indicator}, {c.period}: HHI {c.hhi:,.0f}"
+    if c.hhi_upper != c.hhi:
+        title += f" to {c.hhi_upper:,.0f}"
+    table = Table("maker", "value", "share", "sources", title=f"{title} ({c.level})", title_justify="left")
+    for s in c.shares:
+        value = f"{s.value:,.0f} {s.unit or ''}".strip() + (" (est.)" if s.estimated else "")
+        table.add_row(s.subject.label, value, f"{s.share:.1%}", "; ".join(x.title for x in s.sources))
+    console.print(table)
+    console.print(c.note)
+
+
+@app.command()
+def scenario(
+    remove: Annotated[
+        Optional[list[str]], typer.Option("--remove", "-r", help="Country or entity that stops supplying; repeat.")
+    ] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="The day (YYYY-MM-DD); today by default.")] = None,
+    reimpose: Annotated[
+        Optional[list[str]], typer.Option("--reimpose", help="Measure to apply as if in force; repeat.")
+    ] = None,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """What breaks when countries stop supplying or measures come back: a disruption scenario."""
+    kg = load_kg()
+    with reported_errors():
+        d = analysis.disruption(kg, remove=remove or [], as_of=as_of or date.today(), reimpose=reimpose or [])
+    if format is Output.json:
+        _print_json(d)
+        return
+    heading = f"scenario on {d.as_of}"
+    if d.removed:
+        heading += f": without {_labels(d.removed)} (and {len(d.removed_with)} entities it controls)"
+    console.print(heading)
+    if d.measures:
+        table = Table("measure", "status", "imposed by", title="measures applied", title_justify="left")
+        for m in d.measures:
+            table.add_row(m.measure.label, m.status, _labels(m.imposed_by))
+        console.print(table)
+    table = Table(
+        "material", "suppliers before", "sectors", title="materials left with no supplier", title_justify="left"
+    )
+    for i in d.materials_without_supplier:
+        table.add_row(i.material.label, _labels(i.suppliers_before), _labels(i.sectors))
+    console.print(table if d.materials_without_supplier else "no material is left without a supplier")
+    table = Table("sector", "materials cut off", "countries hit", title="sectors affected", title_justify="left")
+    for s in d.sectors_affected:
+        table.add_row(s.sector.label, _labels(s.materials), _labels(s.consumers))
+    console.print(table if d.sectors_affected else "no sector is affected")
+    table = Table("country", "materials it can no longer obtain", title="consumers affected", title_justify="left")
+    for c in d.consumers_affected:
+        table.add_row(c.consumer.label, _labels(c.materials_lost))
+    console.print(table if d.consumers_affected else "no country loses access to a material")
+    more = " (more not listed)" if d.paths_lost_truncated else ""
+    console.print(f"{len(d.paths_lost)} supply paths lost{more}; see --format json for each step")
