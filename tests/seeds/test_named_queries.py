@@ -202,3 +202,9 @@ def test_mine_production_ranks_china_first(kg: KnowledgeGraph) -> None:
     rows = kg.select(read("mine-production-2024.rq"))
     assert rows[0]["countryLabel"] == "China" and rows[0]["share"] == pytest.approx(69.2)
     assert [r["countryLabel"] for r in rows].index("Malaysia") > 5
+
+
+@pytest.mark.parametrize("name", ["conflicts.rq", "measures-in-force.rq"])
+def test_readme_prints_the_query_in_full(name: str) -> None:
+    readme = (QUERIES.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert read(name).strip() in readme
