@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from graph import KnowledgeGraph
@@ -9,6 +12,7 @@ from graph.data import FileProgress, open_kg
 from graph.store import open_store
 
 from .errors import install_error_handlers
+from .middleware import install_middleware
 from .routers import analysis, analyst, entities, export, health, pages, sources, sparql
 from .settings import Settings
 
@@ -43,6 +47,17 @@ def build_kg(settings: Settings, *, on_progress: FileProgress | None = None, res
     )
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Fork the SPARQL query workers at start-up and kill them at shutdown."""
+    executor = sparql.sparql_executor(app)
+    executor.start()
+    try:
+        yield
+    finally:
+        executor.close()
+
+
 def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = None) -> FastAPI:
     """Build the app over ``kg`` (loaded from the settings' seeds when not given)."""
     settings = settings or Settings()
@@ -51,10 +66,12 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
         title="rekg",
         summary="Knowledge graph of the critical-minerals supply chain and the trade measures around it.",
         version="0.1.0",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.kg = kg
     install_error_handlers(app)
+    install_middleware(app, max_body_bytes=settings.max_body_bytes)
     for module in (health, sparql, analyst, entities, analysis, export, sources, pages):
         app.include_router(module.router)
     return app
