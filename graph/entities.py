@@ -53,11 +53,12 @@ SELECT ?e ?dir ?s ?p ?o ?g WHERE {
 _FUNCTIONAL = "SELECT ?p WHERE { ?p a owl:FunctionalProperty }"
 
 _CLAIMS = """
-SELECT ?e ?claim ?claimant ?status ?disputedBy ?g WHERE {
+SELECT ?e ?claim ?claimant ?status ?disputedBy ?property ?value ?g WHERE {
     GRAPH ?g { ?claim a rekg:Claim ; rekg:about ?e }
     OPTIONAL { ?claim rekg:claimant ?claimant }
     OPTIONAL { ?claim rekg:claimedStatus ?status }
     OPTIONAL { ?claim rekg:disputedBy ?disputedBy }
+    OPTIONAL { ?claim rekg:claimedProperty ?property ; rekg:claimedValue ?value }
 }
 """
 
@@ -107,6 +108,11 @@ _INVERSE_LABELS = {
     str(REKG.covers): "covered by",
     str(REKG.implements): "implemented by",
     str(REKG.output): "output of",
+    str(REKG.includes): "part of package",
+    str(REKG.lifts): "lifted by",
+    str(REKG.facility): "backed by",
+    str(REKG.respondsTo): "answered by",
+    str(REKG.supplies): "supplied by",
     str(SKOS.broader): "members",
     str(DCTERMS.publisher): "published",
 }
@@ -187,6 +193,7 @@ class ClaimInfo:
     label: str
     claimant: Ref | None
     claimed_status: str | None
+    claimed_values: list[dict]
     disputed_by: list[SourceRef]
     sources: list[SourceRef]
 
@@ -218,6 +225,8 @@ class EntityDescription:
     claims: list[ClaimInfo]
     sources: list[SourceRef]
     neighbours: list[Neighbour]
+    #: for a measure: its status today as :func:`graph.measures.measure_status` derives it
+    status_today: dict | None = None
 
 
 def entity_iri(kg: KnowledgeGraph, name: str) -> str:
@@ -419,10 +428,14 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
             detail = "; ".join(f"{s.value.label} ({_cited(s.sources) or 'entities file'})" for s in grp.statements)
             conflicts.append(Conflict("functional", grp.property, grp.label, grp.statements, detail))
 
+    conflicts += _node_conflicts(facts, functional)
+
     claims = _claims(kg, iri)
     for c in claims:
         who = c.claimant.label if c.claimant else "someone"
-        detail = f"{who} claims it is {c.claimed_status or 'otherwise'}"
+        said = [f"it is {c.claimed_status}"] if c.claimed_status else []
+        said += [f"its {v['property']} is {v['value']}" for v in c.claimed_values]
+        detail = f"{who} claims {' and '.join(said) or 'otherwise'}"
         if c.disputed_by:
             detail += "; disputed by " + _cited(c.disputed_by)
         conflicts.append(
@@ -452,7 +465,61 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
         claims=claims,
         sources=source_refs(kg, all_graphs),
         neighbours=_neighbours(kg, iri, facts, inc),
+        status_today=_status_today(kg, iri),
     )
+
+
+def _status_today(kg: KnowledgeGraph, iri: str) -> dict | None:
+    from .measures import measure_status
+
+    st = measure_status(kg, iri)
+    if st is None:
+        return None
+    return {
+        "on": date.today(),
+        "status": st.status,
+        "reason": st.reason,
+        "contested": st.contested,
+        "possible_statuses": st.possible_statuses,
+    }
+
+
+def _node_conflicts(facts: list[RelationGroup], functional: frozenset[str]) -> list[Conflict]:
+    """Qualified nodes (outputs...) that sources write separately for the same material but with
+    different values of a functional property (Caixin: terbium oxide operating; Lynas: planned)."""
+    found = []
+    material = str(REKG.material)
+    for grp in facts:
+        by_material: dict[str, list[Statement]] = {}
+        for st in grp.statements:
+            if st.value.kind != "node":
+                continue
+            key = next((p.value.id for p in st.value.parts if p.property == material and p.value.id), None)
+            if key:
+                by_material.setdefault(key, []).append(st)
+        for stmts in by_material.values():
+            if len(stmts) < 2:
+                continue
+            values: dict[str, dict[str, list[Statement]]] = {}
+            for st in stmts:
+                for p in st.value.parts:
+                    if p.property in functional:
+                        values.setdefault(p.label, {}).setdefault(p.value.label, []).append(st)
+            for prop_label, by_value in values.items():
+                if len(by_value) < 2:
+                    continue
+                involved = [st for group in by_value.values() for st in group]
+                for st in involved:
+                    st.conflict = True
+                what = next(p.value.label for p in stmts[0].value.parts if p.property == material)
+                detail = "; ".join(
+                    f"{value} ({_cited([s for st in group for s in st.sources]) or 'entities file'})"
+                    for value, group in sorted(by_value.items())
+                )
+                found.append(
+                    Conflict("functional", grp.property, f"{grp.label} {what}: {prop_label}", involved, detail)
+                )
+    return found
 
 
 def _cited(sources: list[SourceRef]) -> str:
@@ -464,17 +531,27 @@ def _claims(kg: KnowledgeGraph, iri: str) -> list[ClaimInfo]:
     for r in kg.select(_CLAIMS, e=ox.NamedNode(iri)):
         c = found.setdefault(
             r["claim"],
-            {"claimant": r.get("claimant"), "status": r.get("status"), "disputed": set(), "graphs": set()},
+            {
+                "claimant": r.get("claimant"),
+                "status": r.get("status"),
+                "disputed": set(),
+                "graphs": set(),
+                "values": set(),
+            },
         )
         c["graphs"].add(r["g"])
         if "disputedBy" in r:
             c["disputed"].add(r["disputedBy"])
+        if "property" in r and "value" in r:
+            value = r["value"].isoformat() if isinstance(r["value"], date) else str(r["value"])
+            c["values"].add((_property_label(kg, r["property"]), label_of(kg, value) if "://" in value else value))
     return [
         ClaimInfo(
             id=c_iri,
             label=label_of(kg, c_iri),
             claimant=ref(kg, c["claimant"]),
             claimed_status=vocab_name(c["status"]),
+            claimed_values=[{"property": p, "value": v} for p, v in sorted(c["values"])],
             disputed_by=source_refs(kg, c["disputed"]),
             sources=source_refs(kg, c["graphs"]),
         )

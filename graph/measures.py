@@ -48,6 +48,7 @@ __all__ = [
     "TimelineEvent",
     "agreements",
     "derive_status",
+    "measure_status",
     "measures_in_force",
     "timeline",
 ]
@@ -564,6 +565,23 @@ def measures_in_force(
         out.append(st)
     order = {"in force": 0, "suspended": 1, "announced": 2, "lapsed": 3, "lifted": 4}
     return sorted(out, key=lambda m: (order.get(m.status, 5), m.label.casefold()))
+
+
+def measure_status(kg: KnowledgeGraph, iri: str, on: date | str | None = None) -> MeasureStatus | None:
+    """The status on day ``on`` (today by default) of the measure ``iri``; ``None`` if it is no measure.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> measure_status(kg, kg.iri("lynas")) is None
+    True
+    """
+    day = parse_date(on, name="on") or date.today()
+    measures = _subjects(kg, str(REKG.Measure))
+    m = measures.get(iri)
+    if m is None:
+        return None
+    return _measure_status(kg, m, day, measures, _subjects(kg, str(REKG.Event)))
 
 
 def _given(value: str | None) -> bool:
