@@ -488,10 +488,21 @@ def _build(kg: KnowledgeGraph) -> nx.MultiDiGraph:
         _set_spells(d, measure_dates.get(n) if d["kind"] == "measure" else None)
     _date_open_suspensions(G)
     for _, _, d in G.edges(data=True):
-        for k in ("sources", "basis", "materials"):
-            if isinstance(d.get(k), set):
+        for k in ("sources", "basis", "materials", "stage"):
+            if isinstance(d.get(k), (set, list)):
                 d[k] = sorted(d[k])
-    return G
+    return _sorted_copy(G)
+
+
+def _sorted_copy(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The same graph with nodes and edges in a fixed order, so exports are reproducible."""
+    order = {k: i for i, k in enumerate(KINDS)}
+    H = nx.MultiDiGraph(**G.graph)
+    H.add_nodes_from(
+        sorted(G.nodes(data=True), key=lambda nd: (order[nd[1]["kind"]], nd[1]["label"].casefold(), nd[0]))
+    )
+    H.add_edges_from(sorted(G.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])))
+    return H
 
 
 def _add_edge(G: nx.MultiDiGraph, u: str, v: str, relation: str, source: str | None, **attrs: Any) -> dict:
@@ -509,7 +520,10 @@ def _add_edge(G: nx.MultiDiGraph, u: str, v: str, relation: str, source: str | N
 
 
 def _add_output_details(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
-    for r in kg.select(_Q_DETAILS):
+    # An output's status changes over time (planned, then operating): the newest source wins.
+    dated = G.graph["sources"]
+    rows = sorted(kg.select(_Q_DETAILS), key=lambda r: (dated.get(r["g"], {}).get("date") or "", r["g"]), reverse=True)
+    for r in rows:
         f = r["f"]
         if f not in G:
             continue

@@ -1,0 +1,184 @@
+"""The projection maps the RDF graph to a typed MultiDiGraph, edge by edge, with sources."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import networkx as nx
+import pyoxigraph as ox
+import pytest
+
+from graph import KnowledgeGraph
+from graph.projection import (
+    DELIVERING,
+    KINDS,
+    RELATIONS,
+    active_on,
+    controlled_by,
+    for_consumer,
+    projection,
+    supply_view,
+)
+
+
+@pytest.fixture(scope="module")
+def G(kg: KnowledgeGraph) -> nx.MultiDiGraph:
+    return projection(kg)
+
+
+def test_every_node_is_typed_labelled_and_sourced(G: nx.MultiDiGraph) -> None:
+    assert G.number_of_nodes() > 50
+    for n, d in G.nodes(data=True):
+        assert d["kind"] in KINDS, n
+        assert d["label"] and isinstance(d["label"], str), n
+        assert d["sources"] and all(isinstance(s, str) for s in d["sources"]), n
+        assert d["spells"] is None or isinstance(d["spells"], list), n
+
+
+def test_every_edge_has_its_relation_as_key_and_the_graphs_stating_it(G: nx.MultiDiGraph) -> None:
+    for u, v, k, d in G.edges(keys=True, data=True):
+        assert k == d["relation"] and k in RELATIONS, (u, v, k)
+        assert d["sources"], (u, v, k)
+
+
+def test_kinds_follow_the_classes(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
+    kinds = {
+        "dysprosium": ("material", "element"),
+        "dysprosium-oxide": ("material", "oxide"),
+        "china": ("country", "country"),
+        "lynas": ("company", "company"),
+        "lynas-malaysia": ("facility", "facility"),
+    }
+    for local, (kind, type_) in kinds.items():
+        d = G.nodes[kg.iri(local)]
+        assert (d["kind"], d["type"]) == (kind, type_), local
+    measures = kg.select("SELECT DISTINCT ?m WHERE { ?m a rekg:ExportControl }")
+    assert measures and all(G.nodes[r["m"]]["kind"] == "measure" for r in measures)
+
+
+@pytest.mark.parametrize(
+    ("prop", "relation", "reverse"),
+    [
+        ("rekg:operator", "operates", True),
+        ("rekg:locatedIn", "located_in", False),
+        ("rekg:produces", "produces", False),
+        ("rekg:formOf", "form_of", False),
+        ("rekg:restricts", "restricts", False),
+        ("rekg:imposedBy", "imposes", True),
+        ("rekg:party", "party_to", True),
+        ("rekg:usedIn", "used_in", False),
+    ],
+)
+def test_each_statement_becomes_an_edge_in_the_direction_of_supply(
+    kg: KnowledgeGraph, G: nx.MultiDiGraph, prop: str, relation: str, reverse: bool
+) -> None:
+    rows = kg.select(f"SELECT ?s ?o ?g WHERE {{ GRAPH ?g {{ ?s {prop} ?o }} FILTER(isIRI(?o)) }}")
+    assert rows, f"the seeds state no {prop}"
+    for r in rows:
+        if r["s"] not in G or r["o"] not in G:
+            continue
+        u, v = (r["o"], r["s"]) if reverse else (r["s"], r["o"])
+        assert G.has_edge(u, v, key=relation), (u, relation, v)
+        assert r["g"] in G.edges[u, v, relation]["sources"]
+
+
+def test_a_qualified_output_puts_the_newest_status_and_year_on_the_produces_edge(kg: KnowledgeGraph, G) -> None:
+    rows = kg.select(
+        """SELECT ?f ?m ?status ?y ?date WHERE {
+               GRAPH ?g { ?f rekg:output ?o . ?o rekg:material ?m ; rekg:status ?status ; rekg:startYear ?y }
+               ?g dcterms:date ?date }"""
+    )
+    assert any(r["status"].endswith("Planned") for r in rows), "the seeds have no planned output"
+    newest: dict[tuple[str, str], dict] = {}
+    for r in sorted(rows, key=lambda r: r["date"]):
+        newest[(r["f"], r["m"])] = r
+    for (f, m), r in newest.items():
+        edge = G.edges[f, m, "produces"]
+        assert edge["status"] == r["status"].rsplit("#", 1)[1].lower(), (f, m)
+        assert edge["start_year"] == int(str(r["y"])[:4])
+
+
+def test_export_controls_make_the_imposing_country_a_supplier(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
+    rows = kg.select("SELECT ?c ?mat WHERE { ?m a rekg:ExportControl ; rekg:imposedBy ?c ; rekg:restricts ?mat }")
+    assert rows
+    for r in rows:
+        assert "export control" in G.edges[r["c"], r["mat"], "supplies"]["basis"]
+
+
+def test_measure_spells_follow_suspensions(G: nx.MultiDiGraph) -> None:
+    checked = 0
+    for n, d in G.nodes(data=True):
+        if d["kind"] != "measure" or not d.get("suspended_from") or not d.get("suspended_until"):
+            continue
+        if d["type"] == "suspension order" or d.get("ended_on") or not d.get("spells"):
+            continue
+        pause = date.fromisoformat(d["suspended_from"])
+        resume = date.fromisoformat(d["suspended_until"])
+        assert not active_on(d, pause), n
+        assert not active_on(d, resume - timedelta(days=1)), n
+        assert active_on(d, resume), n
+        checked += 1
+    assert checked >= 3
+
+
+def test_the_projection_is_cached_per_graph_version() -> None:
+    kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    first = projection(kg)
+    assert projection(kg) is first
+    extra = kg.ns.source["test-extra"]
+    kg.store.replace_graph(
+        str(extra),
+        [
+            ox.Quad(
+                ox.NamedNode(kg.iri("test-plant")),
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode("https://w3id.org/rekg/ontology#Facility"),
+                ox.NamedNode(str(extra)),
+            )
+        ],
+    )
+    second = projection(kg)
+    assert second is not first
+    assert kg.iri("test-plant") in second and kg.iri("test-plant") not in first
+
+
+def test_materials_only_offer_materials_and_obtains_arcs_start_at_the_consumer(kg: KnowledgeGraph) -> None:
+    V = supply_view(kg)
+    for u, v in V.edges():
+        if V.nodes[u]["kind"] == "material":
+            assert V.nodes[v]["kind"] == "material", (u, v)
+    us = kg.iri("united-states")
+    H = for_consumer(V, us)
+    added = set(H.edges()) - set(V.edges())
+    assert added and all(u == us for u, _ in added)
+    assert all(e["relation"] in {"party_to", "supplies_to"} for u, v in added for e in H.edges[u, v]["evidence"])
+
+
+def test_no_re_export_a_country_reaches_only_its_own_partners(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
+    V = supply_view(kg)
+    for c, d in V.nodes(data=True):
+        if d["kind"] != "country":
+            continue
+        partners = {c}
+        for _, agreement, k in G.out_edges(c, keys=True):
+            if k == "party_to" and G.nodes[agreement]["kind"] == "agreement":
+                partners |= {p for p, _, k2 in G.in_edges(agreement, keys=True) if k2 == "party_to"}
+        partners |= {s for s, _, k in G.in_edges(c, keys=True) if k == "supplies_to"}
+        reached = {n for n in nx.descendants(for_consumer(V, c), c) if G.nodes[n]["kind"] == "country"}
+        assert reached <= partners, (c, reached - partners)
+
+
+def test_delivering_arcs_end_at_materials(kg: KnowledgeGraph) -> None:
+    V = supply_view(kg)
+    for _, v, d in V.edges(data=True):
+        if any(e["relation"] in DELIVERING for e in d["evidence"]):
+            assert V.nodes[v]["kind"] == "material"
+
+
+def test_controlled_by_takes_facilities_firms_and_bodies_of_a_country(kg: KnowledgeGraph, G) -> None:
+    china = kg.iri("china")
+    inside = controlled_by(G, [china])
+    located = {u for u, _, k in G.in_edges(china, keys=True) if k in ("located_in", "based_in")}
+    assert located and located <= inside
+    assert kg.iri("lynas-malaysia") not in inside
+    assert kg.iri("lynas-malaysia") in controlled_by(G, [kg.iri("lynas")])
