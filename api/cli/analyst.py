@@ -1,5 +1,218 @@
-"""CLI commands for the analyst area."""
+"""rekg suppliers, measures, agreements, timeline, search, entity: the analyst questions as Rich tables."""
 
 from __future__ import annotations
 
-from ._app import app  # noqa: F401
+import json
+from dataclasses import asdict
+from enum import StrEnum
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from graph import analyst
+
+from ._app import app
+from .common import console, load_kg, reported_errors
+
+
+class Output(StrEnum):
+    table = "table"
+    json = "json"
+
+
+_FORMAT = typer.Option("--format", "-f", help="table (readable) or json (the API's shape).")
+
+
+def _json(value: object) -> None:
+    data = [asdict(v) for v in value] if isinstance(value, list) else asdict(value)
+    print(json.dumps(data, default=str, ensure_ascii=False, indent=2))
+
+
+def _sources(sources: list) -> str:
+    return "\n".join(f"{s.publisher or s.title or s.id}{f' ({s.date})' if s.date else ''}" for s in sources)
+
+
+def _labels(refs: list) -> str:
+    return ", ".join(r.label for r in refs)
+
+
+_STYLE = {
+    "operating": "green",
+    "in force": "green",
+    "planned": "cyan",
+    "announced": "cyan",
+    "suspended": "magenta",
+    "lifted": "dim",
+    "lapsed": "dim",
+}
+
+
+def _status(status: str) -> str:
+    style = _STYLE.get(status)
+    return f"[{style}]{status}[/]" if style else status
+
+
+@app.command()
+def suppliers(
+    material: Annotated[str, typer.Argument(help="Material, form, product or group: name, symbol or IRI (Dy).")],
+    outside: Annotated[
+        Optional[str], typer.Option("--outside", "-o", help="Exclude this country (by base, location, control).")
+    ] = None,
+    stage: Annotated[Optional[str], typer.Option("--stage", help="separation, magnet making, mining...")] = None,
+    as_of: Annotated[
+        Optional[str], typer.Option("--as-of", help="Only what operated on this day (YYYY-MM-DD).")
+    ] = None,
+    show_query: Annotated[bool, typer.Option("--show-query", help="Also print the SPARQL used.")] = False,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """Who supplies a material, e.g. `rekg suppliers dysprosium --outside China`."""
+    kg = load_kg()
+    with reported_errors():
+        answer = analyst.suppliers_of(kg, material, outside=outside, stage=stage, as_of=as_of)
+    if format is Output.json:
+        _json(answer)
+        return
+    title = f"Suppliers of {answer.material.label}"
+    if answer.outside:
+        title += f" outside {answer.outside.label}"
+    if answer.as_of:
+        title += f" operating on {answer.as_of}"
+    table = Table("supplier", "based in", "facility", "location", "stage", "status", "makes", "sources", title=title)
+    for s in answer.suppliers:
+        for i, f in enumerate(s.facilities):
+            status = _status(f.status) + (f" {f.start_year}" if f.start_year else "")
+            if f.disputed:
+                status += " [yellow](sources differ)[/]"
+            table.add_row(
+                s.label if i == 0 else "",
+                (s.country.label if s.country else "") if i == 0 else "",
+                f.label,
+                f.location.label if f.location else "",
+                f.stage or "",
+                status,
+                ", ".join(m.label for m in f.materials),
+                _sources(f.sources),
+            )
+    console.print(table)
+    console.print(f"{len(answer.suppliers)} supplier(s)")
+    if show_query:
+        console.print(answer.query, markup=False, highlight=False)
+
+
+@app.command()
+def measures(
+    in_force_on: Annotated[
+        Optional[str], typer.Option("--in-force-on", "--on", help="The day (YYYY-MM-DD); today by default.")
+    ] = None,
+    imposed_by: Annotated[Optional[str], typer.Option("--imposed-by", help="Country or body imposing it.")] = None,
+    targets: Annotated[Optional[str], typer.Option("--targets", help="Country or firm aimed at.")] = None,
+    material: Annotated[Optional[str], typer.Option("--material", help="Material restricted.")] = None,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """Each trade measure's status on a day, e.g. `rekg measures --in-force-on 2026-01-01`."""
+    kg = load_kg()
+    with reported_errors():
+        day = analyst.parse_date(in_force_on, name="in_force_on")
+        found = analyst.measures_in_force(kg, on=day, imposed_by=imposed_by, targets=targets, material=material)
+    if format is Output.json:
+        _json(found)
+        return
+    from datetime import date
+
+    table = Table(
+        "measure", "kind", "imposed by", "status", "why", "sources", title=f"Measures on {day or date.today()}"
+    )
+    for m in found:
+        status = _status(m.status) + (" [yellow](contested)[/]" if m.contested else "")
+        table.add_row(m.label, m.kind, _labels(m.imposed_by), status, m.reason, _sources(m.sources))
+    console.print(table)
+    counts: dict[str, int] = {}
+    for m in found:
+        counts[m.status] = counts.get(m.status, 0) + 1
+    console.print(", ".join(f"{n} {s}" for s, n in counts.items()) or "no measures")
+
+
+@app.command()
+def agreements(
+    party: Annotated[Optional[str], typer.Option("--party", help="A party or participant.")] = None,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """Agreements, supply deals, meetings and initiatives, oldest first."""
+    kg = load_kg()
+    with reported_errors():
+        found = analyst.agreements(kg, party=party)
+    if format is Output.json:
+        _json(found)
+        return
+    table = Table("date", "agreement", "kind", "parties", "suspends", "sources", title="Agreements and meetings")
+    for a in found:
+        when = str(a.date) if a.date and a.date_precision == "day" else (str(a.date)[:7] if a.date else "")
+        table.add_row(when, a.label, a.kind, _labels(a.parties), _labels(a.suspends), _sources(a.sources))
+    console.print(table)
+
+
+@app.command()
+def timeline(
+    start: Annotated[Optional[str], typer.Option("--from", help="From: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="To: YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """Dated events in order."""
+    kg = load_kg()
+    with reported_errors():
+        events = analyst.timeline(kg, start, end)
+    if format is Output.json:
+        _json(events)
+        return
+    table = Table("date", "event", "what", "sources", title="Timeline")
+    for e in events:
+        when = {"day": str(e.date), "month": str(e.date)[:7], "year": str(e.date)[:4]}[e.precision]
+        what = e.entity_type + (" [yellow](contested)[/]" if e.contested else "")
+        table.add_row(when, e.summary, what, _sources(e.sources))
+    console.print(table)
+
+
+@app.command()
+def search(
+    q: Annotated[str, typer.Argument(help="What to look for: English or Chinese, a prefix or a misspelling.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many hits.", min=1, max=100)] = 10,
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """Entities whose labels or aliases match, e.g. `rekg search Lynas`."""
+    kg = load_kg()
+    with reported_errors():
+        hits = analyst.search(kg, q, limit=limit)
+    if format is Output.json:
+        _json(hits)
+        return
+    table = Table("label", "中文", "type", "matched", "id", title=f"Search: {q}")
+    sources_ns = str(kg.ns.source)
+    for h in hits:
+        short = "source/" + h.id[len(sources_ns) :] if h.id.startswith(sources_ns) else kg.local_id(h.id)
+        table.add_row(h.label, h.label_zh or "", h.type or "", f"{h.matched} ({h.match})", short)
+    console.print(table)
+    if not hits:
+        console.print("no match")
+
+
+@app.command()
+def entity(
+    name: Annotated[str, typer.Argument(help="An entity id, IRI or name.")],
+    format: Annotated[Output, _FORMAT] = Output.table,
+) -> None:
+    """Everything the graph says about one entity, with sources and conflicts."""
+    kg = load_kg()
+    with reported_errors():
+        d = analyst.describe_entity(kg, name)
+    if format is Output.json:
+        _json(d)
+        return
+    table = Table("relation", "value", "sources", title=f"{d.label} ({d.type or 'entity'})")
+    for grp in d.facts + d.incoming:
+        for st in grp.statements:
+            mark = " [yellow]≠[/]" if st.conflict else ""
+            table.add_row(grp.label, st.value.label + mark, _sources(st.sources) or "entities file")
+    console.print(table)
+    for c in d.conflicts:
+        console.print(f"[yellow]conflict[/] {c.label}: {c.detail}", highlight=False)
