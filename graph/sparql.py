@@ -284,6 +284,8 @@ def evaluate(
     except SyntaxError as exc:
         raise InvalidQuery(str(exc)) from None
     except RuntimeError as exc:
+        if str(exc).startswith(("Corruption", "IO error")):
+            raise StoreUnavailable(f"the store failed while reading: {exc}") from None
         # pyoxigraph's evaluation errors (unsupported custom function, unbound SERVICE name...)
         raise InvalidQuery(f"the query failed during evaluation: {exc}") from None
     except OSError as exc:
@@ -292,13 +294,31 @@ def evaluate(
 
 
 class _ReadOnlyOxigraph:
-    """A persistent Oxigraph store opened read-only in a worker process."""
+    """A persistent Oxigraph store opened read-only in a worker process.
+
+    The serving process keeps the store open read-write and RocksDB compacts in the
+    background, so an SST file listed in the manifest can vanish between reading the
+    manifest and opening the file. Opening (and reading, via :meth:`reopen`) is retried.
+    """
 
     query = OxigraphStore.query
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._store = ox.Store.read_only(str(path))
+        self._store = self._open()
+
+    def _open(self) -> ox.Store:
+        for attempt in range(6):
+            try:
+                return ox.Store.read_only(str(self.path))
+            except (OSError, RuntimeError):
+                if attempt == 5:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def reopen(self) -> None:
+        self._store = self._open()
 
 
 def _worker_handler(open_store: Any, prefixes: dict[str, str]) -> Any:
@@ -306,16 +326,15 @@ def _worker_handler(open_store: Any, prefixes: dict[str, str]) -> Any:
 
     def handle(request: bytes) -> bytes:
         text, fmt, default_graph, named_graphs, max_rows = pickle.loads(request)
+        args = {"prefixes": prefixes, "default_graph": default_graph, "named_graphs": named_graphs}
         try:
-            out = evaluate(
-                store,
-                text,
-                fmt,
-                prefixes=prefixes,
-                default_graph=default_graph,
-                named_graphs=named_graphs,
-                max_rows=max_rows,
-            )
+            try:
+                out = evaluate(store, text, fmt, max_rows=max_rows, **args)
+            except StoreUnavailable:
+                if not isinstance(store, _ReadOnlyOxigraph):
+                    raise
+                store.reopen()  # a file compacted away under us: read the current manifest
+                out = evaluate(store, text, fmt, max_rows=max_rows, **args)
         except RekgError as exc:
             return pickle.dumps(("err", type(exc).__name__, exc.detail, exc.extra), pickle.HIGHEST_PROTOCOL)
         return pickle.dumps(("ok", out), pickle.HIGHEST_PROTOCOL)

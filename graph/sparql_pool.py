@@ -358,6 +358,10 @@ class WorkerPool:
                     raise ClientGone("the client went away while the query waited for a worker")
                 raise WorkersBusy(f"all {self.size} query workers stayed busy for {timeout:g} s")
             worker = got.result()
+            if deadline - loop.time() <= 0.001:
+                # Handed over at the very end of our time: the query never ran, say why.
+                self._give_back(worker)
+                raise WorkersBusy(f"all {self.size} query workers stayed busy for {timeout:g} s")
         else:
             worker = got
         healthy = False
