@@ -8,13 +8,17 @@ matches.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .errors import AmbiguousName, NodeNotFound
+from .errors import AmbiguousName, InvalidParameter, NodeNotFound
 from .kg import KnowledgeGraph
 
-__all__ = ["Entry", "NameIndex", "name_index", "normalise", "resolve"]
+__all__ = ["Entry", "NameIndex", "loose", "name_index", "normalise", "resolve"]
+
+_DROP = re.compile(r"[.'’‘\"“”()\[\]]")
+_SPACE = re.compile(r"[\s,;:_/-]+")
 
 # Properties whose values name an entity, best first (a label beats an alias).
 _NAME_PROPS = """
@@ -48,6 +52,19 @@ def normalise(text: str) -> str:
     return " ".join(folded.split())
 
 
+def loose(text: str) -> str:
+    """:func:`normalise`, then punctuation dropped, so ``"U.S."`` ~ ``"US"`` and ``"No 61"`` ~ ``"No. 61"``.
+
+    Used only when the exact (normalised) name is unknown.
+
+    Examples
+    --------
+    >>> loose("U.S."), loose("praseodymium-neodymium oxide"), loose("No. 61")
+    ('us', 'praseodymium neodymium oxide', 'no 61')
+    """
+    return " ".join(_SPACE.sub(" ", _DROP.sub("", normalise(text))).split())
+
+
 @dataclass
 class Entry:
     """One entity with everything it is called."""
@@ -65,10 +82,19 @@ class NameIndex:
     entries: dict[str, Entry]
     #: normalised name -> {iri: best rank}
     by_name: dict[str, dict[str, int]]
+    #: name without punctuation -> {iri: best rank}, the fallback of :meth:`lookup`
+    by_loose: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def ranks(self, name: str) -> dict[str, int]:
+        """``{iri: rank}`` of the entities called ``name``: exactly after folding, else loosely."""
+        hits = self.by_name.get(normalise(name))
+        if not hits:
+            hits = self.by_loose.get(loose(name), {})
+        return hits
 
     def lookup(self, name: str) -> list[str]:
-        """IRIs whose names match ``name`` exactly (after folding), best rank first."""
-        hits = self.by_name.get(normalise(name), {})
+        """IRIs whose names match ``name`` (after folding; punctuation ignored as a fallback), best rank first."""
+        hits = self.ranks(name)
         return sorted(hits, key=lambda iri: (hits[iri], iri))
 
     def close_matches(self, name: str, n: int = 5, types: set[str] | None = None) -> list[dict]:
@@ -118,7 +144,12 @@ def name_index(kg: KnowledgeGraph) -> NameIndex:
             slot = by_name.setdefault(local, {})
             slot[iri] = min(0, slot.get(iri, 0))
             e.names.add(local)
-        return NameIndex(entries, by_name)
+        by_loose: dict[str, dict[str, int]] = {}
+        for key, hits in by_name.items():
+            slot = by_loose.setdefault(loose(key), {})
+            for iri, rank in hits.items():
+                slot[iri] = min(rank, slot.get(iri, rank))
+        return NameIndex(entries, by_name, by_loose)
 
     return kg.cached("name_index", build)
 
@@ -134,7 +165,9 @@ def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, wha
     ----------
     kg : KnowledgeGraph
     name : str
-        A label, alias, symbol, ISO code, local id (``dysprosium``) or full IRI; any case.
+        A label, alias, symbol, ISO code, local id (``dysprosium``), CURIE (``id:dysprosium``) or
+        full IRI; any case and spacing. Punctuation is ignored when the exact name is unknown
+        (``"US"`` finds ``"U.S."``).
     types : set of str, optional
         Class IRIs the entity must have one of (e.g. ``{REKG.Country}``).
     what : str
@@ -146,6 +179,8 @@ def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, wha
         If nothing of the wanted types is called ``name``; lists close matches.
     AmbiguousName
         If several entities share the name at the same rank.
+    InvalidParameter
+        If ``name`` is blank or not a string.
 
     Examples
     --------
@@ -154,9 +189,19 @@ def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, wha
     True
     >>> resolve(kg, "CN") == kg.iri("china")
     True
+    >>> resolve(kg, "  id:Lynas ") == resolve(kg, "lynas rare earths") == kg.iri("lynas")
+    True
     """
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidParameter(f"give a {what} name, code or IRI", parameter=what)
     index = name_index(kg)
     name = name.strip()
+    if name.startswith(("id:", "src:")) and "://" not in name:
+        ns = kg.ns.id if name.startswith("id:") else kg.ns.source
+        local = name.split(":", 1)[1].strip()
+        curie = str(ns[local])
+        # Local ids are indexed as names too, so an id in another case still resolves.
+        name = curie if curie in index.entries or name.startswith("src:") else local
     if name in index.entries and (not types or index.entries[name].types & types):
         return name
     hits = index.lookup(name)
@@ -165,7 +210,7 @@ def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, wha
     if not hits:
         raise NodeNotFound(name, index.close_matches(name, types=types), what=what)
     if len(hits) > 1:
-        ranks = index.by_name[normalise(name)]
+        ranks = index.ranks(name)
         best = [h for h in hits if ranks[h] == ranks[hits[0]]]
         if len(best) > 1:
             labels = ", ".join(f"{index.entries[h].label} <{h}>" for h in best)
