@@ -24,7 +24,14 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+# JavaScript readers the export tests run with node (graphology-gexf, as in Gephi Lite).
+JS_STAMP := tests/js/node_modules/.installed
+
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund
+	touch $(JS_STAMP)
+
+test: lint $(JS_STAMP)
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # Re-pin every dependency after changing pyproject.toml.
@@ -32,4 +39,4 @@ lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/js/node_modules

@@ -1,0 +1,179 @@
+"""Every export is read back with real parsers: the GEXF XSDs, NetworkX, igraph, graphology."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import igraph
+import networkx as nx
+import pyoxigraph as ox
+import pytest
+from lxml import etree
+
+from graph import KnowledgeGraph
+from graph.errors import UnsupportedFormat
+from graph.export import FORMATS, KIND_COLOURS, RDF_FORMATS, export
+from graph.projection import KINDS, projection
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT.parent / "shared" / "schemas"
+JS = ROOT / "tests" / "js"
+GEXF = "{http://gexf.net/1.3}"
+
+
+def _schema(version: str) -> etree.XMLSchema:
+    path = SCHEMAS / f"gexf-{version}" / "gexf.xsd"
+    assert path.exists(), f"the official GEXF {version} schema is missing at {path}"
+    return etree.XMLSchema(etree.parse(str(path)))
+
+
+@pytest.fixture(scope="module")
+def G(kg: KnowledgeGraph) -> nx.MultiDiGraph:
+    return projection(kg)
+
+
+@pytest.fixture(scope="module")
+def gexf(kg: KnowledgeGraph) -> bytes:
+    return export(kg, "gexf").body
+
+
+def test_gexf_validates_against_the_official_1_3_schema(gexf: bytes) -> None:
+    schema = _schema("1.3")
+    doc = etree.fromstring(gexf)
+    assert schema.validate(doc), schema.error_log
+
+
+def test_networkx_own_gexf_does_not_validate_which_is_why_rekg_writes_its_own() -> None:
+    buf = io.BytesIO()
+    nx.write_gexf(nx.path_graph(3), buf, version="1.2draft")
+    assert not _schema("1.2draft").validate(etree.fromstring(buf.getvalue()))
+
+
+def test_every_gexf_node_is_labelled_typed_and_coloured_by_kind(gexf: bytes, G: nx.MultiDiGraph) -> None:
+    doc = etree.fromstring(gexf)
+    graph = doc.find(f"{GEXF}graph")
+    assert (graph.get("mode"), graph.get("timeformat"), graph.get("defaultedgetype")) == ("dynamic", "date", "directed")
+    nodes = doc.findall(f"{GEXF}graph/{GEXF}nodes/{GEXF}node")
+    assert len(nodes) == G.number_of_nodes()
+    for node in nodes:
+        values = {a.get("for"): a.get("value") for a in node.iter(f"{GEXF}attvalue")}
+        assert node.get("label") == G.nodes[node.get("id")]["label"]
+        assert values["kind"] in KINDS and values["kind"] == G.nodes[node.get("id")]["kind"]
+        colour = node.find(f"{GEXF}color")
+        hexed = "#{:02x}{:02x}{:02x}".format(*(int(colour.get(c)) for c in "rgb"))
+        assert hexed == KIND_COLOURS[values["kind"]]
+
+
+def test_measure_dates_become_spells_that_replay_2025(gexf: bytes, G: nx.MultiDiGraph) -> None:
+    doc = etree.fromstring(gexf)
+    spells = {
+        n.get("id"): [(s.get("start"), s.get("end")) for s in n.iter(f"{GEXF}spell")] for n in doc.iter(f"{GEXF}node")
+    }
+    suspended = [
+        (m, d)
+        for m, d in G.nodes(data=True)
+        if d["kind"] == "measure" and d.get("suspended_from") and d.get("suspended_until") and spells[m]
+    ]
+    assert len(suspended) >= 3, "the seeds have too few suspended measures"
+    for m, d in suspended:
+        pause, resume = d["suspended_from"], d["suspended_until"]
+        assert not any(s <= pause and (e is None or pause <= e) for s, e in spells[m]), m
+        if not d.get("ended_on"):
+            assert resume in [s for s, _ in spells[m]], m
+    assert any(s.startswith("2025") for sp in spells.values() for s, _ in sp if s)
+
+
+def test_networkx_reads_the_gexf_back(gexf: bytes, G: nx.MultiDiGraph) -> None:
+    H = nx.read_gexf(io.BytesIO(gexf))
+    assert H.number_of_nodes() == G.number_of_nodes()
+    assert H.number_of_edges() == G.number_of_edges()
+    for n, d in G.nodes(data=True):
+        assert H.nodes[n]["label"] == d["label"] and H.nodes[n]["kind"] == d["kind"]
+
+
+def test_graphology_the_gephi_lite_parser_reads_the_gexf(tmp_path: Path, gexf: bytes, G: nx.MultiDiGraph) -> None:
+    node = shutil.which("node")
+    assert node, "node is required for the GEXF reader test (see tests/js and the Makefile)"
+    assert (JS / "node_modules" / "graphology-gexf").is_dir(), "run `make test` (npm ci --prefix tests/js) first"
+    path = tmp_path / "rekg.gexf"
+    path.write_bytes(gexf)
+    out = subprocess.run([node, str(JS / "read_gexf.js"), str(path)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    read = json.loads(out.stdout)
+    assert (read["type"], read["multi"]) == ("directed", True)
+    assert (read["order"], read["size"]) == (G.number_of_nodes(), G.number_of_edges())
+    for n, d in G.nodes(data=True):
+        assert read["nodes"][n]["label"] == d["label"] and read["nodes"][n]["kind"] == d["kind"]
+        assert read["nodes"][n]["sources"] == d["sources"]
+    expected = {}
+    for _, _, k in G.edges(keys=True):
+        expected[k] = expected.get(k, 0) + 1
+    assert read["relations"] == expected
+
+
+def test_graphml_reads_back_in_networkx(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
+    H = nx.read_graphml(io.BytesIO(export(kg, "graphml").body))
+    assert isinstance(H, nx.MultiDiGraph)
+    assert (H.number_of_nodes(), H.number_of_edges()) == (G.number_of_nodes(), G.number_of_edges())
+    for n, d in G.nodes(data=True):
+        assert H.nodes[n]["label"] == d["label"] and H.nodes[n]["kind"] == d["kind"]
+    relations = sorted(d["relation"] for _, _, d in H.edges(data=True))
+    assert relations == sorted(k for _, _, k in G.edges(keys=True))
+
+
+def test_graphml_reads_back_in_igraph(tmp_path: Path, kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
+    path = tmp_path / "rekg.graphml"
+    path.write_bytes(export(kg, "graphml").body)
+    g = igraph.Graph.Read_GraphML(str(path))
+    assert g.is_directed()
+    assert (g.vcount(), g.ecount()) == (G.number_of_nodes(), G.number_of_edges())
+    by_id = {v["id"]: v for v in g.vs}
+    for n, d in G.nodes(data=True):
+        assert by_id[n]["label"] == d["label"] and by_id[n]["kind"] == d["kind"]
+    edges = sorted((g.vs[e.source]["id"], g.vs[e.target]["id"], e["relation"]) for e in g.es)
+    assert edges == sorted(G.edges(keys=True))
+
+
+def test_node_link_json_round_trips(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
+    H = nx.node_link_graph(json.loads(export(kg, "json").body), edges="edges")
+    assert H.is_multigraph() and H.is_directed()
+    assert sorted(H.edges(keys=True)) == sorted(G.edges(keys=True))
+    for n, d in G.nodes(data=True):
+        assert H.nodes[n]["kind"] == d["kind"] and H.nodes[n]["sources"] == d["sources"]
+
+
+def test_csv_zip_holds_nodes_and_edges(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
+    z = zipfile.ZipFile(io.BytesIO(export(kg, "csv").body))
+    assert {"nodes.csv", "edges.csv", "README.txt"} <= set(z.namelist())
+    nodes = list(csv.DictReader(io.StringIO(z.read("nodes.csv").decode("utf-8-sig"))))
+    edges = list(csv.DictReader(io.StringIO(z.read("edges.csv").decode("utf-8-sig"))))
+    assert len(nodes) == G.number_of_nodes() and len(edges) == G.number_of_edges()
+    ids = {r["id"] for r in nodes}
+    assert all(r["label"] and r["kind"] in KINDS for r in nodes)
+    assert all(r["source"] in ids and r["target"] in ids and r["relation"] for r in edges)
+    row = next(r for r in nodes if r["id"] == kg.iri("lynas-malaysia"))
+    assert row["country_label"] == "Malaysia" and row["sources"].split("|") == G.nodes[row["id"]]["sources"]
+
+
+@pytest.mark.parametrize("fmt", sorted(RDF_FORMATS))
+def test_rdf_formats_still_parse(kg: KnowledgeGraph, fmt: str) -> None:
+    out = export(kg, fmt)
+    oxfmt = RDF_FORMATS[fmt][0]
+    parsed = list(ox.parse(out.body, format=oxfmt))
+    assert len(parsed) > 100
+    assert out.filename.startswith("rekg.")
+
+
+def test_one_entry_point_for_every_format(kg: KnowledgeGraph) -> None:
+    assert set(FORMATS) >= {"gexf", "graphml", "json", "csv", "ttl", "nt", "nq", "jsonld"}
+    for fmt in FORMATS:
+        out = export(kg, fmt)
+        assert out.body and out.media_type and out.filename
+    with pytest.raises(UnsupportedFormat):
+        export(kg, "xlsx")
