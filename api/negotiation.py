@@ -192,22 +192,24 @@ def negotiate(accept: str | None, offers: Sequence[Offer]) -> Offer | None:
     True
     """
     ranges = parse_accept(accept)
-    best: tuple[float, int, int, int] | None = None
+    best: tuple[float, int, int, int, int] | None = None
     chosen: Offer | None = None
     for order, offer in enumerate(offers):
         score = _score(offer, ranges)
         if score is None:
             continue
-        key = (score[0], score[1], -score[2], -order)
+        q, specificity, own, index = score
+        key = (q, specificity, own, -index, -order)
         if best is None or key > best:
             best, chosen = key, offer
     return chosen
 
 
-def _score(offer: Offer, ranges: Iterable[MediaRange]) -> tuple[float, int, int] | None:
-    """(q, specificity, client index) of the best way ``offer`` is accepted, or None."""
+def _score(offer: Offer, ranges: Iterable[MediaRange]) -> tuple[float, int, int, int] | None:
+    """(q, specificity, 1 if via its own media type, client index) of the best way ``offer``
+    is accepted, or None."""
     ranges = list(ranges)
-    best: tuple[float, int, int] | None = None
+    best: tuple[float, int, int, int] | None = None
     for i, media in enumerate(offer.accepts):
         matching = [(r.specificity(media), r) for r in ranges if r.specificity(media)]
         if not matching:
@@ -219,8 +221,8 @@ def _score(offer: Offer, ranges: Iterable[MediaRange]) -> tuple[float, int, int]
             return None  # the client refused this very media type
         if decisive.q <= 0:
             continue
-        candidate = (decisive.q, top, decisive.index)
-        if best is None or (candidate[0], candidate[1], -candidate[2]) > (best[0], best[1], -best[2]):
+        candidate = (decisive.q, top, int(i == 0), decisive.index)
+        if best is None or (*candidate[:3], -candidate[3]) > (*best[:3], -best[3]):
             best = candidate
     return best
 
