@@ -11,6 +11,7 @@ from graph import KnowledgeGraph
 from graph.data import FileProgress, open_kg
 from graph.store import open_store
 
+from .caching import install_caching
 from .errors import install_error_handlers
 from .middleware import install_middleware
 from .routers import analysis, analyst, entities, export, health, pages, sources, sparql
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     app.state.kg = kg
     install_error_handlers(app)
     install_middleware(app, max_body_bytes=settings.max_body_bytes)
+    install_caching(app)
     for module in (health, sparql, analyst, entities, analysis, export, sources, pages):
         app.include_router(module.router)
     return app

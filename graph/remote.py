@@ -9,30 +9,39 @@ results come back as pyoxigraph objects, so every caller works unchanged:
 
 What rekg relies on from the server
 -----------------------------------
-* **Default graph = union of the named graphs.** With ``dataset="server"`` (the default)
-  rekg sends no dataset and relies on the server's default graph being the union of all
-  named graphs. That is the case for Virtuoso (the default dataset without ``FROM`` is the
-  union of every graph), GraphDB, Blazegraph in quads mode, QLever and Oxigraph server with
-  ``--union-default-graph``; Fuseki needs ``tdb2:unionDefaultGraph true``. With
-  ``dataset="explicit"`` rekg lists its graphs in ``default-graph-uri`` and
-  ``named-graph-uri`` on every query instead, which works on any SPARQL 1.1 server but only
-  suits a few hundred graphs.
-* **Virtuoso** is recognised by its ``Server`` header. Its own system graphs (``virtrdf#``,
-  the DAV and service-description graphs, OWL and LDP vocabularies) and rekg's bookkeeping
-  graphs are then hidden from every query with ``define input:default-graph-exclude`` /
-  ``named-graph-exclude`` pragmas, and updates are compiled with ``sql:big-data-const 1``
-  (without it, an ``INSERT DATA`` of a few thousand triples exhausts the SPARQL compiler).
+* **Default graph = union of the named graphs.** rekg's dataset is every named graph on the
+  server except ``exclude_graphs`` (Virtuoso's own system graphs by default) and its own
+  bookkeeping graphs (``urn:rekg:...``). With ``dataset="explicit"`` rekg lists those graphs
+  in ``default-graph-uri`` and ``named-graph-uri`` on every query, which works on any SPARQL
+  1.1 server and hides everything else on it. With ``dataset="server"`` it sends no dataset
+  and relies on the server's default graph being the union of all named graphs: true of
+  Virtuoso (the default dataset without ``FROM`` is the union of every graph), GraphDB,
+  Blazegraph in quads mode, QLever and Oxigraph server with ``--union-default-graph``;
+  Fuseki needs ``tdb2:unionDefaultGraph true``. Other graphs on the server then take part
+  in queries (on Virtuoso: ``virtrdf#``, the OWL and LDP vocabularies, the DAV and service
+  description graphs). ``dataset="auto"`` (the default) is explicit while rekg has at most
+  ``explicit_limit`` graphs and server beyond, where listing them on every request costs more
+  than it is worth. (Virtuoso's ``input:default-graph-exclude`` pragma would hide graphs more
+  cheaply, but in 7.2 it makes every ``GRAPH <g>`` pattern match nothing.)
+* **Virtuoso** is recognised by its ``Server`` header; updates are then compiled with
+  ``sql:big-data-const 1`` (without it, an ``INSERT DATA`` of a few thousand triples exhausts
+  the SPARQL compiler), falling back to its slow mode for the few literals that need it.
 * **Writes** (``replace_graph``, ``load_file``) use SPARQL Update: the new content is
   uploaded in chunks of ``chunk_size`` triples into a staging graph under ``urn:rekg:staging:``
   and then swapped in with one ``MOVE`` operation, so readers of the graph see the old
   content or the new, never half of it, and a failed upload leaves the old graph intact.
-  On Virtuoso the staging graph is also hidden from union queries; on other servers in
-  ``server`` mode it is visible in the union default graph while the upload runs. Whether the
+  In ``server`` mode the staging graph is visible in the union default graph while the
+  upload runs (explicit mode hides it). Whether the
   final ``MOVE`` is itself atomic is up to the server (Virtuoso does not roll back earlier
   operations of a failed multi-operation request, which is why rekg stages instead).
 * **Blank nodes** cannot appear in ``INSERT DATA`` on Virtuoso 7, so triples with blank nodes
   are sent with ``INSERT { ... } WHERE {}``, each connected group of blank nodes in one request
   so that it stays one node on the server.
+* **Durations on Virtuoso 7**: it stores ``xsd:duration`` values as numbers (months for
+  ``P1Y``, seconds for ``PT2H``) and cannot compile day-time duration constants at all, so
+  rekg writes durations with ``STRDT`` at run time and turns the numbers back into duration
+  syntax when reading (:func:`duration_lexical`; ``P12M`` comes back as ``P1Y``). Day-time
+  durations on a blank node cannot be written to Virtuoso.
 * **Bookkeeping** (which seeds the store holds) lives in the graph ``urn:rekg:meta``.
 * **Substitutions** (bound variables) are sent as a ``VALUES`` block at the start of the
   outermost ``WHERE`` group: the bound terms are validated pyoxigraph terms serialised in
@@ -61,7 +70,7 @@ import pyoxigraph as ox
 from .errors import InvalidParameter, InvalidQuery, QueryTimeout, SeedError, StoreUnavailable
 from .store import LoadReport, ProgressCallback, QueryResult, Store, Term, _ProgressReader, format_for
 
-__all__ = ["VIRTUOSO_SYSTEM_GRAPHS", "RemoteStore", "inject_values", "query_form"]
+__all__ = ["VIRTUOSO_SYSTEM_GRAPHS", "RemoteStore", "duration_lexical", "inject_values", "query_form"]
 
 #: Graph IRI prefixes Virtuoso fills on its own; never part of rekg's dataset.
 VIRTUOSO_SYSTEM_GRAPHS = (
@@ -94,6 +103,52 @@ def _clean_bnodes(body: bytes, xml: bool = False) -> bytes:
     if xml:
         return _BNODE_XML.sub(fix, body)
     return _BNODE_JSON_REV.sub(fix, _BNODE_JSON.sub(fix, body))
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+DURATION_TYPES = frozenset(_XSD + t for t in ("duration", "yearMonthDuration", "dayTimeDuration"))
+_DUR = rb"http://www\.w3\.org/2001/XMLSchema#(?:duration|yearMonthDuration|dayTimeDuration)"
+_DUR_JSON = re.compile(rb'("datatype"\s*:\s*"' + _DUR + rb'"\s*,\s*"value"\s*:\s*")([^"]*)(")')
+_DUR_XML = re.compile(rb'(<literal datatype="' + _DUR + rb'">)([^<]*)(</literal>)')
+_DUR_NT = re.compile(rb'(")([^"]*)("\^\^<' + _DUR + rb">)")
+
+
+def duration_lexical(stored: str) -> str:
+    """Turn Virtuoso's stored form of a duration back into ``xsd:duration`` syntax.
+
+    Virtuoso 7 keeps year-month durations as a number of months (``P1Y`` -> ``12``) and
+    day-time durations as seconds (``PT2H`` -> ``7200.0``); other text is returned unchanged.
+
+    Examples
+    --------
+    >>> [duration_lexical(v) for v in ("12", "18", "6", "7.776e+06", "7200.0", "P1Y")]
+    ['P1Y', 'P1Y6M', 'P6M', 'P90D', 'PT2H', 'P1Y']
+    """
+    if re.fullmatch(r"-?\d+", stored):
+        months = int(stored)
+        sign, months = ("-" if months < 0 else ""), abs(months)
+        years, months = divmod(months, 12)
+        text = (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
+        return f"{sign}P{text}"
+    try:
+        seconds = float(stored)
+    except ValueError:
+        return stored
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    time_part = (f"{int(hours)}H" if hours else "") + (f"{int(minutes)}M" if minutes else "")
+    if secs:
+        time_part += f"{secs:g}S"
+    text = (f"{int(days)}D" if days else "") + (f"T{time_part}" if time_part else "")
+    return f"{sign}P{text or 'T0S'}"
+
+
+def _fix_durations(body: bytes, pattern: re.Pattern[bytes]) -> bytes:
+    if b"Duration" not in body and b"#duration" not in body:
+        return body
+    return pattern.sub(lambda m: m.group(1) + duration_lexical(m.group(2).decode()).encode() + m.group(3), body)
 
 
 # --- finding the WHERE clause of a query, for VALUES injection -----------------------------
@@ -155,6 +210,7 @@ def _outer_where(sparql: str) -> tuple[int, int, bool]:
         elif kind == "open":
             if depth == 0 and paren == 0:
                 start = m.start()
+                last_word = ""
             depth += 1
         elif kind == "close":
             depth -= 1
@@ -232,8 +288,10 @@ class RemoteStore(Store):
         The update endpoint (default: ``query_url``). Writes fail without update rights.
     timeout : float
         Seconds to wait for an answer to a query.
-    dataset : {"server", "explicit"}
+    dataset : {"auto", "explicit", "server"}
         How the union default graph is obtained (see the module documentation).
+    explicit_limit : int
+        Most graphs ``auto`` lists explicitly.
     chunk_size : int
         Triples per update request when writing.
     exclude_graphs : tuple of str
@@ -255,20 +313,22 @@ class RemoteStore(Store):
         update_url: str | None = None,
         *,
         timeout: float = 10.0,
-        dataset: Literal["server", "explicit"] = "server",
+        dataset: Literal["auto", "explicit", "server"] = "auto",
+        explicit_limit: int = 100,
         chunk_size: int = 2000,
         exclude_graphs: tuple[str, ...] = VIRTUOSO_SYSTEM_GRAPHS,
         client: httpx.Client | None = None,
     ) -> None:
         super().__init__()
-        if dataset not in ("server", "explicit"):
-            raise ValueError("dataset must be 'server' or 'explicit'")
+        if dataset not in ("auto", "explicit", "server"):
+            raise ValueError("dataset must be 'auto', 'explicit' or 'server'")
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         self.query_url = query_url
         self.update_url = update_url or query_url
         self.timeout = timeout
         self.dataset = dataset
+        self.explicit_limit = explicit_limit
         self.chunk_size = chunk_size
         self.exclude_graphs = (*exclude_graphs, INTERNAL_PREFIX)
         self._client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)))
@@ -277,9 +337,6 @@ class RemoteStore(Store):
         self._dataset_cache: tuple[float, int, list[str]] | None = None
         probe = self._request(self.query_url, {"query": "ASK {}"}, accept="application/sparql-results+json")
         self.virtuoso = "virtuoso" in probe.headers.get("server", "").lower()
-        self._system_graphs: list[str] = []
-        if self.virtuoso:
-            self._system_graphs = [g for g in self._all_graphs() if self._excluded(g)]
         self._meta = self._read_meta()
 
     # -- HTTP --------------------------------------------------------------------------------
@@ -306,14 +363,6 @@ class RemoteStore(Store):
             raise StoreUnavailable(f"the SPARQL server at {url} refused the request ({r.status_code}): {message}")
         raise StoreUnavailable(f"the SPARQL server at {url} failed ({r.status_code}): {message}")
 
-    def _pragmas(self) -> str:
-        if not self.virtuoso:
-            return ""
-        hidden = [*self._system_graphs, META_GRAPH, *sorted(self._staging)]
-        return "".join(
-            f"define input:default-graph-exclude <{g}>\ndefine input:named-graph-exclude <{g}>\n" for g in hidden
-        )
-
     def _update(self, text: str, *, big_data: bool = True) -> None:
         prefix = "define sql:big-data-const 1\n" if self.virtuoso and big_data else ""
         self._request(
@@ -325,9 +374,10 @@ class RemoteStore(Store):
         )
 
     def _select_raw(self, sparql: str) -> ox.QuerySolutions:
-        """A SELECT over every graph on the server (no dataset, no pragmas), for bookkeeping."""
+        """A SELECT over every graph on the server (no dataset), for bookkeeping."""
         r = self._request(self.query_url, {"query": sparql}, accept="application/sparql-results+json")
-        return ox.parse_query_results(_clean_bnodes(r.content), format=ox.QueryResultsFormat.JSON)
+        body = _fix_durations(r.content, _DUR_JSON) if self.virtuoso else r.content
+        return ox.parse_query_results(_clean_bnodes(body), format=ox.QueryResultsFormat.JSON)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -362,9 +412,13 @@ class RemoteStore(Store):
         if substitutions:
             sparql = inject_values(sparql, substitutions)
         prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items())
-        data: dict[str, Any] = {"query": self._pragmas() + prologue + sparql}
-        if default_graph is None and named_graphs is None and self.dataset == "explicit":
-            default_graph = named_graphs = self._dataset_graphs()
+        data: dict[str, Any] = {"query": prologue + sparql}
+        if default_graph is None and named_graphs is None and self.dataset != "server":
+            graphs = self._dataset_graphs()
+            if self.dataset == "explicit" or len(graphs) <= self.explicit_limit:
+                # An empty list would mean "the server's default" to the protocol; a graph
+                # that cannot exist keeps an empty dataset empty.
+                default_graph = named_graphs = graphs or [META_GRAPH + "#none"]
         if default_graph is not None:
             data["default-graph-uri"] = list(default_graph)
         if named_graphs is not None:
@@ -373,15 +427,20 @@ class RemoteStore(Store):
         r = self._request(self.query_url, data, accept=_ACCEPT_GRAPH if graph_result else _ACCEPT_QUERY)
         return self._parse_result(r)
 
-    @staticmethod
-    def _parse_result(r: httpx.Response) -> QueryResult:
+    def _parse_result(self, r: httpx.Response) -> QueryResult:
         ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
         body = r.content
         try:
             if ctype in ("application/sparql-results+json", "application/json"):
+                if self.virtuoso:
+                    body = _fix_durations(body, _DUR_JSON)
                 return ox.parse_query_results(_clean_bnodes(body), format=ox.QueryResultsFormat.JSON)
             if ctype in ("application/sparql-results+xml", "application/xml"):
+                if self.virtuoso:
+                    body = _fix_durations(body, _DUR_XML)
                 return ox.parse_query_results(_clean_bnodes(body, xml=True), format=ox.QueryResultsFormat.XML)
+            if self.virtuoso and ctype in ("application/n-triples", "text/plain"):
+                body = _fix_durations(body, _DUR_NT)
             rdf = {
                 "application/n-triples": ox.RdfFormat.N_TRIPLES,
                 "text/plain": ox.RdfFormat.N_TRIPLES,
@@ -413,7 +472,8 @@ class RemoteStore(Store):
         if graph is not None:
             g = ox.NamedNode(graph)
             res = self._select_raw(f"SELECT ?s ?p ?o WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
-            quads = [ox.Quad(r["s"], r["p"], r["o"], g) for r in res]
+            # Like Oxigraph's dump(from_graph=...): the graph's triples, in the default graph.
+            quads = [ox.Quad(r["s"], r["p"], r["o"]) for r in res]
         else:
             res = self._select_raw("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
             quads = [
@@ -453,10 +513,14 @@ class RemoteStore(Store):
         plain: list[str] = []
         with_bnodes: list[ox.Triple | ox.Quad] = []
         n = 0
+        durations: list[ox.Triple | ox.Quad] = []
         for t in triples:
             n += 1
             if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
                 with_bnodes.append(t)
+                continue
+            if self.virtuoso and isinstance(t.object, ox.Literal) and t.object.datatype.value in DURATION_TYPES:
+                durations.append(t)
                 continue
             plain.append(f"{t.subject} {t.predicate} {t.object} .")
             if len(plain) >= self.chunk_size:
@@ -466,6 +530,17 @@ class RemoteStore(Store):
             self._insert(g, plain, bnodes=False)
         for chunk in _bnode_chunks(with_bnodes, self.chunk_size):
             self._insert(g, [f"{t.subject} {t.predicate} {t.object} ." for t in chunk], bnodes=True)
+        for i in range(0, len(durations), self.chunk_size):
+            # Virtuoso 7 cannot compile day-time duration constants (its SQL takes "P90D" for a
+            # column name) but converts them at run time; see duration_lexical for the way back.
+            rows = " ".join(
+                f"({t.subject} {t.predicate} {ox.Literal(t.object.value)} {t.object.datatype})"
+                for t in durations[i : i + self.chunk_size]
+            )
+            self._update(
+                f"INSERT {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ VALUES (?s ?p ?lex ?dt) {{ {rows} }} "
+                "BIND(STRDT(?lex, ?dt) AS ?o) }"
+            )
         return n
 
     def _stage(self) -> str:

@@ -365,6 +365,10 @@ class OxigraphStore(Store):
         kwargs: dict[str, Any] = {"prefixes": dict(prefixes)} if prefixes else {}
         if graph is not None:
             kwargs["from_graph"] = ox.NamedNode(graph)
+        elif not fmt.supports_datasets:
+            # A triple format gets the union of the graphs, each triple once.
+            triples = dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in self._store)
+            return ox.serialize(list(triples), format=fmt, **kwargs)
         return self._store.dump(format=fmt, **kwargs)
 
     def load_file(

@@ -26,3 +26,49 @@ def client(kg: KnowledgeGraph, settings: Settings) -> TestClient:
     """The real app over the seed graph, in process."""
     with TestClient(create_app(settings, kg)) as c:
         yield c
+
+
+# --- store back ends (issue 7): the same seed graph on memory, oxigraph on disk and Virtuoso ---
+
+BACKENDS = ["memory", "oxigraph", "remote"]
+
+
+@pytest.fixture(scope="session")
+def virtuoso():
+    """A private Virtuoso open source on loopback with its own temporary database, stopped by its PID."""
+    from tests.virtuoso import VirtuosoServer, virtuoso_available
+
+    if not virtuoso_available():
+        pytest.fail("Virtuoso is not installed: apt-get install -y virtuoso-opensource (.ci/run does it)")
+    server = VirtuosoServer().start()
+    yield server
+    server.stop()
+
+
+def open_backend(kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A fresh, empty store of ``kind`` (the remote one on the session's Virtuoso, emptied)."""
+    from graph.store import open_store
+
+    if kind == "memory":
+        return open_store("memory")
+    if kind == "oxigraph":
+        return open_store("oxigraph", tmp_path_factory.mktemp("oxigraph-store"))
+    store = open_store("remote", query_url=request.getfixturevalue("virtuoso").sparql_url, timeout=30.0)
+    store.clear()
+    return store
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_kg(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    """The seed graph on each back end in turn (memory, oxigraph on disk, remote Virtuoso). Do not write to it."""
+    from graph.data import open_kg
+
+    store = open_backend(request.param, request, tmp_path_factory)
+    return open_kg(store, validate_shapes=False)
+
+
+@pytest.fixture(scope="session")
+def backend_client(backend_kg: KnowledgeGraph, settings: Settings) -> TestClient:
+    """The real app over ``backend_kg``, for protocol and endpoint tests on every back end."""
+    with TestClient(create_app(settings, backend_kg)) as c:
+        yield c

@@ -1,0 +1,74 @@
+"""ETag and If-None-Match on exports and entity pages."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from graph.data import open_kg
+from graph.store import open_store
+
+
+@pytest.fixture
+def own_client() -> TestClient:
+    """An app over its own writable in-memory graph."""
+    kg = open_kg(open_store("memory"), validate_shapes=False)
+    with TestClient(create_app(Settings(), kg)) as c:
+        c.kg = kg
+        yield c
+
+
+@pytest.mark.parametrize("path", ["/export/nq", "/export/ttl", "/entities/dysprosium"])
+def test_etag_then_304(client: TestClient, path: str) -> None:
+    first = client.get(path)
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and first.headers["cache-control"] == "no-cache"
+    assert "Accept" in first.headers["vary"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    # Weak form and lists match too (RFC 9110 weak comparison).
+    assert client.get(path, headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_etag_depends_on_path_and_accept(client: TestClient) -> None:
+    nq = client.get("/export/nq").headers["etag"]
+    ttl = client.get("/export/ttl").headers["etag"]
+    assert nq != ttl
+    assert client.get("/export/ttl", headers={"If-None-Match": nq}).status_code == 200
+    html = client.get("/entities/dysprosium", headers={"Accept": "text/html"})
+    js = client.get("/entities/dysprosium", headers={"Accept": "application/json"})
+    assert html.status_code == js.status_code == 200
+    assert html.headers["etag"] != js.headers["etag"]
+
+
+def test_errors_and_other_routes_get_no_etag(client: TestClient) -> None:
+    missing = client.get("/entities/no-such-thing-at-all")
+    assert missing.status_code == 404 and "etag" not in missing.headers
+    assert "etag" not in client.get("/healthz").headers
+    bad = client.get("/export/nope")
+    assert bad.status_code >= 400 and "etag" not in bad.headers
+
+
+def test_a_write_changes_the_etag(own_client: TestClient) -> None:
+    first = own_client.get("/export/nq")
+    etag = first.headers["etag"]
+    g = "https://example.org/extra"
+    q = ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"), ox.Literal("new"))
+    own_client.kg.store.replace_graph(g, [q])
+    after = own_client.get("/export/nq", headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after.headers["etag"] != etag
+    assert b'"new"' in after.content
+
+
+def test_tags_do_not_survive_a_restart() -> None:
+    # Versions start again at 0 in a new process; the per-app id keeps old tags from matching.
+    kg = open_kg(open_store("memory"), validate_shapes=False)
+    with TestClient(create_app(Settings(), kg)) as a, TestClient(create_app(Settings(), kg)) as b:
+        assert a.get("/export/nq").headers["etag"] != b.get("/export/nq").headers["etag"]
