@@ -1,0 +1,81 @@
+"""rekg paths, centrality, chokepoints, concentration, scenario and export, run as a user runs them."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from lxml import etree
+
+from tests.graph.test_export_graph import _schema
+
+REKG = [sys.executable, "-m", "api.cli"]
+
+
+def rekg(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*REKG, *args], capture_output=True, text=True, timeout=180, check=False)
+
+
+def test_paths_table_shows_the_route_through_malaysia() -> None:
+    out = rekg("paths", "US", "dysprosium", "--avoid", "China", "--limit", "1")
+    assert out.returncode == 0, out.stderr
+    assert "Malaysia" in out.stdout and "Lynas" in out.stdout and "located in" in out.stdout.replace("\n", " ")
+
+
+def test_paths_json_is_the_api_shape_and_unknown_names_fail() -> None:
+    out = rekg("paths", "US", "dysprosium", "--avoid", "China", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    paths = json.loads(out.stdout)
+    assert paths and "Malaysia" in [c["label"] for c in paths[0]["countries"]]
+    bad = rekg("paths", "US", "dysprosum")
+    assert bad.returncode == 1 and "dysprosium" in bad.stderr
+
+
+def test_centrality_and_concentration_tables() -> None:
+    out = rekg("centrality", "--metric", "pagerank", "--kind", "country", "--top", "3")
+    assert out.returncode == 0, out.stderr
+    assert "pagerank" in out.stdout and "country" in out.stdout
+    bad = rekg("centrality", "--kind", "planet")
+    assert bad.returncode == 1 and "kind" in bad.stderr
+    hhi = rekg("concentration", "rare earths", "--indicator", "production", "--format", "json")
+    assert hhi.returncode == 0, hhi.stderr
+    assert json.loads(hhi.stdout)["shares"][0]["subject"]["label"] == "China"
+
+
+def test_scenario_without_china() -> None:
+    out = rekg("scenario", "--remove", "China", "--as-of", "2025-11-15", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    lost = {m["material"]["label"] for m in json.loads(out.stdout)["materials_without_supplier"]}
+    assert {"gallium", "germanium", "antimony"} <= lost
+    table = rekg("scenario", "--remove", "China", "--as-of", "2025-11-15")
+    assert "materials left with no supplier" in table.stdout and "gallium" in table.stdout
+    assert rekg("scenario").returncode == 1
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml", "json", "csv", "nq"])
+def test_export_writes_every_format_to_a_file(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"out.{fmt}"
+    out = rekg("export", "--format", fmt, "-o", str(path))
+    assert out.returncode == 0, out.stderr
+    body = path.read_bytes()
+    if fmt == "gexf":
+        assert _schema("1.3").validate(etree.fromstring(body))
+    elif fmt == "graphml":
+        assert nx.read_graphml(io.BytesIO(body)).number_of_nodes() > 50
+    elif fmt == "json":
+        assert nx.node_link_graph(json.loads(body), edges="edges").number_of_nodes() > 50
+    elif fmt == "csv":
+        assert {"nodes.csv", "edges.csv"} <= set(zipfile.ZipFile(io.BytesIO(body)).namelist())
+    else:
+        assert body.count(b"\n") > 100
+
+
+def test_export_of_an_unknown_format_fails() -> None:
+    out = rekg("export", "--format", "xlsx")
+    assert out.returncode == 1 and "gexf" in out.stderr
