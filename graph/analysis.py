@@ -284,7 +284,7 @@ def supply_paths(
     if s == t:
         raise InvalidParameter("source and target are the same node", parameter="target")
     G = projection(kg)
-    roots = [resolve_node(kg, a, what="avoid") for a in avoid_names]
+    roots = [resolve_node(kg, a, what="entity to avoid") for a in avoid_names]
     removed = controlled_by(G, roots)
     for name, n in (("source", s), ("target", t)):
         if n in removed:
@@ -782,7 +782,7 @@ def disruption(
     max_paths = _int_in(max_paths, "max_paths", 0, MAX_PATHS)
     day = (as_of if isinstance(as_of, date) else parse_date(as_of, name="as_of")) or date.today()
     G = projection(kg)
-    roots = [resolve_node(kg, n, what="remove") for n in remove_names]
+    roots = [resolve_node(kg, n, what="entity to remove") for n in remove_names]
     reimposed = [resolve_node(kg, n, kinds={"measure"}, what="measure") for n in reimpose_names]
     for m in reimposed:
         if G.nodes[m]["type"] not in BLOCKING_TYPES:
@@ -957,4 +957,7 @@ def _names(values: Iterable[str] | str | None, name: str) -> list[str]:
         if not isinstance(v, str):
             raise InvalidParameter(f"{name}: expected names, got {type(v).__name__}", parameter=name)
         out += [p.strip() for p in v.split(",") if p.strip()]
+    for p in out:
+        if len(p) > 500:
+            raise InvalidParameter(f"{name}: a name is at most 500 characters", parameter=name)
     return list(dict.fromkeys(out))
