@@ -22,8 +22,9 @@ in X (``rekg:locatedIn``), and a company controlled by X: an ``rekg:Ownership`` 
 Each facility output is reported with its own status, start year, stage and capacity when an
 ``rekg:output`` node qualifies it, else the facility's. Closed facilities are left out; planned
 ones are listed with status ``planned`` and their start year. ``as_of`` keeps only what was
-operating on that day: status operating, and started by then (``rekg:startDate`` if given,
-else ``rekg:startYear`` no later than that year; no start known counts as started).
+operating on that day: status operating, and started by then (the earliest ``rekg:startDate``
+any source gives for that output, else the facility's, else ``rekg:startYear`` no later than
+that year; no start known counts as started).
 """
 
 from __future__ import annotations
@@ -102,7 +103,11 @@ _FACILITIES = """\
   OPTIONAL { ?facility rekg:capacity ?facCap . ?facCap rekg:value ?facCapValue ; rekg:unit ?facCapUnit }
   BIND(COALESCE(?outStatus, ?facStatus) AS ?status)
   BIND(COALESCE(?outYear, ?facYear) AS ?startYear)
-  BIND(COALESCE(?outDate, ?facDate) AS ?startDate)
+  # The earliest start day any source gives for this output decides "operating on a day".
+  OPTIONAL { SELECT ?facility ?mat (MIN(?someDate) AS ?knownStart) WHERE {
+    ?facility rekg:output ?someOut . ?someOut rekg:material ?mat ; rekg:startDate ?someDate .
+  } GROUP BY ?facility ?mat }
+  BIND(COALESCE(?knownStart, ?outDate, ?facDate) AS ?startDate)
   BIND(COALESCE(?outStage, ?facStage) AS ?stage)
   BIND(COALESCE(?outCapValue, ?facCapValue) AS ?capValue)
   BIND(IF(BOUND(?outCapValue), ?outCapUnit, ?facCapUnit) AS ?capUnit)

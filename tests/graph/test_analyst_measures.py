@@ -1,0 +1,147 @@
+"""measures_in_force, agreements and timeline over the seed graph; the status rule on its own."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from graph import KnowledgeGraph
+from graph.errors import InvalidParameter, NodeNotFound
+from graph.measures import agreements, derive_status, measure_status, measures_in_force, timeline
+
+MOFCOM_OCT = [
+    "mofcom-2025-55",
+    "mofcom-2025-56",
+    "mofcom-2025-57",
+    "mofcom-2025-58",
+    "mofcom-2025-61",
+    "mofcom-2025-62",
+]
+
+
+def _by_id(kg: KnowledgeGraph, found: list) -> dict:
+    return {kg.local_id(m.id): m for m in found}
+
+
+def test_on_15_january_2026_the_truce_suspensions_show(kg: KnowledgeGraph) -> None:
+    found = _by_id(kg, measures_in_force(kg, on="2026-01-15"))
+    # MOFCOM No. 70 suspends the six October announcements until 10 November 2026.
+    for local in MOFCOM_OCT:
+        m = found[local]
+        assert m.status == "suspended", (local, m.reason)
+        assert m.deciding["suspended_until"] == date(2026, 11, 10)
+        assert any(s.id.endswith("mofcom-2025-11-07") for s in m.sources)
+    # The BIS affiliates rule is suspended for a year after Busan; No. 46 clause 2 until 27 Nov 2026.
+    assert found["bis-affiliates-rule"].status == "suspended"
+    assert found["mofcom-2024-46-clause-2"].status == "suspended"
+    assert found["mofcom-2024-46-clause-2"].deciding["suspended_until"] == date(2026, 11, 27)
+    # No. 18 (April 2025) was not paused by the truce.
+    assert found["mofcom-2025-18"].status == "in force"
+    assert found["mofcom-2025-18"].deciding == {"effective_from": date(2025, 4, 4)}
+
+
+def test_before_and_after_the_suspension(kg: KnowledgeGraph) -> None:
+    before = _by_id(kg, measures_in_force(kg, on="2025-10-20"))
+    assert before["mofcom-2025-57"].status == "announced"  # announced 9 Oct, effective 8 Nov
+    assert before["mofcom-2025-61"].status == "in force"  # no start date: the announcement counts
+    after = _by_id(kg, measures_in_force(kg, on="2026-11-10"))
+    assert after["mofcom-2025-57"].status == "in force"
+    assert "suspension ended on 2026-11-10" in after["mofcom-2025-57"].reason
+    early = _by_id(kg, measures_in_force(kg, on="2025-03-01"))
+    assert "mofcom-2025-18" not in early  # not announced yet
+
+
+def test_contested_start_of_no_70_makes_8_november_contested(kg: KnowledgeGraph) -> None:
+    # No. 70 took effect on 7 Nov per MOFCOM; some reports say 10 Nov (a claim). On 8 Nov the
+    # October measures were suspended, or in force for three days, depending on who is right.
+    m = _by_id(kg, measures_in_force(kg, on="2025-11-08"))["mofcom-2025-57"]
+    assert m.status == "suspended" and m.contested
+    assert set(m.possible_statuses) == {"suspended", "in force"}
+    claimed = [c for c in m.date_conflicts if c.claimed]
+    assert claimed and claimed[0].value == date(2025, 11, 10)
+
+
+def test_claims_are_attached(kg: KnowledgeGraph) -> None:
+    m = measure_status(kg, kg.iri("mofcom-2025-18"), on="2026-01-15")
+    assert m is not None
+    lifted = [c for c in m.claims if c.claimed_status == "lifted"]
+    assert lifted and lifted[0].claimant.id == kg.iri("white-house")
+    assert measure_status(kg, kg.iri("lynas")) is None
+
+
+def test_filters(kg: KnowledgeGraph) -> None:
+    by_us = measures_in_force(kg, on="2026-01-15", imposed_by="US")
+    assert by_us and all(kg.iri("united-states") in [a.id for a in m.imposed_by] for m in by_us)
+    by_mofcom = measures_in_force(kg, on="2026-01-15", imposed_by="MOFCOM")
+    assert {kg.local_id(m.id) for m in by_mofcom} >= set(MOFCOM_OCT)
+    targeting_us = measures_in_force(kg, on="2026-01-15", targets="United States")
+    assert all(not m.targets or kg.iri("united-states") in [t.id for t in m.targets] for m in targeting_us)
+    assert "mofcom-2024-46-clause-2" in _by_id(kg, targeting_us)
+    assert "bis-affiliates-rule" not in _by_id(kg, targeting_us)  # aimed at China
+    # Material matching reaches forms and the element: No. 18 restricts dysprosium and its oxide.
+    dy = _by_id(kg, measures_in_force(kg, on="2026-01-15", material="dysprosium oxide"))
+    assert "mofcom-2025-18" in dy and "mofcom-2025-55" not in dy
+
+
+def test_bad_inputs(kg: KnowledgeGraph) -> None:
+    with pytest.raises(InvalidParameter):
+        measures_in_force(kg, on="2026-02-30")
+    with pytest.raises(NodeNotFound):
+        measures_in_force(kg, imposed_by="Narnia")
+
+
+def test_agreements(kg: KnowledgeGraph) -> None:
+    found = {kg.local_id(a.id): a for a in agreements(kg)}
+    truce = found["busan-truce-2025"]
+    assert truce.date == date(2025, 10, 30) and truce.valid_until == date(2026, 11, 10)
+    assert {p.id for p in truce.parties} == {kg.iri("china"), kg.iri("united-states")}
+    assert kg.iri("bis-affiliates-rule") in [m.id for m in truce.suspends]
+    assert [m.id for m in truce.outcome_of] == [kg.iri("busan-meeting-2025")]
+    dates = [a.date for a in agreements(kg) if a.date]
+    assert dates == sorted(dates)
+    with_malaysia = agreements(kg, party="Malaysia")
+    assert with_malaysia and all(kg.iri("malaysia") in [p.id for p in a.parties] for a in with_malaysia)
+
+
+def test_timeline(kg: KnowledgeGraph) -> None:
+    events = timeline(kg, "2025-10", "2025-11")
+    assert events and all(date(2025, 10, 1) <= e.date <= date(2025, 11, 30) for e in events)
+    assert [e.date for e in events] == sorted(e.date for e in events)
+    busan = [e for e in events if e.entity.id == kg.iri("busan-meeting-2025")]
+    assert busan and busan[0].date == date(2025, 10, 30) and busan[0].sources
+    with pytest.raises(InvalidParameter):
+        timeline(kg, "2026", "2025")
+    with pytest.raises(InvalidParameter):
+        timeline(kg, "October")
+
+
+# ---------------------------------------------------------------------------------------------
+# The derivation rule as properties
+# ---------------------------------------------------------------------------------------------
+
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31))
+
+
+@given(start=days, length=st.integers(1, 800), day=days)
+def test_suspension_window_is_half_open(start: date, length: int, day: date) -> None:
+    until = start + timedelta(days=length)
+    effective = start - timedelta(days=30)
+    status = derive_status(day, {"effective_from": effective, "suspended_from": start, "suspended_until": until})[0]
+    if day < effective:
+        assert status == "not yet announced"
+    elif start <= day < until:
+        assert status == "suspended"
+    else:
+        assert status == "in force"
+
+
+@given(effective=days, ended=days, day=days)
+def test_ended_measures_never_apply(effective: date, ended: date, day: date) -> None:
+    status = derive_status(day, {"effective_from": effective, "ended_on": ended})[0]
+    if day >= ended and day >= effective:
+        assert status == "lifted"
+    elif day >= effective:
+        assert status == "in force"
