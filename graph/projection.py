@@ -9,9 +9,10 @@ It is computed once per graph version (``kg.cached``) and shared; treat it as re
 Nodes are keyed by IRI. Every node has these attributes:
 
 ``kind``
-    One of :data:`KINDS`: ``country``, ``company``, ``body`` (a government body),
-    ``organization``, ``facility``, ``material``, ``sector``, ``measure``, ``agreement``,
-    ``meeting``.
+    One of :data:`KINDS`: ``country``, ``region`` (the world, as the subject of totals),
+    ``company``, ``body`` (a government body), ``organization``, ``facility``, ``material``
+    (elements, forms, products, groups), ``sector``, ``measure`` (suspension orders too),
+    ``agreement`` (supply deals too), ``meeting``, ``initiative``.
 ``type``
     The most specific class in words (``"oxide"``, ``"export control"``, ``"supply deal"``).
 ``label``
@@ -22,9 +23,12 @@ Nodes are keyed by IRI. Every node has these attributes:
     Facilities: ``operating``, ``planned`` or ``closed``; measures: the reported status.
 ``start``, ``end``, ``spells``
     ISO dates. ``spells`` is a list of ``(start, end)`` pairs, inclusive, ``None`` for open,
-    when the node is active: a measure is active while in force (effective, not suspended, not
-    ended, as the modelling guide defines it), an agreement from its date to ``validUntil``,
-    a facility from its start. Nodes without dates (countries, materials) have no spells.
+    when the node is active: a measure while in force (the status
+    :func:`graph.measures.derive_status` gives; a month or year stands for its first day, and
+    a suspension with no dates of its own lasts as long as the agreement or order making it),
+    an agreement from its date to the day before ``validUntil`` (or for its ``duration``), a
+    facility from its start. ``spells`` is ``None`` for nodes without dates (countries,
+    materials: always active) and ``[]`` for what never is (a planned plant with no start).
 ``sources``
     Sorted IRIs of the named graphs that state the node.
 
@@ -32,7 +36,8 @@ Measures also carry their dates (``announced_on``, ``effective_from``, ``suspend
 ``suspended_until``, ``ended_on``) and ``instrument``; agreements and meetings ``date``,
 ``end_date``, ``valid_until``; facilities ``start_year``, ``start_date``, ``capacity`` and
 ``stage``. Where sources disagree on a date, the value most sources state wins (ties: the
-earliest); every value is still in the RDF.
+earliest); where they disagree on an output's status, the newest source wins (plants go from
+planned to operating). Every value is still in the RDF.
 
 Edges are keyed by their ``relation`` and read as sentences, subject → object. Each carries
 ``relation`` and ``sources`` (the graphs that state it):
@@ -45,7 +50,7 @@ located_in   facility → country               ``rekg:locatedIn``
 based_in     organization → country           ``rekg:country``
 produces     facility → material              ``rekg:produces`` (+ ``stage``, ``status``,
                                               ``start_year`` and ``capacity`` of its output)
-supplies     actor → material                 derived, see below (+ ``basis``)
+supplies     actor → material                 ``rekg:supplies``, and derived (+ ``basis``)
 supplies_to  supplier → actor                 ``rekg:suppliesTo``; bilateral export statistics
 owns         owner → company                  ``rekg:Ownership`` (+ ``share``)
 form_of      material form → element          ``rekg:formOf``
@@ -63,17 +68,22 @@ covers       agreement → material             ``rekg:covers``
 outcome_of   agreement → meeting              ``rekg:outcomeOf``
 implements   agreement → agreement            ``rekg:implements``
 responds_to  event → event                    ``rekg:respondsTo``
+backs        agreement → facility             ``rekg:facility``
+includes     measure → measure                ``rekg:includes`` (a package of measures)
+lifts        agreement → measure              ``rekg:lifts``
 ============ ================================ ======================================================
 
-``supplies`` is derived from two kinds of statement, named in its ``basis``: a statistic of
+``supplies`` comes from three kinds of statement, named in its ``basis``: ``rekg:supplies``
+itself (``"stated"``); a statistic of
 mining, processing, magnet making or mine production above zero, or of exports, makes its
 subject a supplier of its material (``"statistic"``); an export control or licensing scheme on
 a material makes the imposing country a supplier of it, since only what a country exports can
 be controlled on the way out (``"export control"``). A bilateral export statistic (China's
 exports to the US) also gives ``supplies_to`` from the exporter to the counterpart.
 
-Organizations that take part in no relation (publishers, say) are left out; countries,
-materials, sectors, facilities, measures and agreements are always in.
+A region (the world) never supplies: it is the subject of totals. Organizations that take
+part in no relation (publishers, say) are left out; every other node is always in. People
+are not nodes.
 
 The supply view
 ---------------
