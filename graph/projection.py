@@ -386,7 +386,20 @@ class NodeRef:
 
 
 def node_ref(G: nx.MultiDiGraph | nx.DiGraph, node: str) -> NodeRef:
-    """The :class:`NodeRef` of ``node`` in ``G`` (a projection or a view of one)."""
+    """The :class:`NodeRef` of ``node`` in ``G`` (a projection or a view of one).
+
+    Raises
+    ------
+    KeyError
+        If ``node`` is not in ``G``.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("https://w3id.org/rekg/id/china", kind="country", label="China")
+    >>> node_ref(G, "https://w3id.org/rekg/id/china").label
+    'China'
+    """
     data = G.nodes[node]
     return NodeRef(node, data.get("label", node), data.get("kind", ""))
 
