@@ -75,10 +75,13 @@ def test_punctuation_is_ignored_only_as_a_fallback() -> None:
 
 
 def _resolvable_names(kg: KnowledgeGraph) -> list[tuple[str, str]]:
-    """(name, iri) for every name that resolves, without ambiguity, to one entity."""
+    """(name, iri) for every label or alias that resolves, without ambiguity, to one entity.
+
+    IRIs are left out: they are case-sensitive, so another case is another IRI.
+    """
     out = []
     for entry in name_index(kg).entries.values():
-        for name in sorted(entry.names):
+        for name in sorted(n for n in entry.names if "://" not in n):
             try:
                 got = resolve(kg, name)
             except (AmbiguousName, NodeNotFound):
