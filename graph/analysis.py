@@ -813,13 +813,11 @@ def disruption(
     # Countries that can no longer obtain materials they obtained before.
     consumers: list[ConsumerImpact] = []
     lost_by_consumer: dict[str, set[str]] = {}
-    views: dict[str, nx.DiGraph] = {}
     for c, d in sorted(V.nodes(data=True), key=lambda x: x[1]["label"].casefold()):
         if d["kind"] != "country" or c in removed:
             continue
-        Vc = views[c] = for_consumer(V, c)
-        before = _reachable(Vc, c, set(), base_blocks.get(c, set()))
-        after = _reachable(Vc, c, removed, scen_blocks.get(c, set()))
+        before = _reachable(V, c, set(), base_blocks.get(c, set()))
+        after = _reachable(V, c, removed, scen_blocks.get(c, set()))
         lost = {n for n in before - after if V.nodes[n]["kind"] == "material"}
         if lost:
             lost_by_consumer[c] = lost
@@ -841,13 +839,14 @@ def disruption(
     paths: list[SupplyPath] = []
     truncated = False
     for c in sorted(lost_by_consumer, key=lambda n: G.nodes[n]["label"].casefold()):
-        H = _without(views[c], set(), base_blocks.get(c, set()))
+        Vc = for_consumer(V, c)
+        H = _without(Vc, set(), base_blocks.get(c, set()))
         for mat in sorted(lost_by_consumer[c], key=lambda n: G.nodes[n]["label"].casefold()):
             for p in _shortest_paths(H, c, mat, max_len, 3):
                 if len(paths) >= max_paths:
                     truncated = True
                     break
-                paths.append(_explain(G, views[c], p))
+                paths.append(_explain(G, Vc, p))
 
     measures = [MeasureApplied(node_ref(G, m), "in force", _imposers(G, m)) for m in sorted(in_force)]
     measures += [MeasureApplied(node_ref(G, m), "re-imposed", _imposers(G, m)) for m in reimposed if m not in in_force]
@@ -903,7 +902,18 @@ def _without(V: nx.DiGraph, nodes: set[str], arcs: set[tuple[str, str]]) -> nx.D
 
 
 def _reachable(V: nx.DiGraph, c: str, removed: set[str], blocked: set[tuple[str, str]]) -> set[str]:
-    return nx.descendants(_without(V, removed, blocked), c)
+    """What consumer ``c`` can reach: its own offers and, through its obtains arcs, its partners'.
+
+    Same as the descendants of ``c`` in :func:`for_consumer` of ``V``, without copying ``V``.
+    """
+    H = _without(V, removed, blocked)
+    starts = [c] + [t for t in V.graph["obtains"].get(c, {}) if t in H and t not in removed]
+    seen: set[str] = set()
+    for s in starts:
+        if s not in seen:
+            seen |= {s} | nx.descendants(H, s)
+    seen.discard(c)
+    return seen
 
 
 def _suppliers(V: nx.DiGraph, material: str, removed: set[str]) -> set[str]:
