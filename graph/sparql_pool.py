@@ -366,12 +366,15 @@ class WorkerPool:
             worker = got
         healthy = False
         try:
+            # Event loops (uvloop) may leave the pipe non-blocking after add_reader; the
+            # framed send/recv of multiprocessing needs it blocking.
+            os.set_blocking(worker.conn.fileno(), True)
             worker.conn.send_bytes(request)
             reply = await self._reply(loop, worker, deadline, watch)
             healthy = True
             return reply
-        except (BrokenPipeError, ConnectionResetError, EOFError) as exc:
-            raise WorkerGone(f"the query worker {worker.pid} died ({type(exc).__name__})") from None
+        except (OSError, EOFError) as exc:
+            raise WorkerGone(f"the query worker {worker.pid} died ({type(exc).__name__}: {exc})") from None
         finally:
             if healthy:
                 self._give_back(worker)
@@ -403,6 +406,7 @@ class WorkerPool:
                 if watch is not None and gone is not None:
                     watch.remove_done_callback(gone)
             if what == "reply":
+                os.set_blocking(fd, True)
                 message = worker.conn.recv_bytes()
                 tag, body = message[:1], message[1:]
                 if tag == _HELLO:
