@@ -1,0 +1,125 @@
+"""/entities/{id}: content negotiation, dereferencing entity IRIs, the HTML page; and the web page's files."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from api.routers.entities import negotiate
+from graph.errors import UnsupportedFormat
+
+ID = "https://w3id.org/rekg/id/"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+def test_json_by_default(client: TestClient) -> None:
+    r = client.get("/entities/lynas-malaysia")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    assert "accept" in r.headers.get("vary", "").lower()
+    body = r.json()
+    assert body["id"] == ID + "lynas-malaysia" and body["type"] == "facility"
+    operator = next(g for g in body["facts"] if g["property"].endswith("#operator"))
+    assert operator["statements"][0]["value"]["id"] == ID + "lynas"
+    assert operator["statements"][0]["sources"]
+    assert any("terbium oxide" in c["label"] for c in body["conflicts"])
+    assert body["formats"]["ttl"] == "/entities/lynas-malaysia?format=ttl"
+
+
+def test_html_for_browsers(client: TestClient) -> None:
+    r = client.get("/entities/mofcom-2025-18", headers={"Accept": BROWSER})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert "MOFCOM Announcement 2025 No. 18" in html
+    assert 'id="graph-view"' in html and "/static/graph.js" in html
+    assert "Sources disagree" in html and "White House" in html  # the White House says it was lifted
+    assert 'href="/entities/source/mofcom-2025-04-04"' in html  # sources link to their own pages
+    data = html.split('<script type="application/json" id="entity-data">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(data)["neighbours"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "fmt"),
+    [
+        ("text/turtle", "text/turtle", ox.RdfFormat.TURTLE),
+        ("application/ld+json", "application/ld+json", ox.RdfFormat.JSON_LD),
+    ],
+)
+def test_rdf_by_accept(client: TestClient, accept: str, media: str, fmt: ox.RdfFormat) -> None:
+    r = client.get("/entities/lynas", headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(media)
+    parsed = list(ox.parse(r.content, format=fmt))
+    assert any(getattr(q, "subject", None) == ox.NamedNode(ID + "lynas") for q in parsed)
+
+
+def test_format_parameter_overrides_accept(client: TestClient) -> None:
+    r = client.get("/entities/lynas", params={"format": "trig"}, headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/trig")
+    assert client.get("/entities/lynas", params={"format": "docx"}).status_code == 422
+
+
+def test_unacceptable_is_406_json(client: TestClient) -> None:
+    r = client.get("/entities/lynas", headers={"Accept": "image/png"})
+    assert r.status_code == 406 and r.json()["error"] == "unsupported_format"
+
+
+def test_unknown_entity_is_404_with_close_matches(client: TestClient) -> None:
+    r = client.get("/entities/Lynass")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert r.json()["suggestions"][0]["id"] == ID + "lynas"
+
+
+def test_names_and_source_ids_work_as_ids(client: TestClient) -> None:
+    assert client.get("/entities/MP Materials Corp.").json()["id"] == ID + "mp-materials"
+    body = client.get("/entities/source/caixin-2025-11").json()
+    assert body["type"] == "source" and body["id"].endswith("/source/caixin-2025-11")
+
+
+def test_entity_iris_dereference_with_303(client: TestClient) -> None:
+    r = client.get("/id/lynas", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/entities/lynas"
+    followed = client.get("/id/lynas", headers={"Accept": "text/turtle"})
+    assert followed.status_code == 200 and followed.headers["content-type"].startswith("text/turtle")
+    r = client.get("/source/caixin-2025-11", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/entities/source/caixin-2025-11"
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        (None, "json"),
+        ("*/*", "json"),
+        (BROWSER, "html"),
+        ("application/json;q=0.5, text/turtle", "ttl"),
+        ("text/turtle;q=0.2, application/ld+json;q=0.9", "jsonld"),
+        ("text/*", "html"),
+        ("application/n-quads, */*;q=0.1", "nq"),
+        ("text/turtle;q=0, application/json", "json"),
+    ],
+)
+def test_negotiate(accept: str | None, fmt: str) -> None:
+    assert negotiate(accept) == fmt
+
+
+def test_negotiate_refuses() -> None:
+    with pytest.raises(UnsupportedFormat):
+        negotiate("image/png, text/turtle;q=0")
+
+
+def test_web_page_and_its_files(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert 'id="search-input"' in page and 'id="sparql-editor"' in page and 'id="example-select"' in page
+    # The example queries of graph/queries/*.rq are in the dropdown.
+    assert "Conflicts between sources" in page
+    # Nothing comes from another host: every script and stylesheet is served here.
+    assert "http://" not in page.split("<body", 1)[0] and "https://" not in page.split("<body", 1)[0]
+    for name, media in (("app.js", "javascript"), ("graph.js", "javascript"), ("style.css", "text/css")):
+        f = client.get(f"/static/{name}")
+        assert f.status_code == 200 and media in f.headers["content-type"]
+        assert "cdn" not in f.text.lower() and "https://" not in f.text.replace("https://w3id.org/", "")
+    for bad in ("../app.py", "..%2Fapp.py", ".hidden", "nope.js"):
+        assert client.get(f"/static/{bad}").status_code == 404
