@@ -470,6 +470,7 @@ class QueryExecutor:
         if max_rows < 1 or workers < 1:
             raise ValueError("max_rows and workers must be at least 1")
         self.kg = kg
+        self._closed = False
         self.timeout_s = float(timeout_s)
         self.max_rows = int(max_rows)
         self.workers = int(workers)
@@ -497,6 +498,11 @@ class QueryExecutor:
         return self._pool.sandboxed if self._pool is not None else None
 
     @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called (a closed executor cannot run queries)."""
+        return self._closed
+
+    @property
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers."""
         return self._pool.pids if self._pool is not None else []
@@ -507,7 +513,8 @@ class QueryExecutor:
             self._pool.start()
 
     def close(self) -> None:
-        """Kill the workers."""
+        """Kill the workers; the executor is then closed for good."""
+        self._closed = True
         if self._pool is not None:
             self._pool.close()
 
@@ -547,6 +554,8 @@ class QueryExecutor:
         """
         if not isinstance(query, PreparedQuery):
             raise TypeError("run() takes a PreparedQuery; call prepare() first")
+        if self._closed:
+            raise StoreUnavailable("The SPARQL executor has been shut down.")
         started = time.perf_counter()
         if self._pool is None:
             out = await self._run_in_process(query, fmt, cancelled)

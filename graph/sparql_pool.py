@@ -236,6 +236,11 @@ class WorkerPool:
                 loop.call_soon_threadsafe(_fail, fut, PoolClosed("the query worker pool is closed"))
 
     @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._closed
+
+    @property
     def pids(self) -> list[int]:
         """Process ids of the live workers (for tests and diagnostics)."""
         with self._lock:

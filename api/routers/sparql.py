@@ -86,9 +86,13 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def sparql_executor(app: FastAPI) -> QueryExecutor:
-    """The app's query executor, created on first use (the lifespan starts and closes it)."""
-    executor = getattr(app.state, "sparql_executor", None)
-    if executor is None:
+    """The app's query executor, created on first use (the lifespan starts and closes it).
+
+    An app may go through several lifespans (a test client per call): a closed executor is
+    replaced by a fresh one.
+    """
+    executor: QueryExecutor | None = getattr(app.state, "sparql_executor", None)
+    if executor is None or executor.closed:
         settings: Settings = app.state.settings
         executor = QueryExecutor(
             app.state.kg,
