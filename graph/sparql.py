@@ -732,7 +732,15 @@ def _describe(
     default_graph = ox.BlankNode("defaultGraph")
     add(dataset, sd + "defaultGraph", default_graph)
     add(default_graph, rdf + "type", n(sd + "Graph"))
-    add(default_graph, rdfs + "comment", ox.Literal("The union (RDF merge) of all named graphs.", language="en"))
+    add(
+        default_graph,
+        rdfs + "comment",
+        ox.Literal(
+            "The union of all named graphs. A triple stated by several sources is in several graphs and "
+            "matches once per graph: use SELECT DISTINCT, or GRAPH ?g to see the sources.",
+            language="en",
+        ),
+    )
     for i, (name, count) in enumerate(sorted(counts.items())):
         ng, g = ox.BlankNode(f"ng{i}"), ox.BlankNode(f"g{i}")
         add(dataset, sd + "namedGraph", ng)
