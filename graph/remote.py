@@ -21,8 +21,11 @@ What rekg relies on from the server
   in queries (on Virtuoso: ``virtrdf#``, the OWL and LDP vocabularies, the DAV and service
   description graphs). ``dataset="auto"`` (the default) is explicit while rekg has at most
   ``explicit_limit`` graphs and server beyond, where listing them on every request costs more
-  than it is worth. (Virtuoso's ``input:default-graph-exclude`` pragma would hide graphs more
-  cheaply, but in 7.2 it makes every ``GRAPH <g>`` pattern match nothing.)
+  than it is worth; on Virtuoso it is always ``server``, because Virtuoso 7.2 answers some
+  queries wrongly when the dataset is given (a property path followed by ``GRAPH ?g`` returns
+  one row instead of 1,546 on the seed graph) and its ``input:default-graph-exclude`` pragma
+  makes every ``GRAPH <g>`` pattern match nothing. ``graphs()`` and ``dump()`` never list the
+  excluded graphs.
 * **Virtuoso** is recognised by its ``Server`` header; updates are then compiled with
   ``sql:big-data-const 1`` (without it, an ``INSERT DATA`` of a few thousand triples exhausts
   the SPARQL compiler), falling back to its slow mode for the few literals that need it.
@@ -42,6 +45,8 @@ What rekg relies on from the server
   rekg writes durations with ``STRDT`` at run time and turns the numbers back into duration
   syntax when reading (:func:`duration_lexical`; ``P12M`` comes back as ``P1Y``). Day-time
   durations on a blank node cannot be written to Virtuoso.
+* **Booleans on Virtuoso 7** come back from SELECT as ``"1"^^xsd:boolean``; rekg reads them as
+  ``true`` and ``false`` again.
 * **Bookkeeping** (which seeds the store holds) lives in the graph ``urn:rekg:meta``.
 * **Substitutions** (bound variables) are sent as a ``VALUES`` block at the start of the
   outermost ``WHERE`` group: the bound terms are validated pyoxigraph terms serialised in
@@ -143,6 +148,19 @@ def duration_lexical(stored: str) -> str:
         time_part += f"{secs:g}S"
     text = (f"{int(days)}D" if days else "") + (f"T{time_part}" if time_part else "")
     return f"{sign}P{text or 'T0S'}"
+
+
+_BOOL_JSON = re.compile(
+    rb'("datatype"\s*:\s*"http://www\.w3\.org/2001/XMLSchema#boolean"\s*,\s*"value"\s*:\s*")([01])(")'
+)
+_BOOL_XML = re.compile(rb'(<literal datatype="http://www\.w3\.org/2001/XMLSchema#boolean">)([01])(</literal>)')
+
+
+def _fix_booleans(body: bytes, pattern: re.Pattern[bytes]) -> bytes:
+    """Virtuoso 7 returns stored ``xsd:boolean`` values as ``1`` and ``0`` in SELECT results."""
+    if b"#boolean" not in body:
+        return body
+    return pattern.sub(lambda m: m.group(1) + (b"true" if m.group(2) == b"1" else b"false") + m.group(3), body)
 
 
 def _fix_durations(body: bytes, pattern: re.Pattern[bytes]) -> bytes:
@@ -376,7 +394,7 @@ class RemoteStore(Store):
     def _select_raw(self, sparql: str) -> ox.QuerySolutions:
         """A SELECT over every graph on the server (no dataset), for bookkeeping."""
         r = self._request(self.query_url, {"query": sparql}, accept="application/sparql-results+json")
-        body = _fix_durations(r.content, _DUR_JSON) if self.virtuoso else r.content
+        body = _fix_booleans(_fix_durations(r.content, _DUR_JSON), _BOOL_JSON) if self.virtuoso else r.content
         return ox.parse_query_results(_clean_bnodes(body), format=ox.QueryResultsFormat.JSON)
 
     # -- reading -----------------------------------------------------------------------------
@@ -415,7 +433,7 @@ class RemoteStore(Store):
         data: dict[str, Any] = {"query": prologue + sparql}
         if default_graph is None and named_graphs is None and self.dataset != "server":
             graphs = self._dataset_graphs()
-            if self.dataset == "explicit" or len(graphs) <= self.explicit_limit:
+            if self.dataset == "explicit" or (not self.virtuoso and len(graphs) <= self.explicit_limit):
                 # An empty list would mean "the server's default" to the protocol; a graph
                 # that cannot exist keeps an empty dataset empty.
                 default_graph = named_graphs = graphs or [META_GRAPH + "#none"]
@@ -433,11 +451,11 @@ class RemoteStore(Store):
         try:
             if ctype in ("application/sparql-results+json", "application/json"):
                 if self.virtuoso:
-                    body = _fix_durations(body, _DUR_JSON)
+                    body = _fix_booleans(_fix_durations(body, _DUR_JSON), _BOOL_JSON)
                 return ox.parse_query_results(_clean_bnodes(body), format=ox.QueryResultsFormat.JSON)
             if ctype in ("application/sparql-results+xml", "application/xml"):
                 if self.virtuoso:
-                    body = _fix_durations(body, _DUR_XML)
+                    body = _fix_booleans(_fix_durations(body, _DUR_XML), _BOOL_XML)
                 return ox.parse_query_results(_clean_bnodes(body, xml=True), format=ox.QueryResultsFormat.XML)
             if self.virtuoso and ctype in ("application/n-triples", "text/plain"):
                 body = _fix_durations(body, _DUR_NT)

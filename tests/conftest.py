@@ -58,13 +58,27 @@ def open_backend(kind: str, request: pytest.FixtureRequest, tmp_path_factory: py
     return store
 
 
+@pytest.fixture(scope="session")
+def seeds_snapshot(tmp_path_factory: pytest.TempPathFactory):
+    """A copy of seeds/ taken once, so every back end is loaded from the same files."""
+    import shutil
+
+    from graph.load import SEEDS_DIR
+
+    target = tmp_path_factory.mktemp("seeds") / "seeds"
+    shutil.copytree(SEEDS_DIR, target)
+    return target
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def backend_kg(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+def backend_kg(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds_snapshot
+) -> KnowledgeGraph:
     """The seed graph on each back end in turn (memory, oxigraph on disk, remote Virtuoso). Do not write to it."""
     from graph.data import open_kg
 
     store = open_backend(request.param, request, tmp_path_factory)
-    return open_kg(store, validate_shapes=False)
+    return open_kg(store, seeds_dir=seeds_snapshot, validate_shapes=False)
 
 
 @pytest.fixture(scope="session")

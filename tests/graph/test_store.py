@@ -375,14 +375,21 @@ def test_remote_slow_server_is_query_timeout(virtuoso) -> None:
         assert time.monotonic() - t0 < 5
 
 
-def test_remote_hides_virtuoso_system_graphs(virtuoso) -> None:
+def test_remote_hides_virtuoso_system_graphs(virtuoso, ns: str) -> None:
     store = RemoteStore(virtuoso.sparql_url)
-    assert store.virtuoso and store.dataset == "auto"
-    assert not any(g.startswith("http://www.openlinksw.com/") for g in store.graphs())
-    rows = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert store.virtuoso
+    store.replace_graph(ns + "g", [quad(ns, "a", "p", "b")])
+    listed = store.graphs()
+    assert ns + "g" in listed
+    assert not any(g.startswith(("http://www.openlinksw.com/", "http://localhost:8890/", "urn:rekg:")) for g in listed)
+    dumped = {q.graph_name.value for q in ox.parse(store.dump(ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)}
+    assert ns + "g" in dumped and not any(g.startswith("http://www.openlinksw.com/") for g in dumped)
+    # The explicit dataset hides them from queries too.
+    explicit = RemoteStore(virtuoso.sparql_url, dataset="explicit")
+    rows = explicit.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert not any(r["g"].value.startswith(("http://www.openlinksw.com/", "urn:rekg:")) for r in rows)
-    owl = store.query("ASK { <http://www.w3.org/2002/07/owl#Thing> ?p ?o }")
-    assert not bool(owl)
+    assert not bool(explicit.query("ASK { <http://www.w3.org/2002/07/owl#Thing> ?p ?o }"))
+    store.remove_graph(ns + "g")
 
 
 def test_remote_explicit_dataset(virtuoso, ns: str) -> None:
