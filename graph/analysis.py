@@ -374,11 +374,13 @@ def _sources(G: nx.MultiDiGraph, graphs: Iterable[str]) -> list[Source]:
 def centrality(kg: KnowledgeGraph, metric: str, kind: str | None = None, top: int = 10) -> list[Ranked]:
     """The most central nodes of the supply view by ``metric``.
 
-    ``betweenness`` is the share of shortest supply paths from every actor (as a consumer) to
-    every material that pass through a node; ``pagerank`` follows the arcs from consumers
+    ``betweenness`` is the share of shortest supply paths from every consumer (each country,
+    and each firm or body party to a deal or with a supplier) to every material that pass
+    through a node; ``pagerank`` follows the arcs from consumers
     towards what they obtain, so suppliers and materials gather rank; ``degree`` counts arcs,
     obtains arcs included. The view is directed and not strongly connected, where the directed
-    eigenvector is degenerate, so ``eigenvector`` uses its undirected version.
+    eigenvector is degenerate, so ``eigenvector`` uses its undirected version, on its largest
+    connected component (nodes outside it score 0).
 
     Parameters
     ----------
@@ -445,27 +447,41 @@ def _scores(V: nx.DiGraph, metric: str) -> dict[str, float]:
     if metric == "pagerank":
         raw = nx.pagerank(W)
     else:
+        from scipy.sparse.linalg import ArpackNoConvergence
+
+        U = W.to_undirected(as_view=True)
+        # The principal eigenvector lives on one component (the graph is not connected):
+        # score the largest, with SciPy's solver; nodes elsewhere score 0.
+        largest = max(nx.connected_components(U), key=len)
         try:
-            raw = nx.eigenvector_centrality(W.to_undirected(as_view=True), max_iter=1000)
-        except nx.PowerIterationFailedConvergence:
+            if len(largest) < 3:
+                raw = nx.eigenvector_centrality(U, max_iter=1000)
+            else:
+                raw = dict.fromkeys(U, 0.0) | nx.eigenvector_centrality_numpy(U.subgraph(largest), max_iter=1000)
+        except (nx.PowerIterationFailedConvergence, ArpackNoConvergence):
             raise NotConverged(
-                "eigenvector centrality did not converge on this graph within 1000 iterations; "
-                "use pagerank or degree instead",
+                "eigenvector centrality did not converge on this graph; use pagerank or degree instead",
                 parameter="metric",
             ) from None
+        # The eigenvector's sign is arbitrary; report it positive.
+        if sum(raw.values()) < 0:
+            raw = {k: -v for k, v in raw.items()}
     return {x: raw[x] for x in V}
 
 
 def _two_roles(V: nx.DiGraph) -> tuple[nx.DiGraph, list[tuple[str, str]]]:
-    """The view with a consumer copy of every actor: its own offers and its obtains arcs.
+    """The view with a consumer copy of each consumer: its own offers and its obtains arcs.
 
-    Obtains arcs may only start a path, so each actor gets a separate node for its role as a
-    consumer; scores are reported for the original nodes only.
+    Obtains arcs may only start a path, so a consumer gets a separate node for that role;
+    scores are reported for the original nodes only. Consumers are the countries and every
+    other actor with obtains arcs (a firm party to a deal): a firm without any only obtains
+    what it offers itself, which its own node already covers.
     """
     W = nx.DiGraph(V)
     consumers = []
+    obtains = V.graph["obtains"]
     for a, d in V.nodes(data=True):
-        if d["kind"] not in ("country", "company", "body", "organization"):
+        if d["kind"] != "country" and not obtains.get(a):
             continue
         c = ("consumer", a)
         consumers.append(c)
@@ -797,8 +813,9 @@ def disruption(
     in_force = [
         m for m, d in G.nodes(data=True) if d["kind"] == "measure" and d["type"] in BLOCKING_TYPES and active_on(d, day)
     ]
-    base_blocks = _blocks(G, V, in_force)
-    scen_blocks = _blocks(G, V, sorted(set(in_force) | set(reimposed)))
+    per_measure = _measure_blocks(G, V, sorted(set(in_force) | set(reimposed)))
+    base_blocks = _blocks_by_consumer(per_measure, in_force)
+    scen_blocks = _blocks_by_consumer(per_measure, set(in_force) | set(reimposed))
 
     # Materials left with no supplier at all (measures do not stop production).
     materials = [n for n, d in V.nodes(data=True) if d["kind"] == "material"]
@@ -867,15 +884,20 @@ def _imposers(G: nx.MultiDiGraph, m: str) -> list[NodeRef]:
     return _refs(G, {u for u, _, k in G.in_edges(m, keys=True) if k == "imposes"})
 
 
-def _blocks(G: nx.MultiDiGraph, V: nx.DiGraph, measures: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
-    """For each consumer country, the delivering arcs the measures stop."""
-    countries = [n for n, d in V.nodes(data=True) if d["kind"] == "country"]
-    out: dict[str, set[tuple[str, str]]] = {}
+def _measure_blocks(
+    G: nx.MultiDiGraph, V: nx.DiGraph, measures: Iterable[str]
+) -> dict[str, tuple[set[tuple[str, str]], set[str]]]:
+    """For each measure, the delivering arcs it stops and the consumer countries it stops them for."""
+    countries = {n for n, d in V.nodes(data=True) if d["kind"] == "country"}
+    jurisdictions: dict[tuple[str, ...], set[str]] = {}
+    out: dict[str, tuple[set[tuple[str, str]], set[str]]] = {}
     for m in measures:
-        imposers = [u for u, _, k in G.in_edges(m, keys=True) if k == "imposes"]
+        imposers = tuple(sorted(u for u, _, k in G.in_edges(m, keys=True) if k == "imposes"))
         if not imposers:
             continue
-        jurisdiction = controlled_by(G, imposers)
+        if imposers not in jurisdictions:
+            jurisdictions[imposers] = controlled_by(G, imposers)
+        jurisdiction = jurisdictions[imposers]
         restricted: set[str] = set()
         for _, mat, k in G.out_edges(m, keys=True):
             if k == "restricts" and mat in V:
@@ -885,13 +907,24 @@ def _blocks(G: nx.MultiDiGraph, V: nx.DiGraph, measures: Iterable[str]) -> dict[
             continue
         targets = {v for _, v, k in G.out_edges(m, keys=True) if k == "targets"}
         if targets:
-            # A measure aimed at a firm or region reaches the countries it stands for.
+            # A measure aimed at a firm reaches the country the firm is in.
             hit = {t for t in targets if G.nodes[t]["kind"] == "country"}
             hit |= {G.nodes[t]["country"] for t in targets if G.nodes[t].get("country")}
         else:
             hit = set(countries)
-        for c in hit - jurisdiction:
-            out.setdefault(c, set()).update(arcs)
+        out[m] = (arcs, hit - jurisdiction)
+    return out
+
+
+def _blocks_by_consumer(
+    per_measure: dict[str, tuple[set[tuple[str, str]], set[str]]], measures: Iterable[str]
+) -> dict[str, set[tuple[str, str]]]:
+    out: dict[str, set[tuple[str, str]]] = {}
+    for m in measures:
+        if m in per_measure:
+            arcs, hit = per_measure[m]
+            for c in hit:
+                out.setdefault(c, set()).update(arcs)
     return out
 
 
@@ -904,14 +937,18 @@ def _without(V: nx.DiGraph, nodes: set[str], arcs: set[tuple[str, str]]) -> nx.D
 def _reachable(V: nx.DiGraph, c: str, removed: set[str], blocked: set[tuple[str, str]]) -> set[str]:
     """What consumer ``c`` can reach: its own offers and, through its obtains arcs, its partners'.
 
-    Same as the descendants of ``c`` in :func:`for_consumer` of ``V``, without copying ``V``.
+    The descendants of ``c`` in :func:`for_consumer` of ``V`` less ``removed`` and ``blocked``,
+    by a plain breadth-first search (restricted views are slow on large graphs).
     """
-    H = _without(V, removed, blocked)
-    starts = [c] + [t for t in V.graph["obtains"].get(c, {}) if t in H and t not in removed]
-    seen: set[str] = set()
-    for s in starts:
-        if s not in seen:
-            seen |= {s} | nx.descendants(H, s)
+    starts = [c, *(t for t in V.graph["obtains"].get(c, {}) if t in V)]
+    seen = {s for s in starts if s not in removed}
+    queue = list(seen)
+    while queue:
+        u = queue.pop()
+        for v in V.successors(u):
+            if v not in seen and v not in removed and (u, v) not in blocked:
+                seen.add(v)
+                queue.append(v)
     seen.discard(c)
     return seen
 
