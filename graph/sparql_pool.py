@@ -308,6 +308,9 @@ class WorkerPool:
         with self._lock:
             self.killed += 1
             self._retire(worker)
+        log.info(
+            "killed query worker %s after %.1f s; forking a fresh one", worker.pid, time.monotonic() - worker.started
+        )
         self._give_back(None)
 
     # -- running a request --------------------------------------------------------------
@@ -416,6 +419,10 @@ class WorkerPool:
                 tag, body = message[:1], message[1:]
                 if tag == _HELLO:
                     worker.sandboxed = body == b"1"
+                    if self.sandboxed is None and not worker.sandboxed:
+                        log.warning(
+                            "query workers cannot drop network access on this kernel; relying on the lexer guard"
+                        )
                     if self.sandboxed is None or not worker.sandboxed:
                         self.sandboxed = worker.sandboxed
                     continue
