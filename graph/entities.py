@@ -38,17 +38,20 @@ __all__ = [
     "entity_rdf",
 ]
 
-_QUADS = """
-SELECT ?e ?dir ?s ?p ?o ?g WHERE {
-    { GRAPH ?g { ?e ?p ?o } BIND("out" AS ?dir) }
-    UNION { ?e ?p1 ?b1 . FILTER(isBlank(?b1)) GRAPH ?g { ?b1 ?p ?o } BIND(?b1 AS ?s) BIND("out-node" AS ?dir) }
-    UNION { ?e ?p1 ?b1 . ?b1 ?p2 ?b2 . FILTER(isBlank(?b1) && isBlank(?b2))
-            GRAPH ?g { ?b2 ?p ?o } BIND(?b2 AS ?s) BIND("out-node" AS ?dir) }
-    UNION { GRAPH ?g { ?s ?p ?e } BIND("in" AS ?dir) }
-    UNION { ?b ?p1 ?e . FILTER(isBlank(?b)) GRAPH ?g { ?b ?p ?o } BIND(?b AS ?s) BIND("in-node" AS ?dir) }
-    UNION { ?b ?p1 ?e . FILTER(isBlank(?b)) GRAPH ?g { ?s ?p ?b } BIND("in-parent" AS ?dir) }
+# One query per direction: simple patterns every SPARQL server evaluates (Virtuoso rejects
+# the same as one UNION). ?s is the subject of each returned statement.
+_QUADS = {
+    "out": "SELECT ?e ?s ?p ?o ?g WHERE { GRAPH ?g { ?e ?p ?o } BIND(?e AS ?s) }",
+    # The blank nodes the entity points at (outputs, capacities), and the ones they point at.
+    "out-node": "SELECT ?e ?s ?p ?o ?g WHERE { ?e ?p1 ?s . FILTER(isBlank(?s)) GRAPH ?g { ?s ?p ?o } }",
+    "out-node-2": """SELECT ?e ?s ?p ?o ?g WHERE {
+        ?e ?p1 ?b1 . ?b1 ?p2 ?s . FILTER(isBlank(?b1) && isBlank(?s)) GRAPH ?g { ?s ?p ?o } }""",
+    "in": "SELECT ?e ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?e } BIND(?e AS ?o) }",
+    # Blank nodes pointing at the entity (ownership stakes, outputs), with what they say...
+    "in-node": "SELECT ?e ?s ?p ?o ?g WHERE { ?s ?p1 ?e . FILTER(isBlank(?s)) GRAPH ?g { ?s ?p ?o } }",
+    # ...and who points at them (the facility of an output).
+    "in-parent": "SELECT ?e ?s ?p ?o ?g WHERE { ?o ?p1 ?e . FILTER(isBlank(?o)) GRAPH ?g { ?s ?p ?o } }",
 }
-"""
 
 _FUNCTIONAL = "SELECT ?p WHERE { ?p a owl:FunctionalProperty }"
 
@@ -296,12 +299,12 @@ def _term_key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
 
 def _quads(kg: KnowledgeGraph, iri: str) -> list[tuple[str, ox.Quad]]:
     node = ox.NamedNode(iri)
-    res = kg.store.query(_QUADS, prefixes=kg.prefixes, substitutions={"e": node})
     out = []
-    for sol in res:
-        # The entity itself is the unprojected end of "out" and "in" rows.
-        s, o = sol["s"] or node, sol["o"] or node
-        out.append((sol["dir"].value, ox.Quad(s, sol["p"], o, sol["g"])))
+    for direction, sparql in _QUADS.items():
+        for sol in kg.store.query(sparql, prefixes=kg.prefixes, substitutions={"e": node}):
+            # Some stores leave the entity's own end of "out" and "in" rows unbound.
+            s, o = sol["s"] or node, sol["o"] or node
+            out.append(("out-node" if direction == "out-node-2" else direction, ox.Quad(s, sol["p"], o, sol["g"])))
     return out
 
 

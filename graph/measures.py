@@ -72,16 +72,16 @@ SELECT ?cls ?s ?p ?o ?g WHERE {
 }
 """
 
+# Every suspension and claim; only those about the class's instances are kept, in Python
+# (Virtuoso drops rows when the class path is joined here).
 _SUSPENDERS = """
-SELECT ?cls ?s ?by ?g WHERE {
-    ?s a/rdfs:subClassOf* ?cls .
+SELECT ?s ?by ?g WHERE {
     GRAPH ?g { ?by rekg:suspends ?s }
 }
 """
 
 _CLAIMS = """
-SELECT ?cls ?claim ?about ?claimant ?status ?property ?value ?g WHERE {
-    ?about a/rdfs:subClassOf* ?cls .
+SELECT ?claim ?about ?claimant ?status ?property ?value ?g WHERE {
     GRAPH ?g { ?claim a rekg:Claim ; rekg:about ?about . }
     OPTIONAL { ?claim rekg:claimant ?claimant }
     OPTIONAL { ?claim rekg:claimedStatus ?status }
@@ -92,7 +92,8 @@ SELECT ?cls ?claim ?about ?claimant ?status ?property ?value ?g WHERE {
 #: Month- or year-precision counterparts of the day properties (xsd:gYearMonth / xsd:gYear).
 _COARSE_PROPS = {"announced_on": str(REKG.announcedIn), "effective_from": str(REKG.imposedIn)}
 
-_MATERIAL_ANCESTORS = "SELECT ?a ?b WHERE { ?a (rekg:formOf|skos:broader)+ ?b }"
+# Direct links only; the closure is taken in Python (some stores refuse a path with no fixed end).
+_MATERIAL_PARENTS = "SELECT ?a ?b WHERE { ?a rekg:formOf|skos:broader ?b }"
 
 
 @dataclass
@@ -213,10 +214,10 @@ def _subjects(kg: KnowledgeGraph, cls: str) -> dict[str, _Subject]:
             if r["p"] == str(RDF.type):
                 s.types.add(r["o"])
             s.add(r["p"], r["o"], r["g"])
-        for r in kg.select(_SUSPENDERS, cls=iri(cls)):
+        for r in kg.select(_SUSPENDERS):
             if r["s"] in out:
                 out[r["s"]].add(str(REKG.suspendedBy), r["by"], r["g"])
-        for r in kg.select(_CLAIMS, cls=iri(cls)):
+        for r in kg.select(_CLAIMS):
             if r["about"] in out:
                 c = out[r["about"]].claims.setdefault(
                     r["claim"],
@@ -232,9 +233,19 @@ def _subjects(kg: KnowledgeGraph, cls: str) -> dict[str, _Subject]:
 
 def _material_ancestors(kg: KnowledgeGraph) -> dict[str, set[str]]:
     def build() -> dict[str, set[str]]:
+        parents: dict[str, set[str]] = {}
+        for r in kg.select(_MATERIAL_PARENTS):
+            parents.setdefault(r["a"], set()).add(r["b"])
         out: dict[str, set[str]] = {}
-        for r in kg.select(_MATERIAL_ANCESTORS):
-            out.setdefault(r["a"], set()).add(r["b"])
+        for start in parents:
+            seen: set[str] = set()
+            todo = list(parents[start])
+            while todo:
+                x = todo.pop()
+                if x not in seen:
+                    seen.add(x)
+                    todo.extend(parents.get(x, ()))
+            out[start] = seen
         return out
 
     return kg.cached("analyst.material_ancestors", build)

@@ -28,10 +28,11 @@ _NAME_PROPS = """
 """
 
 _QUERY = f"""
-SELECT ?s ?name ?rank ?type WHERE {{
+SELECT ?s ?name ?rank ?lang ?type WHERE {{
     {_NAME_PROPS}
     ?s ?prop ?name .
     FILTER(isIRI(?s) && isLiteral(?name))
+    BIND(LANG(?name) AS ?lang)
     OPTIONAL {{ ?s a/rdfs:subClassOf* ?type }}
 }}
 """
@@ -124,8 +125,8 @@ def name_index(kg: KnowledgeGraph) -> NameIndex:
         by_name: dict[str, dict[str, int]] = {}
         labelled: dict[str, bool] = {}
         rows = kg.select(_QUERY)
-        # English labels win as display labels.
-        rows.sort(key=lambda r: (r["rank"], not _is_ascii(r["name"])))
+        # English labels win as display labels, then untagged ones; ties go to the plainer text.
+        rows.sort(key=lambda r: (r["rank"], _lang_rank(r.get("lang", "")), not _is_ascii(r["name"]), r["name"]))
         for r in rows:
             iri, name, rank = r["s"], r["name"], r["rank"]
             e = entries.get(iri)
@@ -152,6 +153,11 @@ def name_index(kg: KnowledgeGraph) -> NameIndex:
         return NameIndex(entries, by_name, by_loose)
 
     return kg.cached("name_index", build)
+
+
+def _lang_rank(lang: str) -> int:
+    lang = (lang or "").lower()
+    return 0 if lang == "en" or lang.startswith("en-") else 1 if not lang else 2
 
 
 def _is_ascii(s: str) -> bool:
