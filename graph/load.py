@@ -242,8 +242,9 @@ def load_seeds(
             target = ds.graph(URIRef(gid))
             for t in g:
                 target.add(t)
-    if validate_shapes:
-        problems = validate(ds)
+    stamp = _validation_stamp(seed_files(seeds_dir), base) if validate_shapes else None
+    if stamp is not None and not stamp.exists():
+        problems = validate(ds, base=base)
         if problems:
             files = sorted({f for p in problems for f in p.files})
             raise SeedError(
@@ -252,7 +253,31 @@ def load_seeds(
                 file=files[0] if len(files) == 1 else None,
                 problems=[p.as_dict() for p in problems],
             )
+        try:
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+        except OSError:
+            pass  # an unwritable cache only costs the next start-up a re-validation
     return ds
+
+
+def _validation_stamp(files: list[Path], base: str) -> Path:
+    """A cache file whose existence records that exactly this content passed SHACL.
+
+    The key covers the ontology, the shapes, every seed file's name and bytes, the base IRI and
+    the pyshacl version, so any change triggers a full validation again.
+    """
+    import hashlib
+    import os
+    from importlib.metadata import version
+
+    h = hashlib.sha256()
+    for part in (base, version("pyshacl"), version("rdflib")):
+        h.update(part.encode() + b"\0")
+    for path in [ONTOLOGY_FILE, SHAPES_FILE, *files]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    cache = Path(os.environ.get("REKG_CACHE_DIR") or Path.home() / ".cache" / "rekg")
+    return cache / f"shacl-ok-{h.hexdigest()[:32]}"
 
 
 @lru_cache(maxsize=1)
