@@ -53,9 +53,12 @@ _LIST = """
 SELECT ?g ?title ?publisher ?date ?kind WHERE {
     GRAPH ?g { ?g a rekg:Source .
         OPTIONAL { ?g dcterms:title ?title }
-        OPTIONAL { ?g dcterms:publisher/rdfs:label ?publisher FILTER(langMatches(lang(?publisher), "en")) }
+        OPTIONAL { ?g dcterms:publisher ?pub }
         OPTIONAL { ?g dcterms:date ?date }
-        OPTIONAL { ?g rekg:sourceKind/rdfs:label ?kind } }
+        OPTIONAL { ?g rekg:sourceKind ?k } }
+    # Labels of publishers and kinds live in the entities graph and the ontology: read them over the union.
+    OPTIONAL { ?pub rdfs:label ?publisher FILTER(langMatches(lang(?publisher), "en")) }
+    OPTIONAL { ?k rdfs:label ?kind }
 }
 """
 
@@ -78,7 +81,6 @@ def list_sources(kg: KnowledgeGraph) -> list[SourceInfo]:
             g = r["g"]
             if g in seen or not g.startswith(prefix):
                 continue
-            # The publisher's label may live in another graph; look it up over the union.
             seen[g] = SourceInfo(
                 id=g[len(prefix) :],
                 iri=g,
