@@ -81,7 +81,8 @@ def test_add_list_query_delete(writable: TestClient) -> None:
     assert _count(writable) == before + r.json()["triples"]
     listed = {s["id"]: s for s in writable.get("/sources").json()}
     assert listed["note-2026-01"]["curated"] is False and listed["note-2026-01"]["title"] == "A test note"
-    assert listed["caixin-2025-11"]["curated"] is True
+    assert listed["caixin-2025-11"]["curated"] is True and listed["caixin-2025-11"]["publisher"] == "Caixin"
+    assert listed["note-2026-01"]["publisher"] == "Lynas Rare Earths"
     assert _has_plant(writable)
 
     r = writable.delete("/sources/note-2026-01", headers=AUTH)
