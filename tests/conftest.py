@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,9 +13,17 @@ from graph import KnowledgeGraph
 
 
 @pytest.fixture(scope="session")
-def kg() -> KnowledgeGraph:
-    """The seed graph, loaded and SHACL-validated once per test process. Do not write to it."""
-    return KnowledgeGraph.from_seeds()
+def kg(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    """The seed graph, loaded and SHACL-validated once per test process. Do not write to it.
+
+    ``REKG_TEST_BACKEND=oxigraph`` or ``remote`` runs every suite on that back end instead.
+    """
+    backend = os.environ.get("REKG_TEST_BACKEND", "memory")
+    if backend == "memory":
+        return KnowledgeGraph.from_seeds()
+    from graph.data import open_kg
+
+    return open_kg(open_backend(backend, request, tmp_path_factory))
 
 
 @pytest.fixture(scope="session")

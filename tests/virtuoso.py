@@ -46,8 +46,16 @@ class VirtuosoServer:
         above anything the caller reads back.
     """
 
-    def __init__(self, *, buffers: int = 20_000, max_rows: int = 1_000_000, workdir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        buffers: int = 20_000,
+        max_rows: int = 1_000_000,
+        workdir: Path | None = None,
+        dirs_allowed: tuple[Path, ...] = (),
+    ) -> None:
         self.dir = Path(workdir or tempfile.mkdtemp(prefix="rekg-virtuoso-"))
+        self.dirs_allowed = tuple(Path(p).resolve() for p in dirs_allowed)
         self.sql_port = _free_port()
         self.http_port = _free_port()
         self.buffers = buffers
@@ -71,7 +79,9 @@ class VirtuosoServer:
             "TempDatabase": {"DatabaseFile": d / "virtuoso-temp.db", "TransactionFile": d / "virtuoso-temp.trx"},
             "Parameters": {
                 "ServerPort": f"127.0.0.1:{self.sql_port}",
-                "DirsAllowed": f"., {d}, /usr/share/virtuoso-opensource-7/vad",
+                "DirsAllowed": ", ".join(
+                    [".", str(d), *map(str, self.dirs_allowed), "/usr/share/virtuoso-opensource-7/vad"]
+                ),
                 "NumberOfBuffers": self.buffers,
                 "MaxDirtyBuffers": self.buffers * 3 // 4,
             },
@@ -141,8 +151,12 @@ class VirtuosoServer:
         return res.stdout
 
     def bulk_load(self, directory: Path, pattern: str, graph: str) -> None:
-        """Load files with Virtuoso's own bulk loader (fast path for big benchmark files)."""
-        self.isql(f"ld_dir('{directory}', '{pattern}', '{graph}');")
+        """Load files with Virtuoso's own bulk loader (fast path for big benchmark files).
+
+        ``directory`` must be in ``dirs_allowed``; N-Quads keep their graphs, ``graph`` is the
+        graph of triple files.
+        """
+        self.isql(f"ld_dir('{Path(directory).resolve()}', '{pattern}', '{graph}');")
         self.isql("rdf_loader_run();")
         self.isql("checkpoint;")
 

@@ -73,27 +73,6 @@ KNOWN_GAPS: dict[tuple[str, str], tuple[str, bool]] = {
         f"{VIRTUOSO_7} divides integers as integers (share 69 instead of 69.2); SPARQL makes it a decimal",
         True,
     ),
-    ("remote", "measures_in_force"): (
-        f"{VIRTUOSO_7} rejects '*' paths with neither end bound: 'transitive start not given'",
-        True,
-    ),
-    ("remote", "projection"): (
-        f"{VIRTUOSO_7} rejects '*' paths with neither end bound: 'transitive start not given'",
-        True,
-    ),
-    ("remote", "describe_entity"): (
-        f"{VIRTUOSO_7} fails to compile the entity query: 'sparp_gp_deprecate(): equiv replaces filter'",
-        True,
-    ),
-    ("remote", "agreements"): ("display labels depend on result order (graph/names.py), see below", False),
-    ("oxigraph", "agreements"): (
-        "graph/names.py picks an entity's display label by result order when its English label is "
-        "not ASCII ('US–China talks in Geneva' vs its @zh label), and result order differs per store",
-        False,
-    ),
-    ("oxigraph", "describe_entity"): ("display labels depend on result order (graph/names.py)", False),
-    ("oxigraph", "timeline"): ("display labels depend on result order (graph/names.py)", False),
-    ("remote", "timeline"): ("display labels depend on result order (graph/names.py)", False),
 }
 
 

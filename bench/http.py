@@ -1,0 +1,225 @@
+"""Throughput and latency over HTTP on 127.0.0.1: rekg on each back end against rdflib-endpoint.
+
+Every system serves the same synthetic N-Quads file and gets the same four analyst queries
+(:data:`bench.common.QUERIES`) as ``GET /sparql?query=...`` with ``Accept:
+application/sparql-results+json``, at concurrency 1, 8 and 32, each cell for a few seconds
+(requests still in flight at the end are waited for and counted). Systems run one at a time.
+
+* ``rekg memory`` / ``rekg oxigraph``: ``rekg serve --store memory|oxigraph --data FILE``;
+* ``rekg remote``: ``rekg serve --store remote`` in front of a private Virtuoso holding the file
+  (loaded with Virtuoso's bulk loader), and ``virtuoso`` itself queried directly;
+* ``rdflib-endpoint`` with its default store and with ``--store Oxigraph``, from its own venv.
+
+rekg's ``/sparql`` is benchmarked as it is at the time of the run (its killable-worker
+executor was being built in parallel with this benchmark).
+
+Usage: ``python -m bench.http 100k`` (``--seconds``, ``--concurrency``, ``--systems``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from .common import OUT, QUERIES, Server, percentile, rdflib_endpoint_server, rekg_server, table
+from .generate import generate
+
+ALL_SYSTEMS = (
+    "rekg memory",
+    "rekg oxigraph",
+    "rekg remote",
+    "virtuoso",
+    "rdflib-endpoint",
+    "rdflib-endpoint oxigraph",
+)
+
+
+@dataclass
+class Cell:
+    system: str
+    size: str
+    query: str
+    concurrency: int
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+    rows: int | None = None
+    first_error: str = ""
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else float("nan")
+
+
+async def _run_cell(
+    url: str, query: str, concurrency: int, seconds: float, cell: Cell, *, min_requests: int = 3, cap: float = 60
+) -> None:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+        params = {"query": query}
+        headers = {"Accept": "application/sparql-results+json"}
+        t0 = time.perf_counter()
+        deadline = t0 + seconds
+
+        async def worker() -> None:
+            while True:
+                now = time.perf_counter()
+                if now >= deadline and (len(cell.latencies) >= min_requests or now - t0 > cap):
+                    return
+                start = time.perf_counter()
+                try:
+                    r = await client.get(url, params=params, headers=headers)
+                    ok = r.status_code == 200
+                except httpx.HTTPError as exc:
+                    ok, r = False, None
+                    cell.first_error = cell.first_error or repr(exc)
+                if ok:
+                    cell.latencies.append(time.perf_counter() - start)
+                    if cell.rows is None:
+                        body = r.json()
+                        cell.rows = len(body.get("results", {}).get("bindings", [])) if "results" in body else 1
+                else:
+                    cell.errors += 1
+                    if r is not None and not cell.first_error:
+                        cell.first_error = f"{r.status_code}: {r.text[:120]}"
+                    if cell.errors > 20:
+                        return
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        cell.elapsed = time.perf_counter() - t0
+
+
+def bench_server(
+    server: Server, size: str, concurrencies: Sequence[int], seconds: float, queries: Sequence[str]
+) -> list[Cell]:
+    cells = []
+    for name in queries:
+        # One untimed request warms caches and prepares the query, as a long-running server would.
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(server.url, params={"query": QUERIES[name]}, timeout=300)
+        for c in concurrencies:
+            cell = Cell(server.name, size, name, c)
+            asyncio.run(_run_cell(server.url, QUERIES[name], c, seconds, cell))
+            p50, p99 = percentile(cell.latencies, 50) * 1000, percentile(cell.latencies, 99) * 1000
+            print(
+                f"  {server.name:26} {size:5} {name:14} c={c:<3} {cell.throughput:9.1f} req/s "
+                f"p50 {p50:8.1f} ms  p99 {p99:8.1f} ms"
+                + (f"  errors {cell.errors} ({cell.first_error})" if cell.errors else ""),
+                file=sys.stderr,
+            )
+            cells.append(cell)
+    return cells
+
+
+def start_system(system: str, size: str, data: Path, virtuoso=None) -> Server:
+    if system == "rekg memory":
+        return rekg_server(system, "memory", data=[data])
+    if system == "rekg oxigraph":
+        path = OUT / f"http-store-{size}"
+        if size != "10m":
+            shutil.rmtree(path, ignore_errors=True)
+            return rekg_server(system, "oxigraph", data=[data], store_path=path)
+        # The 10M store is loaded once by bench.load (--keep) and only reopened here.
+        return rekg_server(system, "oxigraph", store_path=OUT / "store-10m")
+    if system == "rekg remote":
+        return rekg_server(system, "remote", remote_url=virtuoso.sparql_url)
+    if system == "virtuoso":
+        return Server(system, virtuoso.sparql_url, None)
+    if system == "rdflib-endpoint":
+        return rdflib_endpoint_server(system, "default", data)
+    if system == "rdflib-endpoint oxigraph":
+        return rdflib_endpoint_server(system, "oxigraph", data)
+    raise ValueError(system)
+
+
+def run(
+    size: str,
+    systems: Sequence[str] = ALL_SYSTEMS,
+    concurrencies: Sequence[int] = (1, 8, 32),
+    seconds: float = 4.0,
+    queries: Sequence[str] = tuple(QUERIES),
+) -> list[Cell]:
+    data = generate(size)
+    cells: list[Cell] = []
+    virtuoso = None
+    try:
+        if any(s in ("rekg remote", "virtuoso") for s in systems):
+            from tests.virtuoso import VirtuosoServer
+
+            virtuoso = VirtuosoServer(buffers=170_000, max_rows=2_000_000, dirs_allowed=(data.parent,)).start()
+            virtuoso.bulk_load(data.parent, data.name, "https://w3id.org/rekg/graph/data/" + data.name)
+        for system in systems:
+            t0 = time.perf_counter()
+            server = start_system(system, size, data, virtuoso)
+            print(f"{system} ready in {time.perf_counter() - t0:.1f} s, RSS {server.rss_mb():.0f} MB", file=sys.stderr)
+            try:
+                cells += bench_server(server, size, concurrencies, seconds, queries)
+            finally:
+                server.stop()
+    finally:
+        if virtuoso is not None:
+            virtuoso.stop()
+    return cells
+
+
+HEADERS = ["size", "query", "system", "c", "req/s", "p50 ms", "p99 ms", "rows", "errors"]
+
+
+def rows(cells: Sequence[Cell]) -> list[list[object]]:
+    return [
+        [
+            c.size,
+            c.query,
+            c.system,
+            c.concurrency,
+            c.throughput,
+            percentile(c.latencies, 50) * 1000,
+            percentile(c.latencies, 99) * 1000,
+            "" if c.rows is None else c.rows,
+            c.errors or "",
+        ]
+        for c in sorted(cells, key=lambda c: (c.size, c.query, c.system, c.concurrency))
+    ]
+
+
+def ratios(cells: Sequence[Cell], baseline: str = "rdflib-endpoint") -> list[list[object]]:
+    """rekg's throughput over the baseline's, per query and concurrency."""
+    base = {(c.size, c.query, c.concurrency): c.throughput for c in cells if c.system == baseline}
+    out = []
+    for c in cells:
+        if c.system.startswith("rekg") and (c.size, c.query, c.concurrency) in base:
+            b = base[(c.size, c.query, c.concurrency)]
+            out.append([c.size, c.query, c.system, c.concurrency, c.throughput / b if b else float("nan")])
+    return sorted(out, key=lambda r: (r[0], r[1], r[2], r[3]))
+
+
+def main(argv: list[str] | None = None) -> list[Cell]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("size", nargs="?", default="100k")
+    parser.add_argument("--systems", default=",".join(ALL_SYSTEMS))
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--seconds", type=float, default=4.0)
+    args = parser.parse_args(argv)
+    cells = run(
+        args.size,
+        systems=args.systems.split(","),
+        concurrencies=[int(c) for c in args.concurrency.split(",")],
+        seconds=args.seconds,
+    )
+    print(table(HEADERS, rows(cells)))
+    print()
+    print(table(["size", "query", "system", "c", "× rdflib-endpoint"], ratios(cells)))
+    return cells
+
+
+if __name__ == "__main__":
+    main()
