@@ -576,8 +576,12 @@ class QueryExecutor:
                 ) from None
             except ClientGone:
                 raise QueryTimeout("The client went away; the query was stopped.") from None
-            except (WorkerGone, PoolClosed) as exc:
-                raise StoreUnavailable(f"The query worker failed: {exc}") from None
+            except WorkerGone as exc:
+                raise StoreUnavailable(
+                    f"The query worker died while running this query ({exc}); it may have run out of memory."
+                ) from None
+            except PoolClosed:
+                raise StoreUnavailable("The SPARQL executor is shutting down.") from None
             status, *rest = pickle.loads(reply)
             if status != "ok":
                 name, detail, extra = rest

@@ -32,7 +32,7 @@ from typing import Literal
 
 from .errors import ForbiddenQuery, InvalidQuery
 
-__all__ = ["QueryShape", "Token", "inspect_query", "resolve_iri", "tokenize"]
+__all__ = ["MAX_DEPTH", "MAX_TOKENS", "QueryShape", "Token", "inspect_query", "resolve_iri", "tokenize"]
 
 QueryForm = Literal["SELECT", "CONSTRUCT", "DESCRIBE", "ASK"]
 READ_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
@@ -65,6 +65,11 @@ _LOCAL_ESC = re.compile(r"\\(.)")
 _DELIMITERS = frozenset("\"'<>{}#\\`|^") | {chr(c) for c in range(0x21)} | {"\x7f"}
 
 _OPERAND_END = frozenset({"VAR", "STRING", "LANGTAG", "NUMBER", "IRI", "PNAME"})
+
+#: Most tokens in one query, and deepest bracket nesting. Oxigraph recurses per level and per
+#: chained operator; these bounds keep it far from exhausting the evaluation stack.
+MAX_TOKENS = 100_000
+MAX_DEPTH = 500
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,8 @@ def tokenize(text: str) -> list[Token]:
     Raises
     ------
     InvalidQuery
-        For an unterminated string or a backslash outside strings, IRIs and prefixed names.
+        For an unterminated string, a backslash outside strings, IRIs and prefixed names,
+        more than :data:`MAX_TOKENS` tokens or brackets nested deeper than :data:`MAX_DEPTH`.
 
     Examples
     --------
@@ -174,6 +180,10 @@ def tokenize(text: str) -> list[Token]:
     pos = 0
     append = tokens.append
     while pos < n:
+        if len(tokens) > MAX_TOKENS:
+            raise InvalidQuery(f"the query has more than {MAX_TOKENS} tokens; split it into smaller queries")
+        if len(stack) > MAX_DEPTH:
+            raise InvalidQuery(f"brackets are nested more than {MAX_DEPTH} deep at {_where(text, pos)}", position=pos)
         c = text[pos]
         if c in " \t\r\n":
             pos = _WS.match(text, pos).end()  # type: ignore[union-attr]

@@ -38,13 +38,15 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["ClientGone", "PoolClosed", "WorkerGone", "WorkerPool", "WorkerTimeout", "WorkersBusy"]
+__all__ = ["EVAL_STACK_BYTES", "ClientGone", "PoolClosed", "WorkerGone", "WorkerPool", "WorkerTimeout", "WorkersBusy"]
 
 log = logging.getLogger("rekg.sparql")
 
 Handler = Callable[[bytes], bytes]
 
 _HELLO, _REPLY, _FAILED = b"H", b"R", b"E"
+#: Stack of the thread that evaluates queries in a worker.
+EVAL_STACK_BYTES = 512 * 2**20
 _PR_SET_PDEATHSIG = 1
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
@@ -131,19 +133,31 @@ def _worker_main(conn: Connection, make_handler: Callable[[], Handler], parent: 
             conn.send_bytes(_FAILED + f"{type(exc).__name__}: {exc}".encode())
         os._exit(1)
     conn.send_bytes(_HELLO + (b"1" if sandboxed else b"0"))
-    while True:
-        try:
-            request = conn.recv_bytes()
-        except (EOFError, OSError):
-            os._exit(0)
-        try:
-            reply = _REPLY + handler(request)
-        except BaseException as exc:  # the handler should not raise; never leave the parent waiting
-            reply = _FAILED + f"{type(exc).__name__}: {exc}".encode()
-        try:
-            conn.send_bytes(reply)
-        except OSError:
-            os._exit(0)
+
+    def serve() -> None:
+        while True:
+            try:
+                request = conn.recv_bytes()
+            except (EOFError, OSError):
+                os._exit(0)
+            try:
+                reply = _REPLY + handler(request)
+            except BaseException as exc:  # the handler should not raise; never leave the parent waiting
+                reply = _FAILED + f"{type(exc).__name__}: {exc}".encode()
+            try:
+                conn.send_bytes(reply)
+            except OSError:
+                os._exit(0)
+
+    # Oxigraph's parser and planner recurse once per nesting level or chained operator; with
+    # the 8 MB main stack a few thousand levels overflow it and kill the process. Serving
+    # from a thread with a big stack (reserved, not committed) moves that limit well past
+    # what the lexer guard lets through.
+    threading.stack_size(EVAL_STACK_BYTES)
+    thread = threading.Thread(target=serve, name="rekg-sparql-eval")
+    thread.start()
+    thread.join()
+    os._exit(0)
 
 
 class WorkerPool:

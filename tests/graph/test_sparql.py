@@ -368,3 +368,12 @@ def test_workers_have_no_network_even_if_a_service_got_past_the_guard(kg: Knowle
         thread.join()
         srv.close()
         ex.close()
+
+
+def test_long_operator_chains_do_not_crash_a_worker(kg: KnowledgeGraph, executor: QueryExecutor) -> None:
+    # 40,000 chained "!" overflow an 8 MB stack (the worker would die with SIGSEGV); workers
+    # evaluate on a big stack instead.
+    before = set(executor.worker_pids)
+    q = prepare_query(kg, "ASK { FILTER(" + "!" * 40_000 + "true) }")
+    assert run(executor.run(q, "json")).body.endswith(b"true}")
+    assert set(executor.worker_pids) == before

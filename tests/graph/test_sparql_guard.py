@@ -352,6 +352,14 @@ def test_queries_without_service_that_oxigraph_runs_are_not_refused(canary: tupl
     assert checked > 100
 
 
+def test_nesting_and_size_are_bounded() -> None:
+    assert inspect_query("ASK { FILTER(" + "(" * 400 + "1" + ")" * 400 + ") }").form == "ASK"
+    with pytest.raises(InvalidQuery, match="nested more than 500 deep"):
+        inspect_query("ASK " + "{" * 600 + "}" * 600)
+    with pytest.raises(InvalidQuery, match="more than 100000 tokens"):
+        inspect_query("ASK { FILTER(" + "+".join(["1"] * 60_000) + ") }")
+
+
 def test_lexing_a_long_query_is_fast() -> None:
     q = "SELECT * WHERE { " + " ".join(f'?s{i} <http://x/p#{i}> "v{i}" .' for i in range(5000)) + " }"
     started = time.perf_counter()
