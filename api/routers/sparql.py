@@ -137,7 +137,18 @@ def _check_charset(options: dict[str, str]) -> None:
 async def _read_request(request: Request) -> tuple[dict[str, list[str]], str | None]:
     """All protocol parameters (URL and body), and the query of a direct POST."""
     params: dict[str, list[str]] = {}
-    for name, value in _decode_pairs(request.scope.get("query_string", b""), "URL query string"):
+    raw_query: bytes = request.scope.get("query_string", b"")
+    limit = request.app.state.settings.max_body_bytes
+    if len(raw_query) > limit:
+        raise ApiError(
+            414,
+            "uri_too_long",
+            f"The URL's query string is longer than {limit} bytes (REKG_MAX_BODY_BYTES); POST long queries "
+            "as application/sparql-query instead.",
+            limit=limit,
+            setting="REKG_MAX_BODY_BYTES",
+        )
+    for name, value in _decode_pairs(raw_query, "URL query string"):
         params.setdefault(name, []).append(value)
     direct: str | None = None
     if request.method == "POST":
@@ -154,7 +165,8 @@ async def _read_request(request: Request) -> tuple[dict[str, list[str]], str | N
                 400, "forbidden_query", "This endpoint is read-only: SPARQL Update requests are not accepted."
             )
         if media == _FORM:
-            _check_charset(options)
+            # The body is percent-encoded ASCII whatever charset a client names; the decoded
+            # bytes must be UTF-8 (SPARQL 1.1 Protocol 2.1.2), which _decode_pairs checks.
             for name, value in _decode_pairs(await request.body(), "form body"):
                 params.setdefault(name, []).append(value)
         elif media == _DIRECT:

@@ -320,6 +320,18 @@ def test_body_under_the_cap_is_fine(limited: TestClient) -> None:
     assert limited.post("/sparql", content=b"ASK { }", headers=DIRECT).status_code == 200
 
 
+def test_a_query_string_over_the_cap_is_a_414(limited: TestClient) -> None:
+    body = is_error(limited.get("/sparql", params={"query": "ASK {" + "#" * 3000 + "\n}"}), 414, "uri_too_long")
+    assert "REKG_MAX_BODY_BYTES" in body["detail"] and "POST" in body["detail"]
+
+
+def test_a_form_naming_another_charset_is_still_read_as_utf8(client: TestClient) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded; charset=ISO-8859-1"}
+    ok = client.post("/sparql", content=b"query=SELECT+%28%22%E9%95%9D%22+AS+%3Fx%29+%7B%7D", headers=form)
+    assert bindings(ok) == [{"x": {"type": "literal", "value": "镝"}}]
+    is_error(client.post("/sparql", content=b"query=SELECT+%28%22%E9%22+AS+%3Fx%29+%7B%7D", headers=form), 400)
+
+
 # -- headers for people and browsers -----------------------------------------------------------
 
 
