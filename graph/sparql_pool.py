@@ -48,6 +48,7 @@ _HELLO, _REPLY, _FAILED = b"H", b"R", b"E"
 #: Stack of the thread that evaluates queries in a worker.
 EVAL_STACK_BYTES = 512 * 2**20
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 
@@ -120,8 +121,10 @@ def _worker_main(conn: Connection, make_handler: Callable[[], Handler], parent: 
     with contextlib.suppress(ValueError, OSError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     libc = _libc()
-    if pdeathsig and libc is not None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if libc is not None:
+        libc.prctl(_PR_SET_NAME, b"rekg-sparql", 0, 0, 0)  # what ps/top show for the worker
+        if pdeathsig:
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(0)
     _detach_sockets(conn.fileno())
