@@ -125,7 +125,8 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
         (
             trig(
                 "note-bad-date",
-                'id:m a rekg:Tariff ; rdfs:label "m"@en ; rekg:imposedBy id:china ; rekg:restricts id:dysprosium ; rekg:effectiveFrom "soon" .',
+                'id:m a rekg:Tariff ; rdfs:label "m"@en ; rekg:imposedBy id:china ; '
+                'rekg:restricts id:dysprosium ; rekg:effectiveFrom "soon" .',
             ),
             "application/trig",
             422,
