@@ -62,11 +62,16 @@ def sources(
 ) -> None:
     """List the sources in the store with their triple counts."""
     kg = load_kg(Settings(**({"store": "oxigraph", "store_path": store_path} if store_path else {})))
-    table = Table("id", "date", "publisher", "triples", "curated", "title")
-    for s in list_sources(kg):
-        table.add_row(
-            s.id, str(s.date or ""), s.publisher or "", str(s.triples), "yes" if s.curated else "", s.title or ""
-        )
+    found = list_sources(kg)
+    table = Table()
+    # Ids are what users copy into `rekg retract`: never wrap or cut them; let the title give way.
+    table.add_column("id", no_wrap=True, min_width=max((len(s.id) for s in found), default=2))
+    table.add_column("date", no_wrap=True, min_width=10)
+    table.add_column("triples", no_wrap=True, justify="right", min_width=7)
+    table.add_column("curated", no_wrap=True, min_width=7)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=24)
+    for s in found:
+        table.add_row(s.id, str(s.date or ""), str(s.triples), "yes" if s.curated else "", s.title or "")
     console.print(table)
 
 
