@@ -47,3 +47,17 @@ def settings_table() -> list[tuple[str, str, str]]:
         default = field.get_default(call_default_factory=True)
         rows.append((f"REKG_{name.upper()}", "" if default is None else str(default), field.description or ""))
     return rows
+
+
+def settings_markdown() -> str:
+    """The settings as the Markdown table the README carries (a test keeps the two equal)."""
+    lines = ["| variable | default | what it does |", "|---|---|---|"]
+    for env, default, text in settings_table():
+        if env == "REKG_SEEDS_DIR":
+            default = "seeds/ of the checkout"
+        lines.append(f"| `{env}` | {f'`{default}`' if default else 'unset'} | {text} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(settings_markdown())
