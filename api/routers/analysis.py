@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph import analysis
+from graph.projection import KINDS
 
 from ..deps import KG
 
@@ -21,20 +23,8 @@ _DY = "https://w3id.org/rekg/id/dysprosium"
 _CAIXIN = "https://w3id.org/rekg/source/caixin-2025-11"
 
 Metric = Literal["betweenness", "pagerank", "degree", "eigenvector"]
-Kind = Literal[
-    "country",
-    "region",
-    "company",
-    "body",
-    "organization",
-    "facility",
-    "material",
-    "sector",
-    "measure",
-    "agreement",
-    "meeting",
-    "initiative",
-]
+# The node kinds the projection defines, as one enum so the API cannot drift from it.
+Kind = Enum("Kind", {k: k for k in KINDS}, type=str)
 Indicator = Literal["mining", "processing", "magnet_making", "production"]
 _NAMES = Annotated[list[str], Query(max_length=50)]
 
@@ -255,7 +245,7 @@ def centrality(
     top: Annotated[int, Query(ge=1, le=1000, description="How many to return.")] = 10,
 ) -> list[analysis.Ranked]:
     """The most central nodes of the supply graph by betweenness, PageRank, degree or eigenvector."""
-    return analysis.centrality(kg, metric, kind, top)
+    return analysis.centrality(kg, metric, kind.value if kind else None, top)
 
 
 @router.get("/chokepoints", response_model=Chokepoints)
