@@ -274,7 +274,17 @@ def suppliers_of(
     material_iri = resolve(kg, material, types=MATERIAL_TYPES, what="material")
     outside_iri = resolve(kg, outside, types=COUNTRY_TYPES, what="country") if outside and outside.strip() else None
     stage_iri = resolve_stage(kg, stage) if stage and stage.strip() else None
+    if day is None:
+        # A finite set of keys (resolved IRIs), so the per-version cache stays small; dated
+        # questions are computed each time rather than letting callers grow the cache without bound.
+        key = ("suppliers_of", material_iri, outside_iri, stage_iri)
+        return kg.cached(key, lambda: _suppliers(kg, material_iri, outside_iri, stage_iri, None))
+    return _suppliers(kg, material_iri, outside_iri, stage_iri, day)
 
+
+def _suppliers(
+    kg: KnowledgeGraph, material_iri: str, outside_iri: str | None, stage_iri: str | None, day: date | None
+) -> SupplierAnswer:
     bindings: dict[str, str] = {"material": material_iri}
     subs = {"material": iri(material_iri)}
     text = _MATERIALS
