@@ -1,0 +1,43 @@
+"""Hypothesis properties of the Accept parser and the negotiation table."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from api.negotiation import GRAPH_OFFERS, RESULT_OFFERS, Offer, negotiate, parse_accept
+
+MEDIA = sorted({m for offer in (*RESULT_OFFERS, *GRAPH_OFFERS) for m in offer.accepts} | {"text/html", "image/png"})
+Q = st.sampled_from(["", ";q=1", ";q=0.9", ";q=0.5", ";q=0.1", ";q=0", ";q=0.001"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_header_text_parses_to_valid_ranges(header: str) -> None:
+    for r in parse_accept(header):
+        assert 0.0 <= r.q <= 1.0
+        assert r.type and r.subtype and "/" not in r.type + r.subtype
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(MEDIA), Q), min_size=1, max_size=6))
+def test_the_chosen_offer_is_never_refused_and_has_the_best_q(items: list[tuple[str, str]]) -> None:
+    header = ", ".join(m + q for m, q in items)
+    q_of: dict[str, float] = {}
+    for m, q in items:
+        # With duplicates the most recent statement of the same range is not special: take the max,
+        # which is what "the most specific, then highest q" gives for identical ranges.
+        q_of[m] = max(q_of.get(m, 0.0), float(q.split("=")[1]) if q else 1.0)
+    for offers in (RESULT_OFFERS, GRAPH_OFFERS):
+        chosen = negotiate(header, offers)
+        acceptable = {o.key: max((q_of.get(m, 0.0) for m in o.accepts), default=0.0) for o in offers}
+        if chosen is None:
+            assert all(q == 0 for q in acceptable.values())
+        else:
+            assert acceptable[chosen.key] > 0
+            assert acceptable[chosen.key] == max(acceptable.values())
+
+
+@given(st.sampled_from([*RESULT_OFFERS]))
+def test_each_result_offer_is_chosen_by_its_own_media_type(offer: Offer) -> None:
+    assert negotiate(offer.accepts[0], RESULT_OFFERS) == offer
