@@ -19,6 +19,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -38,6 +39,8 @@ __all__ = [
 
 Kind = Literal["results", "graph"]
 _MAX_RANGES = 64
+# RFC 9110 token characters: a type or subtype is one token ("*" included).
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9a-z-]+$")
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         if media == "*":
             media = "*/*"
         t, slash, s = media.partition("/")
-        if not slash or not t or not s or (t == "*" and s != "*") or " " in media:
+        if not slash or not _TOKEN.match(t) or not _TOKEN.match(s) or (t == "*" and s != "*"):
             continue
         q = 1.0
         valid = True
