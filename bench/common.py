@@ -65,13 +65,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None, ok: int | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode} before answering {url}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code < 500:
+            status = httpx.get(url, timeout=30).status_code
+            if status == ok if ok is not None else status < 500:
                 return
         time.sleep(0.3)
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
@@ -104,8 +105,10 @@ class Server:
         return sum(c.memory_info().rss for c in [p, *p.children(recursive=True)]) / 2**20
 
 
-def start(name: str, args: Sequence[str], port: int, *, env: dict | None = None, timeout: float = 600) -> Server:
-    """Start ``args`` (a server on ``port``) and wait for ``/sparql`` to answer."""
+def start(
+    name: str, args: Sequence[str], port: int, *, env: dict | None = None, timeout: float = 600, path: str = "/sparql"
+) -> Server:
+    """Start ``args`` (a server on ``port``) and wait for its SPARQL endpoint at ``path`` to answer."""
     log = OUT / f"server-{name.replace(' ', '_').replace('/', '_')}.log"
     fh = log.open("w")
     proc = subprocess.Popen(
@@ -116,9 +119,9 @@ def start(name: str, args: Sequence[str], port: int, *, env: dict | None = None,
         env={**os.environ, **(env or {})},
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}/sparql"
+    url = f"http://127.0.0.1:{port}{path}"
     try:
-        wait_http(f"{url}?query=ASK%7B%7D", timeout, proc)
+        wait_http(f"{url}?query=ASK%7B%7D", timeout, proc, ok=200)
     except Exception:
         os.kill(proc.pid, signal.SIGTERM)
         raise
@@ -148,7 +151,7 @@ def rdflib_endpoint_server(name: str, store: str, data: Path) -> Server:
         subprocess.run([str(RDFLIB_VENV / "bin" / "pip"), "install", "-q", "rdflib-endpoint[cli,oxigraph]"], check=True)
     port = free_port()
     args = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--store", store, str(data)]
-    return start(name, args, port, timeout=1200)
+    return start(name, args, port, timeout=1200, path="/")
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -314,6 +314,10 @@ class RemoteStore(Store):
         Triples per update request when writing.
     exclude_graphs : tuple of str
         IRI prefixes of graphs that are not rekg's; on Virtuoso the system graphs.
+    max_concurrent : int
+        Most requests in flight to the server at once; more wait their turn (within
+        ``timeout``), so a burst of API requests does not become a burst on the server
+        (Virtuoso serves 10 HTTP requests at a time by default).
     client : httpx.Client, optional
         A client to reuse (tests, connection pooling).
 
@@ -335,6 +339,7 @@ class RemoteStore(Store):
         explicit_limit: int = 100,
         chunk_size: int = 2000,
         exclude_graphs: tuple[str, ...] = VIRTUOSO_SYSTEM_GRAPHS,
+        max_concurrent: int = 8,
         client: httpx.Client | None = None,
     ) -> None:
         super().__init__()
@@ -350,6 +355,7 @@ class RemoteStore(Store):
         self.chunk_size = chunk_size
         self.exclude_graphs = (*exclude_graphs, INTERNAL_PREFIX)
         self._client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)))
+        self._slots = threading.BoundedSemaphore(max(1, max_concurrent))
         self._staging: set[str] = set()
         self._state_lock = threading.Lock()
         self._dataset_cache: tuple[float, int, list[str]] | None = None
@@ -362,8 +368,11 @@ class RemoteStore(Store):
     def _request(
         self, url: str, data: Mapping[str, Any], *, accept: str, timeout: float | None = None, update: bool = False
     ) -> httpx.Response:
+        limit = timeout or self.timeout
+        if not self._slots.acquire(timeout=limit):
+            raise QueryTimeout(f"{limit:g} s passed waiting for a free connection to the SPARQL server at {url}")
         try:
-            r = self._client.post(url, data=data, headers={"Accept": accept}, timeout=timeout or self.timeout)
+            r = self._client.post(url, data=data, headers={"Accept": accept}, timeout=limit)
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout):
                 raise StoreUnavailable(f"the SPARQL server at {url} does not accept connections: {exc}") from exc
@@ -372,6 +381,8 @@ class RemoteStore(Store):
             ) from exc
         except httpx.HTTPError as exc:
             raise StoreUnavailable(f"cannot reach the SPARQL server at {url}: {exc}") from exc
+        finally:
+            self._slots.release()
         if r.status_code < 300:
             return r
         message = r.text.strip().splitlines()[0][:500] if r.text.strip() else r.reason_phrase
@@ -407,14 +418,16 @@ class RemoteStore(Store):
         return [row["g"].value for row in res if isinstance(row["g"], ox.NamedNode)]
 
     def _dataset_graphs(self) -> list[str]:
-        # Cached per local version, and for a few seconds against writes by others.
-        now = time.monotonic()
-        hit = self._dataset_cache
-        if hit and hit[1] == self.version and now - hit[0] < 10.0:
-            return hit[2]
-        graphs = [g for g in self._all_graphs() if not self._excluded(g)]
-        self._dataset_cache = (now, self.version, graphs)
-        return graphs
+        # Cached per local version, and for a few seconds against writes by others; one
+        # thread refreshes it while the others wait (listing graphs scans the whole store).
+        with self._state_lock:
+            now = time.monotonic()
+            hit = self._dataset_cache
+            if hit and hit[1] == self.version and now - hit[0] < 10.0:
+                return hit[2]
+            graphs = [g for g in self._all_graphs() if not self._excluded(g)]
+            self._dataset_cache = (now, self.version, graphs)
+            return graphs
 
     def query(
         self,
@@ -431,9 +444,10 @@ class RemoteStore(Store):
             sparql = inject_values(sparql, substitutions)
         prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items())
         data: dict[str, Any] = {"query": prologue + sparql}
-        if default_graph is None and named_graphs is None and self.dataset != "server":
+        explicit = self.dataset == "explicit" or (self.dataset == "auto" and not self.virtuoso)
+        if default_graph is None and named_graphs is None and explicit:
             graphs = self._dataset_graphs()
-            if self.dataset == "explicit" or (not self.virtuoso and len(graphs) <= self.explicit_limit):
+            if self.dataset == "explicit" or len(graphs) <= self.explicit_limit:
                 # An empty list would mean "the server's default" to the protocol; a graph
                 # that cannot exist keeps an empty dataset empty.
                 default_graph = named_graphs = graphs or [META_GRAPH + "#none"]
