@@ -4,7 +4,7 @@ Starts `rekg serve` (persistent oxigraph store in a temp dir, writes enabled), r
 concurrent clients for a bounded time, then checks that every acknowledged write is
 present whole. Prints p50/p99 per kind of request, the count of 5xx and of lost writes.
 
-    .venv/bin/python bench/mixed_load.py --clients 16 --seconds 60
+    .venv/bin/python -m bench.mixed_load --clients 16 --seconds 60
 """
 
 from __future__ import annotations
@@ -13,15 +13,11 @@ import argparse
 import asyncio
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.api.test_durability import source_doc
 from tests.serverutil import start_server
@@ -50,35 +46,52 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def _kind(roll: float, acked: dict) -> str:
+    if roll < 0.45:
+        return "sparql"
+    if roll < 0.9:
+        return "convenience"
+    return "write" if roll < 0.97 or not acked else "delete"
+
+
+async def _one(
+    http: httpx.AsyncClient, rng: random.Random, kind: str, acked: dict, counter: list[int], auth: dict
+) -> httpx.Response:
+    if kind == "sparql":
+        r = await http.get(
+            "/sparql",
+            params={"query": rng.choice(QUERIES)},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+    elif kind == "convenience":
+        r = await http.get(rng.choice(CONVENIENCE))
+    elif kind == "write":
+        counter[0] += 1
+        i = counter[0]
+        r = await http.post("/sources", content=source_doc(i, facts=10), headers=auth)
+        if r.status_code == 201:
+            acked[r.json()["id"]] = r.json()["triples"]
+    else:
+        sid = rng.choice(sorted(acked))
+        r = await http.delete(f"/sources/{sid}", headers=auth)
+        if r.status_code == 200:
+            acked.pop(sid, None)
+    return r
+
+
 async def client(url: str, deadline: float, rng: random.Random, stats: dict, acked: dict, counter: list[int]) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/trig"}
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         while time.monotonic() < deadline:
-            roll = rng.random()
+            kind = _kind(rng.random(), acked)
             t0 = time.perf_counter()
-            if roll < 0.45:
-                kind = "sparql"
-                r = await http.get(
-                    "/sparql",
-                    params={"query": rng.choice(QUERIES)},
-                    headers={"Accept": "application/sparql-results+json"},
-                )
-            elif roll < 0.9:
-                kind = "convenience"
-                r = await http.get(rng.choice(CONVENIENCE))
-            elif roll < 0.97 or not acked:
-                kind = "write"
-                counter[0] += 1
-                i = counter[0]
-                r = await http.post("/sources", content=source_doc(i, facts=10), headers=auth)
-                if r.status_code == 201:
-                    acked[r.json()["id"]] = r.json()["triples"]
-            else:
-                kind = "delete"
-                sid = rng.choice(sorted(acked))
-                r = await http.delete(f"/sources/{sid}", headers=auth)
-                if r.status_code == 200:
-                    acked.pop(sid, None)
+            try:
+                r = await _one(http, rng, kind, acked, counter, auth)
+            except httpx.HTTPError as exc:
+                # No answer in time is a failure to report, not a reason to stop measuring.
+                stats["status"].append(0)
+                stats["failures"].append(f"{kind}: {type(exc).__name__} after {time.perf_counter() - t0:.1f} s")
+                continue
             stats[kind].append((time.perf_counter() - t0) * 1000)
             stats["status"].append(r.status_code)
 
@@ -109,6 +122,7 @@ def main() -> int:
         finally:
             server.stop()
     statuses = stats.pop("status")
+    failures = stats.pop("failures", [])
     total = len(statuses)
     five = sum(1 for s in statuses if s >= 500)
     lost = [s for s, n in acked.items() if present.get(s) != n]
@@ -124,7 +138,9 @@ def main() -> int:
     print("status codes:", dict(sorted(codes.items())))
     print(f"5xx responses: {five}; acknowledged writes kept: {len(acked)}; lost writes: {len(lost)}")
     print(f"healthy after: {healthy}")
-    return 1 if five or lost or not healthy else 0
+    if failures:
+        print(f"requests without an answer within 30 s: {len(failures)}: {failures[:10]}")
+    return 1 if five or lost or failures or not healthy else 0
 
 
 if __name__ == "__main__":

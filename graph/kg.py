@@ -37,6 +37,7 @@ class KnowledgeGraph:
         self.write_lock = threading.Lock()
         self._cache: dict[Any, tuple[int, Any]] = {}
         self._cache_lock = threading.Lock()
+        self._key_locks: dict[Any, threading.Lock] = {}
 
     @classmethod
     def from_seeds(
@@ -64,13 +65,22 @@ class KnowledgeGraph:
         return self.store.version
 
     def cached(self, key: Any, compute: Callable[[], T]) -> T:
-        """Return ``compute()``, computed at most once per graph version for ``key``."""
+        """Return ``compute()``, computed at most once per graph version for ``key``.
+
+        Concurrent callers of the same key wait for the one computation instead of all
+        repeating it (after a write, every request would otherwise rebuild the same index).
+        """
         version = self.version
         hit = self._cache.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
-        value = compute()
         with self._cache_lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == version:
+                return hit[1]
+            value = compute()
             self._cache[key] = (version, value)
         return value
 
