@@ -23,7 +23,8 @@ from graph.export import FORMATS, KIND_COLOURS, RDF_FORMATS, export
 from graph.projection import KINDS, projection
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS = ROOT.parent / "shared" / "schemas"
+# The official GEXF schemas (CC BY 4.0, from the GEXF working group), kept with the tests.
+SCHEMAS = ROOT / "tests" / "schemas"
 JS = ROOT / "tests" / "js"
 GEXF = "{http://gexf.net/1.3}"
 
