@@ -1,6 +1,16 @@
-"""HTTP validation caching: ETag and ``If-None-Match`` -> 304 for exports and entity pages.
+"""HTTP caching: ETag and ``If-None-Match`` -> 304 for exports and entity pages, and a response
+cache for ``GET /sparql``.
 
-One ASGI middleware, so the routers stay unaware of it. The tag of a response is derived
+Two ASGI middlewares, so the routers stay unaware of them.
+
+**Response cache.** A read-only SPARQL answer only changes when the graph does, so the bodies
+of successful ``GET /sparql`` answers are kept per graph version, keyed on the query string and
+the ``Accept`` / ``Accept-Encoding`` headers, and replayed without evaluating the query again
+(``X-Rekg-Cache: hit``). Bounded: answers over 2 MiB are not kept, and the least recently used
+go when the total passes 64 MiB; a write (new version) makes every entry stale. POST queries
+are not cached.
+
+**Validation.** The tag of a response is derived
 from what determines it: the graph version (which changes on every write), an id drawn once
 per app (so tags from before a restart, when versions start again, never match), the
 method, path, query string and the ``Accept`` header. A request whose ``If-None-Match``
@@ -12,13 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
-__all__ = ["ETagMiddleware", "install_caching"]
+__all__ = ["ETagMiddleware", "SparqlCacheMiddleware", "install_caching"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -126,6 +137,94 @@ class ETagMiddleware:
         await self.app(scope, receive, tagged)
 
 
+class SparqlCacheMiddleware:
+    """Replay successful ``GET /sparql`` answers while the graph version is unchanged.
+
+    Parameters
+    ----------
+    app : ASGI app
+    path : str
+        The SPARQL endpoint's path.
+    max_entry_bytes, max_total_bytes : int
+        Largest answer kept, and the most kept in all (least recently used go first).
+    """
+
+    def __init__(
+        self, app: ASGIApp, path: str = "/sparql", max_entry_bytes: int = 2 << 20, max_total_bytes: int = 64 << 20
+    ) -> None:
+        self.app = app
+        self.path = path
+        self.max_entry = max_entry_bytes
+        self.max_total = max_total_bytes
+        self._entries: OrderedDict[tuple, tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        self._size = 0
+        self._version: object = None
+
+    def _key(self, scope: Scope) -> tuple:
+        return (
+            scope["method"],
+            scope.get("query_string", b""),
+            _header(scope, b"accept"),
+            _header(scope, b"accept-encoding"),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or scope["path"] != self.path
+            or b"query=" not in scope.get("query_string", b"")
+        ):
+            await self.app(scope, receive, send)
+            return
+        kg = getattr(scope["app"].state, "kg", None) if "app" in scope else None
+        if kg is None:
+            await self.app(scope, receive, send)
+            return
+        version = (id(kg.store), kg.version)
+        if version != self._version:
+            self._entries.clear()
+            self._size = 0
+            self._version = version
+        key = self._key(scope)
+        hit = self._entries.get(key)
+        if hit is not None:
+            self._entries.move_to_end(key)
+            status, headers, body = hit
+            await send(
+                {"type": "http.response.start", "status": status, "headers": [*headers, (b"x-rekg-cache", b"hit")]}
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+        keep = True
+
+        async def capture(message: Message) -> None:
+            nonlocal keep
+            if message["type"] == "http.response.start":
+                started.update(message)
+                keep = message["status"] == 200
+                message = {**message, "headers": [*message.get("headers", []), (b"x-rekg-cache", b"miss")]}
+            elif message["type"] == "http.response.body" and keep:
+                chunks.append(message.get("body", b""))
+                if sum(len(c) for c in chunks) > self.max_entry:
+                    keep = False
+                    chunks.clear()
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        # Only an answer computed on the version it is filed under is kept.
+        if keep and started and (id(kg.store), kg.version) == self._version:
+            body = b"".join(chunks)
+            self._entries[key] = (started["status"], list(started.get("headers", [])), body)
+            self._size += len(body)
+            while self._size > self.max_total and self._entries:
+                _, (_, _, old) = self._entries.popitem(last=False)
+                self._size -= len(old)
+
+
 def install_caching(app: FastAPI, prefixes: Iterable[str] = DEFAULT_PREFIXES) -> None:
-    """Add ETag validation to ``app`` for exports, entity pages and entity IRIs."""
+    """Add ETag validation for exports, entity pages and entity IRIs, and the ``GET /sparql`` cache."""
     app.add_middleware(ETagMiddleware, prefixes=tuple(prefixes))
+    app.add_middleware(SparqlCacheMiddleware)

@@ -10,6 +10,11 @@ application/sparql-results+json``, at concurrency 1, 8 and 32, each cell for a f
   (loaded with Virtuoso's bulk loader), and ``virtuoso`` itself queried directly;
 * ``rdflib-endpoint`` with its default store and with ``--store Oxigraph``, from its own venv.
 
+Every rekg request carries a distinct trailing comment, so rekg's ``GET /sparql`` response
+cache cannot answer it and the store evaluates every request; ``rekg memory (cached)`` rows
+repeat the plain query text, as a dashboard would, and show the cache. rdflib-endpoint and
+Virtuoso get the plain text (neither caches results; rdflib-endpoint caches parsed queries).
+
 rekg's ``/sparql`` is benchmarked as it is at the time of the run (its killable-worker
 executor was being built in parallel with this benchmark).
 
@@ -61,11 +66,19 @@ class Cell:
 
 
 async def _run_cell(
-    url: str, query: str, concurrency: int, seconds: float, cell: Cell, *, min_requests: int = 3, cap: float = 60
+    url: str,
+    query: str,
+    concurrency: int,
+    seconds: float,
+    cell: Cell,
+    *,
+    min_requests: int = 3,
+    cap: float = 60,
+    bust: bool = False,
 ) -> None:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    counter = iter(range(10**9))
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
-        params = {"query": query}
         headers = {"Accept": "application/sparql-results+json"}
         t0 = time.perf_counter()
         deadline = t0 + seconds
@@ -76,6 +89,9 @@ async def _run_cell(
                 if now >= deadline and (len(cell.latencies) >= min_requests or now - t0 > cap):
                     return
                 start = time.perf_counter()
+                # A distinct comment makes every request a new query text: no response cache
+                # can answer it, so the store evaluates every request.
+                params = {"query": f"{query}\n# {next(counter)}" if bust else query}
                 try:
                     r = await client.get(url, params=params, headers=headers)
                     ok = r.status_code == 200
@@ -99,9 +115,17 @@ async def _run_cell(
 
 
 def bench_server(
-    server: Server, size: str, concurrencies: Sequence[int], seconds: float, queries: Sequence[str]
+    server: Server,
+    size: str,
+    concurrencies: Sequence[int],
+    seconds: float,
+    queries: Sequence[str],
+    min_requests: int = 3,
+    cached_variant: bool = False,
 ) -> list[Cell]:
+    """Cells for one server; rekg requests are each a new query text unless in the cached variant."""
     cells = []
+    bust = server.name.startswith("rekg")
     for name in queries:
         # Untimed warm-up, one request and then a concurrent burst, as a long-running server
         # would have had: caches filled, query plans compiled, worker processes started.
@@ -111,16 +135,25 @@ def bench_server(
             asyncio.run(_run_cell(server.url, QUERIES[name], 8, 0.5, Cell("warm-up", size, name, 8), cap=120))
         for c in concurrencies:
             cell = Cell(server.name, size, name, c)
-            asyncio.run(_run_cell(server.url, QUERIES[name], c, seconds, cell))
-            p50, p99 = percentile(cell.latencies, 50) * 1000, percentile(cell.latencies, 99) * 1000
-            print(
-                f"  {server.name:26} {size:5} {name:14} c={c:<3} {cell.throughput:9.1f} req/s "
-                f"p50 {p50:8.1f} ms  p99 {p99:8.1f} ms"
-                + (f"  errors {cell.errors} ({cell.first_error})" if cell.errors else ""),
-                file=sys.stderr,
-            )
+            asyncio.run(_run_cell(server.url, QUERIES[name], c, seconds, cell, min_requests=min_requests, bust=bust))
             cells.append(cell)
+            _report(cell)
+        for c in concurrencies if cached_variant else ():
+            cell = Cell(server.name + " (cached)", size, name, c)
+            asyncio.run(_run_cell(server.url, QUERIES[name], c, seconds, cell, min_requests=min_requests))
+            cells.append(cell)
+            _report(cell)
     return cells
+
+
+def _report(cell: Cell) -> None:
+    p50, p99 = percentile(cell.latencies, 50) * 1000, percentile(cell.latencies, 99) * 1000
+    print(
+        f"  {cell.system:26} {cell.size:5} {cell.query:14} c={cell.concurrency:<3} {cell.throughput:9.1f} req/s "
+        f"p50 {p50:8.1f} ms  p99 {p99:8.1f} ms"
+        + (f"  errors {cell.errors} ({cell.first_error})" if cell.errors else ""),
+        file=sys.stderr,
+    )
 
 
 def start_system(system: str, size: str, data: Path, virtuoso=None) -> Server:
@@ -153,6 +186,8 @@ def run(
     concurrencies: Sequence[int] = (1, 8, 32),
     seconds: float = 4.0,
     queries: Sequence[str] = tuple(QUERIES),
+    min_requests: int = 3,
+    cached: Sequence[str] = ("rekg memory",),
 ) -> list[Cell]:
     data = generate(size)
     cells: list[Cell] = []
@@ -168,7 +203,9 @@ def run(
             server = start_system(system, size, data, virtuoso)
             print(f"{system} ready in {time.perf_counter() - t0:.1f} s, RSS {server.rss_mb():.0f} MB", file=sys.stderr)
             try:
-                cells += bench_server(server, size, concurrencies, seconds, queries)
+                cells += bench_server(
+                    server, size, concurrencies, seconds, queries, min_requests, cached_variant=system in cached
+                )
             finally:
                 server.stop()
     finally:
@@ -198,7 +235,7 @@ def rows(cells: Sequence[Cell]) -> list[list[object]]:
 
 
 def ratios(cells: Sequence[Cell], baseline: str = "rdflib-endpoint") -> list[list[object]]:
-    """rekg's throughput over the baseline's, per query and concurrency."""
+    """rekg's throughput over the baseline's, per query and concurrency (every rekg row, cached ones too)."""
     base = {(c.size, c.query, c.concurrency): c.throughput for c in cells if c.system == baseline}
     out = []
     for c in cells:

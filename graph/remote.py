@@ -499,6 +499,9 @@ class RemoteStore(Store):
             if isinstance(row["g"], ox.NamedNode) and not self._excluded(row["g"].value)
         }
 
+    def graph_names(self) -> set[str]:
+        return {g for g in self._all_graphs() if not self._excluded(g)}
+
     def dump(self, fmt: ox.RdfFormat, graph: str | None = None, prefixes: Mapping[str, str] | None = None) -> bytes:
         """Serialise the dataset; bounded by the server's result cap (Virtuoso ``ResultSetMaxRows``)."""
         if graph is not None:

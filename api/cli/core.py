@@ -71,7 +71,8 @@ def serve(
         kg = build_kg(settings, on_progress=progress)
     app_ = create_app(settings, kg)
     err_console.print(
-        f"rekg: serving {sum(kg.store.graphs().values())} triples on http://{settings.host}:{settings.port}/"
+        f"rekg: serving {len(kg.store.graph_names())} graphs ({kg.store.kind} store) "
+        f"on http://{settings.host}:{settings.port}/"
     )
     uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
 

@@ -72,3 +72,40 @@ def test_tags_do_not_survive_a_restart() -> None:
     kg = open_kg(open_store("memory"), validate_shapes=False)
     with TestClient(create_app(Settings(), kg)) as a, TestClient(create_app(Settings(), kg)) as b:
         assert a.get("/export/nq").headers["etag"] != b.get("/export/nq").headers["etag"]
+
+
+# --- the GET /sparql response cache ----------------------------------------------------------
+
+Q = "SELECT ?c WHERE { ?c a rekg:Country } ORDER BY ?c"
+
+
+def test_sparql_answers_are_replayed_until_the_graph_changes(own_client: TestClient) -> None:
+    first = own_client.get("/sparql", params={"query": Q})
+    assert first.status_code == 200 and first.headers["x-rekg-cache"] == "miss"
+    again = own_client.get("/sparql", params={"query": Q})
+    assert again.headers["x-rekg-cache"] == "hit"
+    assert again.content == first.content
+    assert again.headers["content-type"] == first.headers["content-type"]
+    # Another representation is another entry.
+    csv = own_client.get("/sparql", params={"query": Q}, headers={"Accept": "text/csv"})
+    assert csv.headers["x-rekg-cache"] == "miss" and csv.content != first.content
+    # A write makes every entry stale.
+    g = "https://example.org/extra"
+    country = ox.Quad(
+        ox.NamedNode("https://example.org/atlantis"),
+        ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        ox.NamedNode("https://w3id.org/rekg/ontology#Country"),
+    )
+    own_client.kg.store.replace_graph(g, [country])
+    after = own_client.get("/sparql", params={"query": Q})
+    assert after.headers["x-rekg-cache"] == "miss"
+    assert b"atlantis" in after.content
+
+
+def test_errors_and_posts_are_not_cached(own_client: TestClient) -> None:
+    for _ in range(2):
+        bad = own_client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p "})
+        assert bad.status_code == 400 and bad.headers.get("x-rekg-cache") != "hit"
+    for _ in range(2):
+        posted = own_client.post("/sparql", data={"query": Q})
+        assert posted.status_code == 200 and "x-rekg-cache" not in posted.headers
