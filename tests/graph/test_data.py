@@ -70,7 +70,7 @@ def test_every_format_loads_into_its_graph(tmp_path: Path) -> None:
     assert graphs[EX + "graph-c"] == 1 and graphs[EX + "graph-d"] == 1
     assert graphs[data_graph(files[4])] == 1 and graphs[data_graph(files[5])] == 1
     assert [r.triples for r in reports] == [1, 1, 1, 1, 1, 1]
-    assert bool(store.query(f'ASK {{ <{EX}mine> <{EX}capacity> 12000 }}'))
+    assert bool(store.query(f"ASK {{ <{EX}mine> <{EX}capacity> 12000 }}"))
 
 
 def test_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_bad_data_files(tmp_path: Path) -> None:
     b = write(tmp_path / "two", "same.nt", f'<{EX}b> <{EX}p> "2" .\n')
     with pytest.raises(InvalidParameter, match="same name"):
         load_files(store, [a, b])
-    with pytest.raises(SeedError, match="broken.ttl"):
+    with pytest.raises(SeedError, match=r"broken\.ttl"):
         load_files(store, [write(tmp_path, "broken.ttl", "@prefix ex: <x> .\nex:a ex:b .\n")])
 
 
@@ -123,7 +123,7 @@ def test_unchanged_files_are_not_reloaded_and_changed_ones_replace(tmp_path: Pat
 
 
 def test_rekg_load_then_serve_does_not_reload(tmp_path: Path) -> None:
-    data = write(tmp_path, "extra.nq", f'<{EX}mine> <{EX}produces> <{EX}dy> <{EX}source> .\n')
+    data = write(tmp_path, "extra.nq", f"<{EX}mine> <{EX}produces> <{EX}dy> <{EX}source> .\n")
     store_dir = tmp_path / "store"
     result = CliRunner().invoke(cli, ["load", str(data), "--store-path", str(store_dir)])
     assert result.exit_code == 0, result.output
