@@ -36,6 +36,7 @@ def build_kg(settings: Settings, *, on_progress: FileProgress | None = None, res
         query_url=settings.remote_query_url,
         update_url=settings.remote_update_url,
         timeout=settings.query_timeout_s,
+        mirror_max_quads=settings.memory_mirror_max_quads,
     )
     return open_kg(
         store,

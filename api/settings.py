@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     store_path: Path | None = Field(None, description="Directory of the persistent oxigraph store.")
     data: list[Path] = Field(default_factory=list, description="Extra RDF files loaded on top of the seeds.")
     validate_seeds: bool = Field(True, description="Run the SHACL shapes over the seeds at start-up.")
+    memory_mirror_max_quads: int = Field(
+        1_000_000,
+        ge=0,
+        description="A persistent oxigraph store with at most this many quads is also copied into memory at start "
+        "and queried there (4-12x faster scans; about 0.6 GB and 10 s per million quads). 0: always query the disk.",
+    )
     query_timeout_s: float = Field(10.0, gt=0, description="Time limit of one SPARQL query, in seconds.")
     max_rows: int = Field(10_000, ge=1, description="Most rows (or triples) one SPARQL result may have.")
     max_body_bytes: int = Field(1_000_000, ge=1, description="Largest request body accepted, in bytes.")

@@ -92,7 +92,10 @@ async def client(url: str, deadline: float, rng: random.Random, stats: dict, ack
                 stats["status"].append(0)
                 stats["failures"].append(f"{kind}: {type(exc).__name__} after {time.perf_counter() - t0:.1f} s")
                 continue
-            stats[kind].append((time.perf_counter() - t0) * 1000)
+            label = f"  {r.url.path}" if kind == "convenience" else kind
+            stats[label].append((time.perf_counter() - t0) * 1000)
+            if kind == "convenience":
+                stats[kind].append(stats[label][-1])
             stats["status"].append(r.status_code)
 
 
@@ -129,9 +132,11 @@ def main() -> int:
     print(
         f"mixed load: {args.clients} clients, {args.seconds:.0f} s, {total} requests ({total / args.seconds:.0f} req/s)"
     )
-    print(f"{'kind':<12} {'count':>7} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9}")
-    for kind, lat in sorted(stats.items()):
-        print(f"{kind:<12} {len(lat):>7} {pct(lat, 0.5):>9.1f} {pct(lat, 0.99):>9.1f} {statistics.fmean(lat):>9.1f}")
+    print(f"{'kind':<16} {'count':>7} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9}")
+    for kind, lat in sorted(
+        stats.items(), key=lambda kv: ("convenience", kv[0]) if kv[0].startswith(" ") else (kv[0], "")
+    ):
+        print(f"{kind:<16} {len(lat):>7} {pct(lat, 0.5):>9.1f} {pct(lat, 0.99):>9.1f} {statistics.fmean(lat):>9.1f}")
     codes: dict[int, int] = defaultdict(int)
     for s in statuses:
         codes[s] += 1

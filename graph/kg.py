@@ -69,17 +69,22 @@ class KnowledgeGraph:
 
         Concurrent callers of the same key wait for the one computation instead of all
         repeating it (after a write, every request would otherwise rebuild the same index).
+        A value computed at or after the version the caller started at is good enough: it
+        holds every write acknowledged before the call. So under a stream of writes each
+        caller waits for at most one computation that started after it did.
         """
-        version = self.version
+        wanted = self.version
         hit = self._cache.get(key)
-        if hit is not None and hit[0] == version:
+        if hit is not None and hit[0] >= wanted:
             return hit[1]
         with self._cache_lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             hit = self._cache.get(key)
-            if hit is not None and hit[0] == version:
+            if hit is not None and hit[0] >= wanted:
                 return hit[1]
+            # Tagged with the version read before computing: the value holds at least that.
+            version = self.version
             value = compute()
             self._cache[key] = (version, value)
         return value

@@ -23,6 +23,7 @@ trigrams with it.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -34,7 +35,7 @@ from .refs import type_of
 __all__ = ["SearchHit", "SearchIndex", "search", "search_index"]
 
 _NAMES = """
-SELECT ?ids ?sources ?s ?name ?rank WHERE {
+SELECT DISTINCT ?ids ?sources ?s ?name ?rank WHERE {
     VALUES (?prop ?rank) {
         (rdfs:label 0) (skos:prefLabel 0) (rekg:symbol 1) (rekg:isoCode 1) (skos:altLabel 2)
         (skos:notation 2) (dcterms:title 3) (rekg:instrument 3)
@@ -88,6 +89,7 @@ class SearchIndex:
     trigrams: dict[str, list[tuple[int, int]]]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names repeat across graph versions
 def _trigrams(folded: str) -> frozenset[str]:
     padded = f"  {folded} "
     return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))

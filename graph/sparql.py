@@ -305,7 +305,7 @@ class _ReadOnlyOxigraph:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._store = self._open()
+        self._read = self._open()
 
     def _open(self) -> ox.Store:
         for attempt in range(6):
@@ -318,7 +318,7 @@ class _ReadOnlyOxigraph:
         raise AssertionError("unreachable")
 
     def reopen(self) -> None:
-        self._store = self._open()
+        self._read = self._open()
 
 
 def _worker_handler(open_store: Any, prefixes: dict[str, str]) -> Any:
@@ -477,11 +477,11 @@ class QueryExecutor:
         store = kg.store
         self._pool: WorkerPool | None = None
         if isinstance(store, OxigraphStore):
-            if store.path is not None:
-                path = store.path
-                opener: Any = lambda: _ReadOnlyOxigraph(path)  # noqa: E731 - runs in the worker
+            if store.in_memory:
+                opener: Any = lambda: store  # noqa: E731 - the forked copy of the in-memory store
             else:
-                opener = lambda: store  # noqa: E731 - the forked copy of the in-memory store
+                path = store.path
+                opener = lambda: _ReadOnlyOxigraph(path)  # noqa: E731 - runs in the worker
             prefixes = dict(kg.prefixes)
             self._pool = WorkerPool(
                 lambda: _worker_handler(opener, prefixes), size=self.workers, generation=lambda: kg.version

@@ -258,6 +258,12 @@ class Store(ABC):
 class OxigraphStore(Store):
     """Oxigraph, in memory (``path=None``) or persistent on disk (``path=DIR``).
 
+    A persistent store of at most ``mirror_max_quads`` quads is also copied into memory when
+    it opens, and read there: RocksDB evaluates scans 4-12 times slower than Oxigraph's
+    in-memory store, and query workers then read a forked copy instead of opening the
+    files read-only while this process writes them. Every write goes to disk first (one
+    flushed transaction), then to the copy, and only then is the version bumped.
+
     Examples
     --------
     >>> s = OxigraphStore()
@@ -273,10 +279,11 @@ class OxigraphStore(Store):
 
     META_FILE = "rekg-meta.json"
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, mirror_max_quads: int = 0) -> None:
         super().__init__()
         self.path = Path(path) if path else None
         self.kind = "oxigraph" if self.path else "memory"
+        self.mirror_max_quads = mirror_max_quads
         if self.path:
             self.path.mkdir(parents=True, exist_ok=True)
             try:
@@ -290,11 +297,25 @@ class OxigraphStore(Store):
                 self._meta = json.loads(meta.read_text(encoding="utf-8"))
         else:
             self._store = ox.Store()
+        #: Where queries read: the store itself, or the in-memory copy of a persistent one.
+        self._read = self._store
+        self._refresh_mirror()
 
     @property
-    def raw(self) -> ox.Store:
-        """The underlying pyoxigraph store, for bulk work in ``graph``."""
-        return self._store
+    def in_memory(self) -> bool:
+        """Whether queries read from memory (the memory back end, or a mirrored persistent store)."""
+        return self._read is not self._store or self.path is None
+
+    def _refresh_mirror(self) -> None:
+        """Copy the disk store into a fresh in-memory store if it is small enough, else read the disk."""
+        if self.path is None:
+            return
+        if self.mirror_max_quads and len(self._store) <= self.mirror_max_quads:
+            copy = ox.Store()
+            copy.bulk_extend(self._store)
+            self._read = copy  # one reference swap: a reader sees the old copy or the new one
+        else:
+            self._read = self._store
 
     def query(
         self,
@@ -315,7 +336,7 @@ class OxigraphStore(Store):
         if substitutions:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         try:
-            return self._store.query(sparql, prefixes=dict(prefixes or {}), **kwargs)
+            return self._read.query(sparql, prefixes=dict(prefixes or {}), **kwargs)
         except SyntaxError as exc:
             raise InvalidQuery(str(exc)) from exc
 
@@ -326,16 +347,16 @@ class OxigraphStore(Store):
             return dict(cached[1])
         version = self.version
         counts: dict[str, int] = {}
-        for name in self._store.named_graphs():
+        for name in self._read.named_graphs():
             counts[name.value] = 0
-        res = self._store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        res = self._read.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         for row in res:
             counts[row["g"].value] = int(row["n"].value)
         self._counts = (version, counts)
         return dict(counts)
 
     def graph_names(self) -> set[str]:
-        return {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
+        return {g.value for g in self._read.named_graphs() if isinstance(g, ox.NamedNode)}
 
     def _durable(self) -> None:
         if self.path:
@@ -350,11 +371,14 @@ class OxigraphStore(Store):
         g = ox.NamedNode(name)
         items = list(quads)
         body = quads_to_sparql(items)
+        update = f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{body}\n}} }}"
         try:
-            self._store.update(f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{body}\n}} }}")
+            self._store.update(update)
         except SyntaxError as exc:  # only terms that are not valid RDF can cause this
             raise SeedError(f"graph <{name}> holds a term that cannot be stored: {exc}") from exc
         self._durable()
+        if self._read is not self._store:
+            self._read.update(update)
         self._bump()
         return len(items)
 
@@ -364,6 +388,8 @@ class OxigraphStore(Store):
         if existed:
             self._store.remove_graph(g)
             self._durable()
+            if self._read is not self._store:
+                self._read.remove_graph(g)
             self._bump()
         return existed
 
@@ -372,6 +398,8 @@ class OxigraphStore(Store):
         self._meta.clear()
         self._save_meta()
         self._durable()
+        if self._read is not self._store:
+            self._read.clear()
         self._bump()
 
     def dump(self, fmt: ox.RdfFormat, graph: str | None = None, prefixes: Mapping[str, str] | None = None) -> bytes:
@@ -380,9 +408,9 @@ class OxigraphStore(Store):
             kwargs["from_graph"] = ox.NamedNode(graph)
         elif not fmt.supports_datasets:
             # A triple format gets the union of the graphs, each triple once.
-            triples = dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in self._store)
+            triples = dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in self._read)
             return ox.serialize(list(triples), format=fmt, **kwargs)
-        return self._store.dump(format=fmt, **kwargs)
+        return self._read.dump(format=fmt, **kwargs)
 
     def load_file(
         self,
@@ -415,11 +443,13 @@ class OxigraphStore(Store):
             except SyntaxError as exc:
                 raise SeedError(f"{path.name}: does not parse as {fmt.name}: {exc}", file=str(path)) from exc
         self._durable()
+        # A file may add to any graph: copy the whole store again rather than guess which.
+        self._refresh_mirror()
         self._bump()
         filled = {g for g in self._store.named_graphs() if g not in before or g == target}
         triples = 0
         for g in filled:
-            res = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+            res = self._read.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
             triples += int(next(iter(res))["n"].value)
         return LoadReport(str(path), sorted(g.value for g in filled), triples, time.perf_counter() - t0)
 
@@ -445,10 +475,10 @@ class OxigraphStore(Store):
         with contextlib.suppress(OSError):
             self._durable()
         # pyoxigraph releases the RocksDB lock when the object is garbage collected.
-        del self._store
+        del self._store, self._read
 
     def __len__(self) -> int:
-        return len(self._store)
+        return len(self._read)
 
 
 def open_store(kind: str = "memory", path: str | Path | None = None, **options: Any) -> Store:
@@ -462,7 +492,8 @@ def open_store(kind: str = "memory", path: str | Path | None = None, **options: 
     path : str or Path, optional
         The directory of the persistent oxigraph store.
     **options
-        For ``remote``: ``query_url``, ``update_url``, ``timeout`` and the other arguments of
+        For ``oxigraph``: ``mirror_max_quads`` (see :class:`OxigraphStore`). For ``remote``:
+        ``query_url``, ``update_url``, ``timeout`` and the other arguments of
         :class:`graph.remote.RemoteStore`.
 
     Returns
@@ -486,10 +517,11 @@ def open_store(kind: str = "memory", path: str | Path | None = None, **options: 
     if kind == "oxigraph":
         if not path:
             raise InvalidParameter("the oxigraph store needs a directory (--store-path / REKG_STORE_PATH)")
-        return OxigraphStore(path)
+        return OxigraphStore(path, mirror_max_quads=options.get("mirror_max_quads", 0))
     if kind == "remote":
         from .remote import RemoteStore
 
+        options.pop("mirror_max_quads", None)
         query_url = options.pop("query_url", None)
         if not query_url:
             raise InvalidParameter("the remote store needs a SPARQL query URL (REKG_REMOTE_QUERY_URL)")

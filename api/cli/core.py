@@ -118,7 +118,8 @@ def load(
         err_console.print("error: `rekg load` needs a persistent store (--store oxigraph or remote)")
         raise typer.Exit(2)
     overrides = {"store": store.value, "store_path": store_path, "remote_query_url": remote_url, "data": files}
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    # A one-off writer: copying the store into memory for queries would only cost time.
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None}, memory_mirror_max_quads=0)
     with reported_errors(), _file_progress() as progress:
         kg = build_kg(settings, on_progress=progress, reset=reset)
     graphs = kg.store.graphs()

@@ -25,8 +25,15 @@ _BY_SUFFIX = {
 }
 
 
+def _store_settings(store_path: Path | None) -> Settings:
+    # One-off commands: copying the store into memory for queries would only cost time.
+    return Settings(
+        **({"store": "oxigraph", "store_path": store_path} if store_path else {}), memory_mirror_max_quads=0
+    )
+
+
 def _persistent(store_path: Path | None) -> Settings:
-    settings = Settings(**({"store": "oxigraph", "store_path": store_path} if store_path else {}))
+    settings = _store_settings(store_path)
     if settings.store == "memory":
         console.print(
             "[red]error[/]: ingesting into the in-memory store would be lost at exit; "
@@ -61,7 +68,7 @@ def sources(
     store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
 ) -> None:
     """List the sources in the store with their triple counts."""
-    kg = load_kg(Settings(**({"store": "oxigraph", "store_path": store_path} if store_path else {})))
+    kg = load_kg(_store_settings(store_path))
     found = list_sources(kg)
     table = Table()
     # Ids are what users copy into `rekg retract`: never wrap or cut them; let the title give way.

@@ -244,6 +244,39 @@ def test_oxigraph_replace_is_durable_without_close(tmp_path: Path) -> None:
     assert s.get_meta("k") == "v"
 
 
+def test_mirror_copies_the_disk_at_open_and_writes_reach_both(tmp_path: Path) -> None:
+    a, p = ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p")
+    g1, g2 = "https://example.org/g1", "https://example.org/g2"
+    disk = OxigraphStore(tmp_path)
+    disk.replace_graph(g1, [ox.Quad(a, p, ox.Literal("before"), ox.NamedNode(g1))])
+    assert not disk.in_memory
+    disk.close()
+
+    mirrored = OxigraphStore(tmp_path, mirror_max_quads=10)
+    assert mirrored.in_memory and mirrored.graphs() == {g1: 1}
+    mirrored.replace_graph(g2, [ox.Quad(a, p, ox.Literal(str(i)), ox.NamedNode(g2)) for i in range(3)])
+    mirrored.remove_graph(g1)
+    assert mirrored.graphs() == {g2: 3}
+    mirrored.close()
+
+    # What the copy answered is what the disk holds; over the limit the disk is read directly.
+    reopened = OxigraphStore(tmp_path, mirror_max_quads=2)
+    assert not reopened.in_memory and reopened.graphs() == {g2: 3}
+    reopened.close()
+
+
+def test_mirror_sees_a_file_that_adds_to_an_existing_graph(tmp_path: Path) -> None:
+    ns = "https://example.org/"
+    s = OxigraphStore(tmp_path / "store", mirror_max_quads=100)
+    s.replace_graph(
+        ns + "g1", [ox.Quad(ox.NamedNode(ns + "a"), ox.NamedNode(ns + "p"), ox.Literal("x"), ox.NamedNode(ns + "g1"))]
+    )
+    f = tmp_path / "more.nq"
+    f.write_text(f"<{ns}a> <{ns}p> <{ns}b> <{ns}g1> .\n<{ns}a> <{ns}p> <{ns}c> <{ns}g2> .\n")
+    s.load_file(f, graph=ns + "data")
+    assert s.in_memory and s.graphs() == {ns + "g1": 2, ns + "g2": 1}
+
+
 def test_oxigraph_store_in_use_is_unavailable(tmp_path: Path) -> None:
     first = OxigraphStore(tmp_path)
     with pytest.raises(StoreUnavailable, match="another rekg process"):

@@ -1,0 +1,107 @@
+"""KnowledgeGraph.cached: one computation per graph version, and never an answer older than the call."""
+
+from __future__ import annotations
+
+import threading
+
+import pyoxigraph as ox
+
+from graph import KnowledgeGraph
+from graph.store import OxigraphStore
+
+G = "https://example.org/g"
+
+
+def write(kg: KnowledgeGraph, value: str) -> None:
+    q = ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"), ox.Literal(value))
+    kg.store.replace_graph(G, [q])
+
+
+def current(kg: KnowledgeGraph) -> str:
+    return next(iter(kg.select("SELECT ?o WHERE { ?s ?p ?o }")))["o"]
+
+
+def test_computed_once_per_version_and_fresh_after_a_write() -> None:
+    kg = KnowledgeGraph(OxigraphStore())
+    calls: list[str] = []
+
+    def compute() -> str:
+        calls.append(current(kg))
+        return calls[-1]
+
+    write(kg, "one")
+    assert kg.cached("k", compute) == kg.cached("k", compute) == "one"
+    write(kg, "two")
+    assert kg.cached("k", compute) == "two"
+    assert calls == ["one", "two"]
+
+
+def test_concurrent_callers_share_one_computation() -> None:
+    kg = KnowledgeGraph(OxigraphStore())
+    write(kg, "one")
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow() -> str:
+        calls.append(current(kg))
+        started.set()
+        release.wait(10)
+        return calls[-1]
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(kg.cached("k", slow))) for _ in range(5)]
+    threads[0].start()
+    assert started.wait(10)
+    for t in threads[1:]:
+        t.start()
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert results == ["one"] * 5 and len(calls) == 1
+
+
+def test_callers_after_writes_wait_for_one_newer_computation() -> None:
+    # A computation starts; writes land while it runs, with callers arriving after each. They
+    # must not get the first value (it predates the writes), and one computation serves them all.
+    kg = KnowledgeGraph(OxigraphStore())
+    write(kg, "one")
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def compute() -> str:
+        calls.append(current(kg))
+        if len(calls) == 1:
+            started.set()
+            release.wait(10)
+        return calls[-1]
+
+    first: list[str] = []
+    t0 = threading.Thread(target=lambda: first.append(kg.cached("k", compute)))
+    t0.start()
+    assert started.wait(10)
+    later: list[str] = []
+    waiting = []
+    for value in ("two", "three"):
+        write(kg, value)
+        for _ in range(3):
+            waiting.append(threading.Thread(target=lambda: later.append(kg.cached("k", compute))))
+            waiting[-1].start()
+    release.set()
+    for t in [t0, *waiting]:
+        t.join(10)
+    assert first == ["one"] and later == ["three"] * 6
+    assert calls == ["one", "three"]
+
+
+def test_a_write_during_the_computation_is_not_hidden_by_it() -> None:
+    kg = KnowledgeGraph(OxigraphStore())
+    write(kg, "one")
+
+    def compute_then_write() -> str:
+        value = current(kg)
+        write(kg, "two")  # lands after the value was read
+        return value
+
+    assert kg.cached("k", compute_then_write) == "one"
+    # The value was tagged with the version before the write, so the next caller recomputes.
+    assert kg.cached("k", lambda: current(kg)) == "two"
