@@ -33,7 +33,7 @@ class Settings(BaseSettings):
         1_000_000,
         ge=0,
         description="A persistent oxigraph store with at most this many quads is also copied into memory at start "
-        "and queried there (4-12x faster scans; about 0.6 GB and 10 s per million quads). 0: always query the disk.",
+        "and queried there (4-12x faster scans; about 0.6 GB and 13 s per million quads). 0: always query the disk.",
     )
     query_timeout_s: float = Field(10.0, gt=0, description="Time limit of one SPARQL query, in seconds.")
     max_rows: int = Field(10_000, ge=1, description="Most rows (or triples) one SPARQL result may have.")

@@ -129,7 +129,13 @@ def start(
 
 
 def rekg_server(
-    name: str, store: str, *, data: Sequence[Path] = (), store_path: Path | None = None, remote_url: str | None = None
+    name: str,
+    store: str,
+    *,
+    data: Sequence[Path] = (),
+    store_path: Path | None = None,
+    remote_url: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Server:
     port = free_port()
     args = [str(REKG), "serve", "--host", "127.0.0.1", "--port", str(port), "--store", store]
@@ -139,8 +145,8 @@ def rekg_server(
         args += ["--store-path", str(store_path)]
     if remote_url:
         args += ["--remote-url", remote_url]
-    env = {"REKG_MAX_ROWS": "1000000", "REKG_QUERY_TIMEOUT_S": "120", "REKG_VALIDATE_SEEDS": "false"}
-    return start(name, args, port, env=env)
+    settings = {"REKG_MAX_ROWS": "1000000", "REKG_QUERY_TIMEOUT_S": "120", "REKG_VALIDATE_SEEDS": "false"}
+    return start(name, args, port, env={**settings, **(env or {})})
 
 
 def rdflib_endpoint_server(name: str, store: str, data: Path) -> Server:

@@ -72,8 +72,8 @@ from typing import Any, Literal
 import httpx
 import pyoxigraph as ox
 
-from .errors import InvalidParameter, InvalidQuery, QueryTimeout, SeedError, StoreUnavailable
-from .store import LoadReport, ProgressCallback, QueryResult, Store, Term, _ProgressReader, format_for
+from .errors import InvalidParameter, InvalidQuery, QueryTimeout, StoreUnavailable
+from .store import LoadReport, ProgressCallback, QueryResult, Store, Term, format_for, read_rdf_file
 
 __all__ = ["VIRTUOSO_SYSTEM_GRAPHS", "RemoteStore", "duration_lexical", "inject_values", "query_form"]
 
@@ -647,25 +647,21 @@ class RemoteStore(Store):
         bnodes: dict[str, list[ox.Triple]] = {}
         counts: dict[str, int] = {}
         try:
-            with path.open("rb") as fh:
-                reader = _ProgressReader(fh, path.stat().st_size, on_progress)
-                try:
-                    for q in ox.parse(reader, format=fmt, base_iri=base_iri or path.resolve().as_uri()):
-                        g = graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
-                        t = ox.Triple(q.subject, q.predicate, q.object)
-                        counts[g] = counts.get(g, 0) + 1
-                        if g not in stages:
-                            stages[g] = self._stage()
-                        if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
-                            bnodes.setdefault(g, []).append(t)
-                            continue
-                        buf = buffers.setdefault(g, [])
-                        buf.append(t)
-                        if len(buf) >= self.chunk_size:
-                            self._insert_chunks(stages[g], buf)
-                            buf.clear()
-                except SyntaxError as exc:
-                    raise SeedError(f"{path.name}: does not parse as {fmt.name}: {exc}", file=str(path)) from exc
+            with read_rdf_file(path, fmt, on_progress) as reader:
+                for q in ox.parse(reader, format=fmt, base_iri=base_iri or path.resolve().as_uri()):
+                    g = graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
+                    t = ox.Triple(q.subject, q.predicate, q.object)
+                    counts[g] = counts.get(g, 0) + 1
+                    if g not in stages:
+                        stages[g] = self._stage()
+                    if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
+                        bnodes.setdefault(g, []).append(t)
+                        continue
+                    buf = buffers.setdefault(g, [])
+                    buf.append(t)
+                    if len(buf) >= self.chunk_size:
+                        self._insert_chunks(stages[g], buf)
+                        buf.clear()
             for g, stage in stages.items():
                 self._insert_chunks(stage, buffers.get(g, []) + bnodes.get(g, []))
             # The file's own graph is replaced; named graphs of a dataset file are added to.

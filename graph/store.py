@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +42,7 @@ __all__ = [
     "format_for",
     "open_store",
     "quads_to_sparql",
+    "read_rdf_file",
 ]
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -142,6 +143,16 @@ class _ProgressReader:
 
     def readable(self) -> bool:
         return True
+
+
+@contextlib.contextmanager
+def read_rdf_file(path: Path, fmt: ox.RdfFormat, on_progress: ProgressCallback | None) -> Iterator[_ProgressReader]:
+    """Open ``path`` for a parser, reporting progress; a parse error becomes a SeedError naming the file."""
+    with path.open("rb") as fh:
+        try:
+            yield _ProgressReader(fh, path.stat().st_size, on_progress)
+        except SyntaxError as exc:
+            raise SeedError(f"{path.name}: does not parse as {fmt.name}: {exc}", file=str(path)) from exc
 
 
 class Store(ABC):
@@ -425,23 +436,18 @@ class OxigraphStore(Store):
         base_iri = base_iri or path.resolve().as_uri()
         before = set(self._store.named_graphs())
         target = ox.NamedNode(graph)
-        size = path.stat().st_size
         t0 = time.perf_counter()
         if self._store.contains_named_graph(target):
             self._store.remove_graph(target)
-        with path.open("rb") as fh:
-            reader = _ProgressReader(fh, size, on_progress)
-            try:
-                if fmt in _QUAD_FORMATS:
-                    self._store.bulk_load(reader, format=fmt, base_iri=base_iri)
-                    # Default-graph triples of a dataset file belong to the file's graph: the
-                    # store's own default graph is never read (it is not part of the union).
-                    if next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None):
-                        self._store.update(f"ADD DEFAULT TO {target} ; CLEAR DEFAULT")
-                else:
-                    self._store.bulk_load(reader, format=fmt, base_iri=base_iri, to_graph=target)
-            except SyntaxError as exc:
-                raise SeedError(f"{path.name}: does not parse as {fmt.name}: {exc}", file=str(path)) from exc
+        with read_rdf_file(path, fmt, on_progress) as reader:
+            if fmt in _QUAD_FORMATS:
+                self._store.bulk_load(reader, format=fmt, base_iri=base_iri)
+                # Default-graph triples of a dataset file belong to the file's graph: the
+                # store's own default graph is never read (it is not part of the union).
+                if next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None):
+                    self._store.update(f"ADD DEFAULT TO {target} ; CLEAR DEFAULT")
+            else:
+                self._store.bulk_load(reader, format=fmt, base_iri=base_iri, to_graph=target)
         self._durable()
         # A file may add to any graph: copy the whole store again rather than guess which.
         self._refresh_mirror()
