@@ -29,6 +29,7 @@ import pickle
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -321,6 +322,18 @@ class _ReadOnlyOxigraph:
         self._read = self._open()
 
 
+def _open_in_worker(store: OxigraphStore) -> Any:
+    """What a freshly forked worker reads: its copy of an in-memory store, else the files read-only.
+
+    Decided in the worker, from the store as it was at the fork, so a store that stops (or
+    starts) being mirrored is never read through a RocksDB handle inherited across fork.
+    """
+    if store.in_memory:
+        return store
+    assert store.path is not None
+    return _ReadOnlyOxigraph(store.path)
+
+
 def _worker_handler(open_store: Any, prefixes: dict[str, str]) -> Any:
     store = open_store()
 
@@ -477,14 +490,11 @@ class QueryExecutor:
         store = kg.store
         self._pool: WorkerPool | None = None
         if isinstance(store, OxigraphStore):
-            if store.in_memory:
-                opener: Any = lambda: store  # noqa: E731 - the forked copy of the in-memory store
-            else:
-                path = store.path
-                opener = lambda: _ReadOnlyOxigraph(path)  # noqa: E731 - runs in the worker
             prefixes = dict(kg.prefixes)
             self._pool = WorkerPool(
-                lambda: _worker_handler(opener, prefixes), size=self.workers, generation=lambda: kg.version
+                lambda: _worker_handler(partial(_open_in_worker, store), prefixes),
+                size=self.workers,
+                generation=lambda: kg.version,
             )
 
     @property

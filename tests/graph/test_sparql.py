@@ -331,6 +331,32 @@ def test_persistent_store_is_read_in_read_only_workers(tmp_path: Path) -> None:
         store.close()
 
 
+def test_mirrored_store_is_read_from_the_forked_copy_and_follows_writes(tmp_path: Path) -> None:
+    from graph.sparql import _open_in_worker, _ReadOnlyOxigraph
+
+    def fact(value: str) -> list[ox.Quad]:
+        return [ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal(value))]
+
+    disk = OxigraphStore(tmp_path / "db")
+    assert isinstance(_open_in_worker(disk), _ReadOnlyOxigraph)
+    disk.close()
+    store = OxigraphStore(tmp_path / "db", mirror_max_quads=100)
+    assert _open_in_worker(store) is store  # no RocksDB handle opened next to the writer
+    kg = KnowledgeGraph(store)
+    ex = QueryExecutor(kg, timeout_s=5, workers=1)
+    query = prepare_query(kg, "SELECT ?o WHERE { ?s ?p ?o }")
+    try:
+        store.replace_graph(f"{EX}g", fact("first"))
+        assert b"first" in run(ex.run(query, "csv")).body
+        store.replace_graph(f"{EX}g", fact("second"))
+        body = run(ex.run(query, "csv")).body
+        assert b"second" in body and b"first" not in body
+    finally:
+        ex.close()
+        store.close()
+    assert OxigraphStore(tmp_path / "db").graphs() == {f"{EX}g": 1}
+
+
 def test_workers_have_no_network_even_if_a_service_got_past_the_guard(kg: KnowledgeGraph) -> None:
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
