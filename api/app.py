@@ -51,13 +51,18 @@ def build_kg(settings: Settings, *, on_progress: FileProgress | None = None, res
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Fork the SPARQL query workers at start-up and kill them at shutdown."""
+    """Fork the SPARQL query workers (and the upload validator) at start-up and kill them at shutdown."""
     executor = sparql.sparql_executor(app)
     executor.start()
+    validation = sources.upload_validation(app) if app.state.settings.write_token else None
+    if validation is not None:
+        validation.start()
     try:
         yield
     finally:
         executor.close()
+        if validation is not None:
+            validation.close()
 
 
 def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = None) -> FastAPI:

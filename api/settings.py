@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_rows: int = Field(10_000, ge=1, description="Most rows (or triples) one SPARQL result may have.")
     max_body_bytes: int = Field(1_000_000, ge=1, description="Largest request body accepted, in bytes.")
     query_workers: int = Field(2, ge=1, le=32, description="Worker processes evaluating SPARQL queries.")
+    upload_timeout_s: float = Field(
+        30.0, gt=0, description="Time limit of SHACL-validating one uploaded source (in its own worker process)."
+    )
     write_token: str | None = Field(
         None, description="Bearer token that enables writes (POST/DELETE /sources). Unset: writes are disabled."
     )

@@ -314,7 +314,8 @@ def validate(ds: Dataset, *, base: str = DEFAULT_BASE_IRI, extra_graphs: Iterabl
     for g in list(ds.graphs()) + list(extra_graphs):
         for t in g:
             union.add(t)
-    conforms, report, _ = shacl_validate(union, shacl_graph=_shapes(), advanced=True, allow_warnings=True)
+    # The union is ours to throw away: validating in place spares pyshacl a full copy of it.
+    conforms, report, _ = shacl_validate(union, shacl_graph=_shapes(), advanced=True, allow_warnings=True, inplace=True)
     if conforms:
         return []
     SH = URIRef("http://www.w3.org/ns/shacl#")

@@ -7,7 +7,10 @@ read-only here; they change by editing ``seeds/``.
 
 from __future__ import annotations
 
+import asyncio
+import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,11 +20,21 @@ from rdflib.namespace import RDF
 
 from ontology import REKG, namespaces
 
-from .errors import NodeNotFound, SeedError, SourceConflict, UnsupportedMediaType
+from .errors import NodeNotFound, SeedError, SourceConflict, StoreUnavailable, UnsupportedMediaType
 from .kg import KnowledgeGraph
-from .load import SOURCE_FORMATS, ontology_graph, parse_source, validate
+from .load import SOURCE_FORMATS, Problem, ontology_graph, parse_source, validate
+from .sparql_pool import PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
 
-__all__ = ["SourceInfo", "SourceWrite", "add_source", "list_sources", "remove_source", "source_format"]
+__all__ = [
+    "IsolatedValidation",
+    "SourceInfo",
+    "SourceWrite",
+    "add_source",
+    "list_sources",
+    "remove_source",
+    "source_format",
+    "validate_upload",
+]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 
@@ -139,7 +152,102 @@ def _check_namespaces(kg: KnowledgeGraph, g: Graph, name: str) -> None:
         )
 
 
-def add_source(kg: KnowledgeGraph, data: bytes, media_type: str, *, name: str = "<upload>") -> SourceWrite:
+def validate_upload(payload: bytes) -> list[Problem]:
+    """SHACL problems of an upload given as N-Triples: its graph plus the store's types of the IRIs it names.
+
+    Examples
+    --------
+    >>> rdf_type = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    >>> doc = b"<https://w3id.org/rekg/id/x> " + rdf_type + b" <https://w3id.org/rekg/ontology#Country> ."
+    >>> [p.node for p in validate_upload(doc)]
+    ['https://w3id.org/rekg/id/x']
+    """
+    return validate(Dataset(), extra_graphs=[ontology_graph(), Graph().parse(data=payload, format="nt")])
+
+
+def _validation_handler(payload: bytes) -> bytes:
+    return pickle.dumps(validate_upload(payload), pickle.HIGHEST_PROTOCOL)
+
+
+class IsolatedValidation:
+    """:func:`validate_upload` in a worker process that is killed past a time limit.
+
+    SHACL over an upload is pure Python: in the serving process it would hold the interpreter
+    lock every other request needs for the whole run (about a fifth of the serving process's
+    time under a write a second), and nothing could stop a pathological document. The worker
+    is forked like the SPARQL workers, without network access where the kernel allows.
+
+    Parameters
+    ----------
+    timeout_s : float
+        Time limit of one validation, waiting for the worker included.
+
+    Examples
+    --------
+    >>> check = IsolatedValidation(timeout_s=30)
+    >>> rdf_type = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    >>> doc = b"<https://w3id.org/rekg/id/x> " + rdf_type + b" <https://w3id.org/rekg/ontology#Country> ."
+    >>> [p.node for p in check(doc)]
+    ['https://w3id.org/rekg/id/x']
+    >>> check.close()
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._pool = WorkerPool(lambda: _validation_handler, size=1)
+
+    def start(self) -> None:
+        """Fork the worker now (from the main thread, so it dies with the server)."""
+        self._pool.start()
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._pool.closed
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Process id of the live worker (for tests and diagnostics)."""
+        return self._pool.pids
+
+    def __call__(self, payload: bytes) -> list[Problem]:
+        """Validate ``payload``; called from a server thread, never from its event loop.
+
+        Raises
+        ------
+        SeedError
+            If validation runs past the time limit or the validator fails on the document.
+        StoreUnavailable
+            If the validator stays busy with other uploads, or the server is shutting down.
+        """
+        try:
+            reply = asyncio.run(self._pool.call(payload, timeout=self.timeout_s))
+        except WorkerTimeout:
+            raise SeedError(
+                f"validating this source ran past its {self.timeout_s:g} s limit (REKG_UPLOAD_TIMEOUT_S); "
+                "split it into smaller sources"
+            ) from None
+        except WorkerGone as exc:
+            raise SeedError(f"the SHACL validator failed on this source: {exc}") from None
+        except WorkersBusy:
+            raise StoreUnavailable(
+                f"the validator stayed busy with other uploads for {self.timeout_s:g} s; try again"
+            ) from None
+        except PoolClosed:
+            raise StoreUnavailable("the server is shutting down") from None
+        return pickle.loads(reply)
+
+
+def add_source(
+    kg: KnowledgeGraph,
+    data: bytes,
+    media_type: str,
+    *,
+    name: str = "<upload>",
+    check: Callable[[bytes], list[Problem]] = validate_upload,
+) -> SourceWrite:
     """Validate a source document and add it as its own named graph, all or nothing.
 
     Parameters
@@ -151,6 +259,9 @@ def add_source(kg: KnowledgeGraph, data: bytes, media_type: str, *, name: str = 
         The document's media type.
     name : str
         A label for error messages (file name).
+    check : callable, optional
+        Runs the SHACL shapes (:func:`validate_upload` in this process by default; the server
+        passes an :class:`IsolatedValidation`).
 
     Returns
     -------
@@ -188,7 +299,10 @@ def add_source(kg: KnowledgeGraph, data: bytes, media_type: str, *, name: str = 
 
     # The upload is checked with the ontology (for subclasses) and the store's types of the IRIs it
     # mentions (for sh:class); only problems about the upload's own subjects count.
-    problems = validate(Dataset(), base=kg.ns.base, extra_graphs=[ontology_graph(), g, _referenced_types(kg, g)])
+    payload = g.serialize(format="nt", encoding="utf-8") + _referenced_types(kg, g).serialize(
+        format="nt", encoding="utf-8"
+    )
+    problems = check(payload)
     subjects = {str(s) for s in g.subjects()}
     problems = [p for p in problems if p.node in subjects]
     if problems:

@@ -2,15 +2,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from graph.sources import SourceInfo, add_source, list_sources, remove_source
+from graph.sources import IsolatedValidation, SourceInfo, add_source, list_sources, remove_source
 
 from ..deps import KG, Writer
 
 router = APIRouter(prefix="/sources", tags=["sources"])
+
+
+def upload_validation(app: FastAPI) -> IsolatedValidation:
+    """The app's validator of uploads, created on first use (the lifespan starts and closes it)."""
+    validation: IsolatedValidation | None = getattr(app.state, "upload_validation", None)
+    if validation is None or validation.closed:
+        validation = IsolatedValidation(timeout_s=app.state.settings.upload_timeout_s)
+        app.state.upload_validation = validation
+    return validation
 
 
 class Source(BaseModel):
@@ -59,7 +68,9 @@ async def add(request: Request, kg: KG) -> SourceWritten:
     """Add a new source (its description and claims) as its own graph, validated first; needs the write token."""
     body = await request.body()
     # Parsing and SHACL take a while; keep the event loop free for other requests.
-    written = await run_in_threadpool(add_source, kg, body, request.headers.get("content-type", ""))
+    written = await run_in_threadpool(
+        add_source, kg, body, request.headers.get("content-type", ""), check=upload_validation(request.app)
+    )
     return SourceWritten(**written.__dict__)
 
 

@@ -192,3 +192,26 @@ def test_huge_body_is_413(writable: TestClient) -> None:
     big = b"#" * (2_000_001)
     r = writable.post("/sources", content=big, headers={"Content-Type": "application/trig", **AUTH})
     assert r.status_code == 413 and r.json()["error"]
+
+
+def test_validation_runs_in_a_worker_that_is_stopped_at_its_time_limit() -> None:
+    kg = KnowledgeGraph.from_seeds()
+    with TestClient(create_app(Settings(write_token=TOKEN, upload_timeout_s=1e-6), kg)) as c:
+        before = _count(c)
+        r = c.post(
+            "/sources", content=trig("slow-note", NEW_PLANT), headers={"Content-Type": "application/trig", **AUTH}
+        )
+        assert r.status_code == 422 and "REKG_UPLOAD_TIMEOUT_S" in r.json()["detail"], r.text
+        assert _count(c) == before and not _has_plant(c)
+        assert c.get("/healthz").status_code == 200
+
+
+def test_validation_worker_is_not_the_server(writable: TestClient) -> None:
+    import os
+
+    r = writable.post(
+        "/sources", content=trig("note-w", NEW_PLANT), headers={"Content-Type": "application/trig", **AUTH}
+    )
+    assert r.status_code == 201, r.text
+    pids = writable.app.state.upload_validation.worker_pids
+    assert pids and os.getpid() not in pids
