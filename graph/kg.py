@@ -38,6 +38,7 @@ class KnowledgeGraph:
         self._cache: dict[Any, tuple[int, Any]] = {}
         self._cache_lock = threading.Lock()
         self._key_locks: dict[Any, threading.Lock] = {}
+        self._parts: dict[Any, dict[str, tuple[int, Any]]] = {}
 
     @classmethod
     def from_seeds(
@@ -88,6 +89,28 @@ class KnowledgeGraph:
             value = compute()
             self._cache[key] = (version, value)
         return value
+
+    def per_graph(self, key: Any, compute: Callable[[str], T]) -> dict[str, T]:
+        """``{graph: compute(graph)}`` for every named graph, recomputed only for graphs that changed.
+
+        For indexes that are a union of per-graph parts: after an upload only the new graph
+        is read. A part is tagged with its graph's version read before computing, so a write
+        during the computation is picked up by the next call.
+        """
+        with self._cache_lock:
+            parts = dict(self._parts.get(key, {}))
+        out: dict[str, T] = {}
+        fresh: dict[str, tuple[int, Any]] = {}
+        for graph in sorted(self.store.graph_names()):
+            version = self.store.graph_version(graph)
+            hit = parts.get(graph)
+            if hit is None or hit[0] != version:
+                hit = (version, compute(graph))
+            fresh[graph] = hit
+            out[graph] = hit[1]
+        with self._cache_lock:
+            self._parts[key] = fresh
+        return out
 
     def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
         """Run a SELECT with predeclared prefixes; return rows of Python values.

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .errors import AmbiguousName, InvalidParameter, NodeNotFound
 from .kg import KnowledgeGraph
+from .kg import iri as iri_term
 
 __all__ = ["Entry", "NameIndex", "class_closure", "loose", "name_index", "normalise", "resolve"]
 
@@ -28,15 +29,17 @@ _NAME_PROPS = """
     }
 """
 
-_QUERY = f"""
-SELECT DISTINCT ?s ?name ?rank ?lang WHERE {{
+# Both read one graph at a time (?g is bound): after an upload only the new graph is read.
+_NAMES_IN_GRAPH = f"""
+SELECT DISTINCT ?g ?s ?name ?rank ?lang WHERE {{
     {_NAME_PROPS}
-    ?s ?prop ?name .
+    GRAPH ?g {{ ?s ?prop ?name }}
     FILTER(isIRI(?s) && isLiteral(?name))
     BIND(LANG(?name) AS ?lang)
 }}
 """
-_CLASSES = "SELECT DISTINCT ?s ?type WHERE { ?s a/rdfs:subClassOf* ?type FILTER(isIRI(?s)) }"
+_CLASS_FACTS_IN_GRAPH = "SELECT ?g ?s ?p ?o WHERE { VALUES ?p { rdf:type rdfs:subClassOf } GRAPH ?g { ?s ?p ?o } }"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 # Names repeat across graph versions: caching the folding makes rebuilding the indexes after a
@@ -129,8 +132,9 @@ def name_index(kg: KnowledgeGraph) -> NameIndex:
         entries: dict[str, Entry] = {}
         by_name: dict[str, dict[str, int]] = {}
         labelled: dict[str, bool] = {}
-        rows = kg.select(_QUERY)
-        # Read apart from the names: joined to them, one row per (name, class) was twice as slow.
+        parts = kg.per_graph("name_index.names", lambda g: kg.select(_NAMES_IN_GRAPH, g=iri_term(g)))
+        distinct = {(r["s"], r["name"], r["rank"], r.get("lang", "")) for rows in parts.values() for r in rows}
+        rows = [{"s": s, "name": name, "rank": rank, "lang": lang} for s, name, rank, lang in distinct]
         types = class_closure(kg)
         # English labels win as display labels, then untagged ones; ties go to the plainer text.
         rows.sort(key=lambda r: (r["rank"], _lang_rank(r.get("lang", "")), not _is_ascii(r["name"]), r["name"]))
@@ -174,10 +178,31 @@ def class_closure(kg: KnowledgeGraph) -> dict[str, frozenset[str]]:
     """
 
     def build() -> dict[str, frozenset[str]]:
-        out: dict[str, set[str]] = {}
-        for r in kg.select(_CLASSES):
-            out.setdefault(r["s"], set()).add(r["type"])
-        return {s: frozenset(c) for s, c in out.items()}
+        # rdf:type then rdfs:subClassOf*, over the union of the graphs, taken in Python.
+        parts = kg.per_graph("class_closure.facts", lambda g: kg.select(_CLASS_FACTS_IN_GRAPH, g=iri_term(g)))
+        typed: dict[str, set[str]] = {}
+        parents: dict[str, set[str]] = {}
+        for rows in parts.values():
+            for r in rows:
+                if r["p"] == _RDF_TYPE:
+                    if not r["s"].startswith("_:"):
+                        typed.setdefault(r["s"], set()).add(r["o"])
+                else:
+                    parents.setdefault(r["s"], set()).add(r["o"])
+        ancestors: dict[str, frozenset[str]] = {}
+
+        def up(cls: str) -> frozenset[str]:
+            if cls not in ancestors:
+                seen, todo = {cls}, [cls]
+                while todo:
+                    for parent in parents.get(todo.pop(), ()):
+                        if parent not in seen:
+                            seen.add(parent)
+                            todo.append(parent)
+                ancestors[cls] = frozenset(seen)
+            return ancestors[cls]
+
+        return {s: frozenset().union(*(up(t) for t in ts)) for s, ts in typed.items()}
 
     return kg.cached("class_closure", build)
 

@@ -603,7 +603,7 @@ class RemoteStore(Store):
                 self._update(f"DROP SILENT GRAPH {target}")
         finally:
             self._unstage(stage)
-            self._bump()
+            self._bump(name)
         return n
 
     def remove_graph(self, name: str) -> bool:
@@ -620,7 +620,7 @@ class RemoteStore(Store):
         )
         if existed:
             self._update(f"DROP SILENT GRAPH {g}")
-            self._bump()
+            self._bump(name)
         return existed
 
     def clear(self) -> None:

@@ -34,13 +34,14 @@ from .refs import type_of
 
 __all__ = ["SearchHit", "SearchIndex", "search", "search_index"]
 
-_NAMES = """
-SELECT DISTINCT ?ids ?sources ?s ?name ?rank WHERE {
+# Read one graph at a time (?g is bound): after an upload only the new graph is read.
+_NAMES_IN_GRAPH = """
+SELECT DISTINCT ?g ?ids ?sources ?s ?name ?rank WHERE {
     VALUES (?prop ?rank) {
         (rdfs:label 0) (skos:prefLabel 0) (rekg:symbol 1) (rekg:isoCode 1) (skos:altLabel 2)
         (skos:notation 2) (dcterms:title 3) (rekg:instrument 3)
     }
-    ?s ?prop ?name .
+    GRAPH ?g { ?s ?prop ?name }
     FILTER(isIRI(?s) && isLiteral(?name) && (STRSTARTS(STR(?s), STR(?ids)) || STRSTARTS(STR(?s), STR(?sources))))
 }
 """
@@ -98,20 +99,19 @@ def _trigrams(folded: str) -> frozenset[str]:
 def search_index(kg: KnowledgeGraph) -> SearchIndex:
     """The search index of ``kg``, built once per graph version."""
 
-    def build() -> SearchIndex:
-        from .kg import iri
+    from .kg import iri
 
-        rows = kg.store.query(
-            _NAMES, prefixes=kg.prefixes, substitutions={"ids": iri(str(kg.ns.id)), "sources": iri(str(kg.ns.source))}
-        )
+    def names_in(graph: str) -> list[tuple[int, str, str, str | None]]:
+        bound = {"g": iri(graph), "ids": iri(str(kg.ns.id)), "sources": iri(str(kg.ns.source))}
+        rows = kg.store.query(_NAMES_IN_GRAPH, prefixes=kg.prefixes, substitutions=bound)
+        return [(int(sol["rank"].value), sol["s"].value, sol["name"].value, sol["name"].language) for sol in rows]
+
+    def build() -> SearchIndex:
         by_iri: dict[str, _Entry] = {}
         seen: set[tuple[str, str]] = set()
-        raw = []
-        for sol in rows:
-            s, name, rank = sol["s"].value, sol["name"], int(sol["rank"].value)
-            raw.append((rank, s, name.value, name.language))
+        raw = list({row for rows in kg.per_graph("search.names", names_in).values() for row in rows})
         # Labels first so the English label becomes the display label.
-        raw.sort(key=lambda r: (r[0], r[3] not in (None, "en"), r[1], r[2]))
+        raw.sort(key=lambda r: (r[0], r[3] not in (None, "en"), r[1], r[2], r[3] or ""))
         for rank, s, text, lang in raw:
             e = by_iri.get(s)
             if e is None:

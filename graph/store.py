@@ -158,8 +158,9 @@ def read_rdf_file(path: Path, fmt: ox.RdfFormat, on_progress: ProgressCallback |
 class Store(ABC):
     """What the core needs from a back end.
 
-    ``version`` increases on every write; caches key on it. ``kind`` names the back end
-    (``memory``, ``oxigraph`` or ``remote``).
+    ``version`` increases on every write; caches key on it. ``graph_version(name)`` changes
+    only when that graph may have changed, for caches kept per graph. ``kind`` names the
+    back end (``memory``, ``oxigraph`` or ``remote``).
     """
 
     kind: str = "abstract"
@@ -168,14 +169,28 @@ class Store(ABC):
         self._version = 0
         self._lock = threading.Lock()
         self._meta: dict[str, str] = {}
+        # Version of each graph's last write; graphs not listed date from the last write that
+        # may have touched any graph (loading a file, clearing).
+        self._graph_versions: dict[str, int] = {}
+        self._all_graphs_version = 0
 
     @property
     def version(self) -> int:
         return self._version
 
-    def _bump(self) -> None:
+    def graph_version(self, name: str) -> int:
+        """The store version at which graph ``name`` last changed (or may have)."""
+        return self._graph_versions.get(name, self._all_graphs_version)
+
+    def _bump(self, graph: str | None = None) -> None:
+        """Start a new version after a write to ``graph`` (``None``: any graph may have changed)."""
         with self._lock:
             self._version += 1
+            if graph is None:
+                self._graph_versions = {}
+                self._all_graphs_version = self._version
+            else:
+                self._graph_versions[graph] = self._version
 
     @abstractmethod
     def query(
@@ -390,7 +405,7 @@ class OxigraphStore(Store):
         self._durable()
         if self._read is not self._store:
             self._read.update(update)
-        self._bump()
+        self._bump(name)
         return len(items)
 
     def remove_graph(self, name: str) -> bool:
@@ -401,7 +416,7 @@ class OxigraphStore(Store):
             self._durable()
             if self._read is not self._store:
                 self._read.remove_graph(g)
-            self._bump()
+            self._bump(name)
         return existed
 
     def clear(self) -> None:

@@ -105,3 +105,30 @@ def test_a_write_during_the_computation_is_not_hidden_by_it() -> None:
     assert kg.cached("k", compute_then_write) == "one"
     # The value was tagged with the version before the write, so the next caller recomputes.
     assert kg.cached("k", lambda: current(kg)) == "two"
+
+
+def test_per_graph_parts_are_recomputed_only_for_graphs_that_changed(tmp_path) -> None:
+    kg = KnowledgeGraph(OxigraphStore())
+    a, p = ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p")
+    g1, g2, g3 = (f"https://example.org/g{i}" for i in (1, 2, 3))
+    for g in (g1, g2):
+        kg.store.replace_graph(g, [ox.Quad(a, p, ox.Literal(g))])
+    calls: list[str] = []
+
+    def count(graph: str) -> int:
+        calls.append(graph)
+        return len(kg.select("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", g=ox.NamedNode(graph)))
+
+    assert kg.per_graph("n", count) == {g1: 1, g2: 1} and sorted(calls) == [g1, g2]
+    calls.clear()
+    kg.store.replace_graph(g2, [ox.Quad(a, p, ox.Literal(str(i))) for i in range(3)])
+    kg.store.replace_graph(g3, [ox.Quad(a, p, ox.Literal("new"))])
+    assert kg.per_graph("n", count) == {g1: 1, g2: 3, g3: 1} and sorted(calls) == [g2, g3]
+    calls.clear()
+    kg.store.remove_graph(g1)
+    assert kg.per_graph("n", count) == {g2: 3, g3: 1} and calls == []
+    # Loading a file may touch any graph: every part is read again.
+    f = tmp_path / "more.nq"
+    f.write_text(f'<https://example.org/a> <https://example.org/p> "x" <{g3}> .\n')
+    kg.store.load_file(f, graph="https://example.org/data")
+    assert kg.per_graph("n", count) == {g2: 3, g3: 2} and sorted(calls) == [g2, g3]
