@@ -24,6 +24,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
+    """Send ``sig`` to a child by its PID, give it ``timeout`` seconds, then SIGKILL it; its exit code."""
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    return proc.returncode
+
+
 @dataclass
 class Server:
     url: str
@@ -34,15 +46,8 @@ class Server:
     def pid(self) -> int:
         return self.proc.pid
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-        return self.proc.returncode
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
+        return stop_process(self.proc, sig, timeout)
 
 
 def start_server(

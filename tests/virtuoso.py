@@ -7,16 +7,15 @@ stopped by its PID. Requires the Debian package ``virtuoso-opensource`` (``virtu
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+
+from tests.serverutil import free_port, stop_process
 
 __all__ = ["VirtuosoServer", "virtuoso_available"]
 
@@ -26,12 +25,6 @@ SYSTEM_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 def virtuoso_available() -> bool:
     """Whether the Virtuoso binaries and their default configuration are installed."""
     return bool(shutil.which("virtuoso-t") and shutil.which("isql-vt") and SYSTEM_INI.exists())
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class VirtuosoServer:
@@ -56,8 +49,8 @@ class VirtuosoServer:
     ) -> None:
         self.dir = Path(workdir or tempfile.mkdtemp(prefix="rekg-virtuoso-"))
         self.dirs_allowed = tuple(Path(p).resolve() for p in dirs_allowed)
-        self.sql_port = _free_port()
-        self.http_port = _free_port()
+        self.sql_port = free_port()
+        self.http_port = free_port()
         self.buffers = buffers
         self.max_rows = max_rows
         self.proc: subprocess.Popen | None = None
@@ -166,13 +159,8 @@ class VirtuosoServer:
 
     def stop(self) -> None:
         """Stop the server by its PID and delete its database directory."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            stop_process(self.proc, timeout=30)
         self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
