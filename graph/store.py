@@ -325,23 +325,14 @@ class OxigraphStore(Store):
             self._store = ox.Store()
         #: Where queries read: the store itself, or the in-memory copy of a persistent one.
         self._read = self._store
-        self._refresh_mirror()
+        if self.path and mirror_max_quads and len(self._store) <= mirror_max_quads:
+            self._read = ox.Store()
+            self._read.bulk_extend(self._store)
 
     @property
     def in_memory(self) -> bool:
         """Whether queries read from memory (the memory back end, or a mirrored persistent store)."""
         return self._read is not self._store or self.path is None
-
-    def _refresh_mirror(self) -> None:
-        """Copy the disk store into a fresh in-memory store if it is small enough, else read the disk."""
-        if self.path is None:
-            return
-        if self.mirror_max_quads and len(self._store) <= self.mirror_max_quads:
-            copy = ox.Store()
-            copy.bulk_extend(self._store)
-            self._read = copy  # one reference swap: a reader sees the old copy or the new one
-        else:
-            self._read = self._store
 
     def query(
         self,
@@ -452,20 +443,15 @@ class OxigraphStore(Store):
         before = set(self._store.named_graphs())
         target = ox.NamedNode(graph)
         t0 = time.perf_counter()
-        if self._store.contains_named_graph(target):
-            self._store.remove_graph(target)
-        with read_rdf_file(path, fmt, on_progress) as reader:
-            if fmt in _QUAD_FORMATS:
-                self._store.bulk_load(reader, format=fmt, base_iri=base_iri)
-                # Default-graph triples of a dataset file belong to the file's graph: the
-                # store's own default graph is never read (it is not part of the union).
-                if next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None):
-                    self._store.update(f"ADD DEFAULT TO {target} ; CLEAR DEFAULT")
-            else:
-                self._store.bulk_load(reader, format=fmt, base_iri=base_iri, to_graph=target)
+        _load_into(self._store, path, fmt, base_iri, target, on_progress)
         self._durable()
-        # A file may add to any graph: copy the whole store again rather than guess which.
-        self._refresh_mirror()
+        if self._read is not self._store:
+            if len(self._store) > self.mirror_max_quads:
+                self._read = self._store  # grown past the limit: read the disk from now on
+            else:
+                # The same load into the copy: cheaper than copying the store, and a dataset
+                # file may add to any graph.
+                _load_into(self._read, path, fmt, base_iri, target, None)
         self._bump()
         filled = {g for g in self._store.named_graphs() if g not in before or g == target}
         triples = 0
@@ -500,6 +486,28 @@ class OxigraphStore(Store):
 
     def __len__(self) -> int:
         return len(self._read)
+
+
+def _load_into(
+    store: ox.Store,
+    path: Path,
+    fmt: ox.RdfFormat,
+    base_iri: str,
+    target: ox.NamedNode,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Bulk-load a file: a triple file replaces ``target``; a dataset file adds to its graphs."""
+    if store.contains_named_graph(target):
+        store.remove_graph(target)
+    with read_rdf_file(path, fmt, on_progress) as reader:
+        if fmt in _QUAD_FORMATS:
+            store.bulk_load(reader, format=fmt, base_iri=base_iri)
+            # Default-graph triples of a dataset file belong to the file's graph: the
+            # store's own default graph is never read (it is not part of the union).
+            if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None):
+                store.update(f"ADD DEFAULT TO {target} ; CLEAR DEFAULT")
+        else:
+            store.bulk_load(reader, format=fmt, base_iri=base_iri, to_graph=target)
 
 
 def open_store(kind: str = "memory", path: str | Path | None = None, **options: Any) -> Store:

@@ -275,6 +275,12 @@ def test_mirror_sees_a_file_that_adds_to_an_existing_graph(tmp_path: Path) -> No
     f.write_text(f"<{ns}a> <{ns}p> <{ns}b> <{ns}g1> .\n<{ns}a> <{ns}p> <{ns}c> <{ns}g2> .\n")
     s.load_file(f, graph=ns + "data")
     assert s.in_memory and s.graphs() == {ns + "g1": 2, ns + "g2": 1}
+    # A file that takes the store past the limit: from then on the disk is read.
+    s.mirror_max_quads = 4
+    more = tmp_path / "more.nt"
+    more.write_text("".join(f"<{ns}a> <{ns}p> <{ns}x{i}> .\n" for i in range(3)))
+    s.load_file(more, graph=ns + "more")
+    assert not s.in_memory and s.graphs() == {ns + "g1": 2, ns + "g2": 1, ns + "more": 3}
 
 
 def test_oxigraph_store_in_use_is_unavailable(tmp_path: Path) -> None:
