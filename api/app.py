@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-
-from graph import KnowledgeGraph
-from graph.data import FileProgress, open_kg
-from graph.store import open_store
+from rekg.graph import KnowledgeGraph
+from rekg.graph.io.load import FileProgress, open_kg
+from rekg.graph.store import open_store
 
 from .caching import install_caching
 from .errors import install_error_handlers

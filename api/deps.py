@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-
-from graph import KnowledgeGraph
+from rekg.graph import KnowledgeGraph
 
 from .settings import Settings
 

@@ -7,9 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from rekg.graph import errors as ge
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from graph import errors as ge
 
 __all__ = ["STATUS", "ApiError", "install_error_handlers"]
 

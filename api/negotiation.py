@@ -68,7 +68,7 @@ class MediaRange:
 class Offer:
     """A serialisation the endpoint can produce.
 
-    ``key`` names it for :mod:`graph.sparql`, ``media_type`` is the ``Content-Type`` sent,
+    ``key`` names it for :mod:`rekg.graph.sparql`, ``media_type`` is the ``Content-Type`` sent,
     ``accepts`` are the media types in ``Accept`` that select it (the first is its own),
     ``names`` are the values of ``format=`` that select it.
     """

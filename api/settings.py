@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from graph.load import SEEDS_DIR
-from ontology import DEFAULT_BASE_IRI
+from rekg.graph.io.seeds import SEEDS_DIR
+from rekg.ontology import DEFAULT_BASE_IRI
 
 __all__ = ["Settings", "settings_table"]
 

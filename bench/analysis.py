@@ -26,11 +26,10 @@ from .generate import generate
 
 def _child(size: str, budget: float) -> dict:
     import networkx as nx
-
-    from graph.analysis import centrality, supply_paths
-    from graph.kg import KnowledgeGraph
-    from graph.projection import projection, supply_view
-    from graph.store import OxigraphStore
+    from rekg.graph.kg import KnowledgeGraph
+    from rekg.graph.network.analysis import centrality, supply_paths
+    from rekg.graph.network.projection import projection, supply_view
+    from rekg.graph.store import OxigraphStore
 
     store = OxigraphStore()
     store.load_file(generate(size), graph="https://w3id.org/rekg/graph/data/bench")
@@ -54,7 +53,7 @@ def _child(size: str, budget: float) -> dict:
     step("pagerank", lambda: centrality(kg, "pagerank"))
 
     # The same computation as the exact betweenness, from 64 sampled consumers only.
-    from graph.analysis import _two_roles
+    from rekg.graph.network.analysis import _two_roles
 
     V = supply_view(kg)
     W, consumers = _two_roles(V)

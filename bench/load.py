@@ -35,8 +35,7 @@ def store_dir(size: str) -> Path:
 
 def _child(size: str, backend: str, keep: bool) -> dict:
     from rdflib import Dataset
-
-    from graph.store import OxigraphStore
+    from rekg.graph.store import OxigraphStore
 
     path = generate(size)
     target = None

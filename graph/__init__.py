@@ -1,7 +1,6 @@
 """rekg core: loading, stores, queries, analyses and exports of the knowledge graph."""
 
-from .errors import RekgError
-from .kg import KnowledgeGraph
-from .load import SEEDS_DIR, load_seeds, validate
+from rekg.graph.errors import RekgError
+from rekg.graph.kg import KnowledgeGraph
 
-__all__ = ["SEEDS_DIR", "KnowledgeGraph", "RekgError", "load_seeds", "validate"]
+__all__ = ["KnowledgeGraph", "RekgError"]

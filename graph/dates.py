@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
-from .errors import InvalidParameter
+from rekg.graph.errors import InvalidParameter
 
 __all__ = ["parse_date", "year_of"]
 
@@ -57,7 +57,7 @@ def parse_date(
     >>> parse_date("15/01/2026")
     Traceback (most recent call last):
     ...
-    graph.errors.InvalidParameter: date: '15/01/2026' is not a date; use YYYY-MM-DD
+    rekg.graph.errors.InvalidParameter: date: '15/01/2026' is not a date; use YYYY-MM-DD
     """
     if value is None or isinstance(value, date):
         return value

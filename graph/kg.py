@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
-
-from ontology import DEFAULT_BASE_IRI, Namespaces, namespaces
-
-from .load import SEEDS_DIR, load_seeds
-from .store import OxigraphStore, Store
+from rekg.graph.io.seeds import SEEDS_DIR, load_seeds
+from rekg.graph.store import OxigraphStore, Store
+from rekg.ontology import DEFAULT_BASE_IRI, Namespaces, namespaces
 
 __all__ = ["KnowledgeGraph", "Row"]
 

@@ -6,10 +6,9 @@ import os
 
 import pytest
 from fastapi.testclient import TestClient
-
-from api.app import create_app
-from api.settings import Settings
-from graph import KnowledgeGraph
+from rekg.api.app import create_app
+from rekg.api.settings import Settings
+from rekg.graph import KnowledgeGraph
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +20,7 @@ def kg(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
     backend = os.environ.get("REKG_TEST_BACKEND", "memory")
     if backend == "memory":
         return KnowledgeGraph.from_seeds()
-    from graph.data import open_kg
+    from rekg.graph.io.load import open_kg
 
     return open_kg(open_backend(backend, request, tmp_path_factory))
 
@@ -59,7 +58,7 @@ def virtuoso():
 
 def open_backend(kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """A fresh, empty store of ``kind`` (the remote one on the session's Virtuoso, emptied)."""
-    from graph.store import open_store
+    from rekg.graph.store import open_store
 
     if kind == "memory":
         return open_store("memory")
@@ -77,7 +76,7 @@ def seeds_snapshot(tmp_path_factory: pytest.TempPathFactory):
     """A copy of seeds/ taken once, so every back end is loaded from the same files."""
     import shutil
 
-    from graph.load import SEEDS_DIR
+    from rekg.graph.io.seeds import SEEDS_DIR
 
     target = tmp_path_factory.mktemp("seeds") / "seeds"
     shutil.copytree(SEEDS_DIR, target)
@@ -89,7 +88,7 @@ def backend_kg(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds_snapshot
 ) -> KnowledgeGraph:
     """The seed graph on each back end in turn (memory, oxigraph on disk, remote Virtuoso). Do not write to it."""
-    from graph.data import open_kg
+    from rekg.graph.io.load import open_kg
 
     store = open_backend(request.param, request, tmp_path_factory)
     return open_kg(store, seeds_dir=seeds_snapshot, validate_shapes=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from api.cli import app
-from api.settings import settings_markdown
+from rekg.api.cli import app
+from rekg.api.settings import settings_markdown
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

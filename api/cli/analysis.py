@@ -9,9 +9,8 @@ from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
+from rekg.graph.network import analysis
 from rich.table import Table
-
-from graph import analysis
 
 from ._app import app
 from .common import console, load_kg, reported_errors

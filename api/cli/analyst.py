@@ -8,9 +8,8 @@ from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
+from rekg.graph import answers as analyst
 from rich.table import Table
-
-from graph import analyst
 
 from ._app import app
 from .common import console, load_kg, reported_errors

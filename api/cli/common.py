@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from rekg.graph import KnowledgeGraph
+from rekg.graph.errors import RekgError
 from rich.console import Console
-
-from graph import KnowledgeGraph
-from graph.errors import RekgError
 
 from ..app import build_kg
 from ..settings import Settings

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rekg.graph.io.export import FORMATS
+from rekg.graph.io.export import export as export_graph
+from rekg.graph.io.seeds import load_seeds
+from rekg.graph.kg import to_python
 from rich.table import Table
-
-from graph.export import FORMATS
-from graph.export import export as export_graph
-from graph.kg import to_python
-from graph.load import load_seeds
 
 from ..settings import Settings, settings_table
 from ._app import app

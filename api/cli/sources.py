@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rekg.graph.io.seeds import SOURCE_FORMATS
+from rekg.graph.io.sources import add_source, list_sources, remove_source
 from rich.table import Table
-
-from graph.load import SOURCE_FORMATS
-from graph.sources import add_source, list_sources, remove_source
 
 from ..settings import Settings
 from ._app import app

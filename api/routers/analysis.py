@@ -8,9 +8,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-
-from graph import analysis
-from graph.projection import KINDS
+from rekg.graph.network import analysis
+from rekg.graph.network.projection import KINDS
 
 from ..deps import KG
 

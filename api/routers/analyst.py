@@ -8,8 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-
-from graph import analyst
+from rekg.graph import answers as analyst
 
 from ..deps import KG
 

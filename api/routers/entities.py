@@ -11,9 +11,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-
-from graph import analyst
-from graph.errors import UnsupportedFormat
+from rekg.graph import answers as analyst
+from rekg.graph.errors import UnsupportedFormat
 
 from ..deps import KG
 from .analyst import EntityRef, SourceInfo

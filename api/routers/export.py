@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
-
-from graph.export import FORMATS, GRAPH_FORMATS, RDF_FORMATS, export
+from rekg.graph.io.export import FORMATS, GRAPH_FORMATS, RDF_FORMATS, export
 
 from ..deps import KG
 

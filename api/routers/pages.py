@@ -5,15 +5,15 @@ from __future__ import annotations
 import mimetypes
 import re
 from dataclasses import asdict
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
+from rekg.graph.sparql.examples import example_queries
 from starlette.exceptions import HTTPException
-
-from graph.query_examples import example_queries
 
 from ..deps import KG
 
@@ -21,7 +21,7 @@ __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "render", "router"]
 
 router = APIRouter(tags=["pages"])
 
-API_DIR = Path(__file__).resolve().parent.parent
+API_DIR = Path(str(resources.files("rekg.api")))
 STATIC_DIR = API_DIR / "static"
 TEMPLATES_DIR = API_DIR / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

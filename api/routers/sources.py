@@ -4,9 +4,8 @@ import datetime as dt
 
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, Field
+from rekg.graph.io.sources import IsolatedValidation, SourceInfo, add_source, list_sources, remove_source
 from starlette.concurrency import run_in_threadpool
-
-from graph.sources import IsolatedValidation, SourceInfo, add_source, list_sources, remove_source
 
 from ..deps import KG, Writer
 

@@ -7,7 +7,7 @@ Request forms (SPARQL 1.1 Protocol, 2.1): ``GET /sparql?query=...``, ``POST`` wi
 ``Accept``. ``GET /sparql`` without a query returns the service description.
 
 Parameters are decoded exactly once, strictly as UTF-8 (``+`` is a space, ``%2B`` a plus).
-The query itself is checked and run by :mod:`graph.sparql`.
+The query itself is checked and run by :mod:`rekg.graph.sparql`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
-
-from graph.sparql import QueryExecutor
+from rekg.graph.sparql.executor import QueryExecutor
 
 from ..errors import ApiError
 from ..negotiation import GRAPH_OFFERS, RESULT_OFFERS, choose_format, parse_accept

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-
-from graph import KnowledgeGraph
+from rekg.graph import KnowledgeGraph
 
 US = "https://w3id.org/rekg/id/united-states"
 

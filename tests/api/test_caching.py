@@ -5,11 +5,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-
-from api.app import create_app
-from api.settings import Settings
-from graph.data import open_kg
-from graph.store import open_store
+from rekg.api.app import create_app
+from rekg.api.settings import Settings
+from rekg.graph.io.load import open_kg
+from rekg.graph.store import open_store
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset
-
-from graph.load import SEEDS_DIR
+from rekg.graph.io.seeds import SEEDS_DIR
 
 REKG = [sys.executable, "-m", "api.cli"]
 

@@ -7,9 +7,8 @@ import json
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-
-from api.routers.entities import negotiate
-from graph.errors import UnsupportedFormat
+from rekg.api.routers.entities import negotiate
+from rekg.graph.errors import UnsupportedFormat
 
 ID = "https://w3id.org/rekg/id/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"

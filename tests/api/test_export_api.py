@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+from rekg.graph.io.export import FORMATS, RDF_FORMATS
 
-from graph.export import FORMATS, RDF_FORMATS
 from tests.graph.test_export_graph import _schema
 
 EXPECTED = {

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-
-from api.app import create_app
-from api.settings import Settings
-from graph import KnowledgeGraph
+from rekg.api.app import create_app
+from rekg.api.settings import Settings
+from rekg.graph import KnowledgeGraph
 
 # A private app: the fuzzer may POST/DELETE, and with a write token set it reaches the write paths too.
 app = create_app(Settings(write_token="fuzz-token"), KnowledgeGraph.from_seeds(validate_shapes=False))

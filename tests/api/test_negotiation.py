@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from api.errors import ApiError
-from api.negotiation import GRAPH_OFFERS, RESULT_OFFERS, choose_format, negotiate, offers_for, parse_accept
-from graph.sparql import GRAPH_FORMATS, RESULT_FORMATS
+from rekg.api.errors import ApiError
+from rekg.api.negotiation import GRAPH_OFFERS, RESULT_OFFERS, choose_format, negotiate, offers_for, parse_accept
+from rekg.graph.sparql.executor import GRAPH_FORMATS, RESULT_FORMATS
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from api.negotiation import GRAPH_OFFERS, RESULT_OFFERS, Offer, negotiate, parse_accept
+from rekg.api.negotiation import GRAPH_OFFERS, RESULT_OFFERS, Offer, negotiate, parse_accept
 
 MEDIA = sorted({m for offer in (*RESULT_OFFERS, *GRAPH_OFFERS) for m in offer.accepts} | {"text/html", "image/png"})
 Q = st.sampled_from(["", ";q=1", ";q=0.9", ";q=0.5", ";q=0.1", ";q=0", ";q=0.001"])

@@ -533,11 +533,10 @@ def test_rdflib_sparqlstore(server: Server, http: httpx.Client) -> None:
 
 def test_remote_store_works_through_the_endpoint_and_is_bounded(server: Server) -> None:
     from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from api.settings import Settings
-    from graph import KnowledgeGraph
-    from graph.remote import RemoteStore
+    from rekg.api.app import create_app
+    from rekg.api.settings import Settings
+    from rekg.graph import KnowledgeGraph
+    from rekg.graph.store.remote import RemoteStore
 
     remote = RemoteStore(server.sparql, timeout=30)
     kg = KnowledgeGraph(remote)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-
-from api.app import create_app
-from api.settings import Settings
-from graph import KnowledgeGraph
+from rekg.api.app import create_app
+from rekg.api.settings import Settings
+from rekg.graph import KnowledgeGraph
 
 TOKEN = "test-token-7f3a"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

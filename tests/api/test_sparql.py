@@ -10,10 +10,9 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, Namespace
-
-from api.app import create_app
-from api.settings import Settings
-from graph import KnowledgeGraph
+from rekg.api.app import create_app
+from rekg.api.settings import Settings
+from rekg.graph import KnowledgeGraph
 
 SELECT_LYNAS = "SELECT ?f WHERE { ?f rekg:operator id:lynas } ORDER BY ?f"
 CONSTRUCT_LYNAS = "CONSTRUCT { ?f rekg:operator id:lynas } WHERE { ?f rekg:operator id:lynas }"

@@ -6,9 +6,9 @@ from datetime import date
 
 import networkx as nx
 import pytest
-
-from graph import KnowledgeGraph
-from graph.analysis import (
+from rekg.graph import KnowledgeGraph
+from rekg.graph.errors import InvalidParameter, NodeNotFound, NotConverged
+from rekg.graph.network.analysis import (
     METRICS,
     centrality,
     chokepoints,
@@ -16,8 +16,7 @@ from graph.analysis import (
     disruption,
     supply_paths,
 )
-from graph.errors import InvalidParameter, NodeNotFound, NotConverged
-from graph.projection import RELATIONS, controlled_by, for_consumer, projection, supply_view
+from rekg.graph.network.projection import RELATIONS, controlled_by, for_consumer, projection, supply_view
 
 #: A day after China's November 2025 suspensions took effect.
 AFTER_TRUCE = date(2025, 11, 15)

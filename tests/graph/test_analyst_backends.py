@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from graph import KnowledgeGraph, analyst
+from rekg.graph import KnowledgeGraph
+from rekg.graph import answers as analyst
 
 
 def _answers(kg: KnowledgeGraph) -> dict:

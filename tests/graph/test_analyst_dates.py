@@ -7,9 +7,8 @@ from datetime import date
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from graph.dates import parse_date, year_of
-from graph.errors import InvalidParameter
+from rekg.graph.dates import parse_date, year_of
+from rekg.graph.errors import InvalidParameter
 
 days = st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 31))
 

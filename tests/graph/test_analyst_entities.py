@@ -8,12 +8,11 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from graph import KnowledgeGraph
-from graph.entities import describe_entity, entity_iri, entity_rdf
-from graph.errors import InvalidParameter, NodeNotFound, UnsupportedFormat
-from graph.query_examples import example_queries
-from graph.search import search
+from rekg.graph import KnowledgeGraph
+from rekg.graph.answers.entities import describe_entity, entity_iri, entity_rdf
+from rekg.graph.answers.search import search
+from rekg.graph.errors import InvalidParameter, NodeNotFound, UnsupportedFormat
+from rekg.graph.sparql.examples import example_queries
 
 
 def _group(desc, prop_suffix: str, direction: str = "out"):
@@ -166,7 +165,7 @@ def test_example_queries_load_with_titles(tmp_path: Path) -> None:
 
 def test_shipped_examples_run(kg: KnowledgeGraph) -> None:
     shipped = example_queries()
-    assert shipped, "graph/queries/*.rq holds the example queries"
+    assert shipped, "graph/sparql/queries/*.rq holds the example queries"
     for q in shipped:
         assert q.title and q.query.strip()
         kg.store.query(q.query, prefixes=kg.prefixes)  # parses and runs

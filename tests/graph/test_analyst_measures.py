@@ -7,10 +7,9 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from graph import KnowledgeGraph
-from graph.errors import InvalidParameter, NodeNotFound
-from graph.measures import agreements, derive_status, measure_status, measures_in_force, timeline
+from rekg.graph import KnowledgeGraph
+from rekg.graph.answers.measures import agreements, derive_status, measure_status, measures_in_force, timeline
+from rekg.graph.errors import InvalidParameter, NodeNotFound
 
 MOFCOM_OCT = [
     "mofcom-2025-55",

@@ -7,11 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from graph import KnowledgeGraph
-from graph.errors import InvalidParameter, NodeNotFound
-from graph.load import SEEDS_DIR
-from graph.suppliers import suppliers_of
+from rekg.graph import KnowledgeGraph
+from rekg.graph.answers.suppliers import suppliers_of
+from rekg.graph.errors import InvalidParameter, NodeNotFound
+from rekg.graph.io.seeds import SEEDS_DIR
 
 
 def _by_label(answer) -> dict:

@@ -16,14 +16,13 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-
-from graph import KnowledgeGraph
-from graph.analysis import centrality, supply_paths
-from graph.analyst import agreements, describe_entity, measures_in_force, search, suppliers_of, timeline
-from graph.errors import InvalidQuery, NodeNotFound
-from graph.names import resolve
-from graph.projection import projection
-from graph.query_examples import example_queries
+from rekg.graph import KnowledgeGraph
+from rekg.graph.answers import agreements, describe_entity, measures_in_force, search, suppliers_of, timeline
+from rekg.graph.answers.names import resolve
+from rekg.graph.errors import InvalidQuery, NodeNotFound
+from rekg.graph.network.analysis import centrality, supply_paths
+from rekg.graph.network.projection import projection
+from rekg.graph.sparql.examples import example_queries
 
 _BNODE = re.compile(r"(_:|nodeID[_:/]+)[A-Za-z0-9_\-]+")
 
@@ -50,8 +49,8 @@ def canon(value: Any) -> Any:
 @pytest.fixture(scope="module")
 def kg(seeds_snapshot) -> KnowledgeGraph:
     """The reference: the in-memory graph, SHACL-validated, from the same seed files as ``backend_kg``."""
-    from graph.data import open_kg
-    from graph.store import open_store
+    from rekg.graph.io.load import open_kg
+    from rekg.graph.store import open_store
 
     return open_kg(open_store("memory"), seeds_dir=seeds_snapshot)
 

@@ -8,14 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
+from rekg.api.app import build_kg
+from rekg.api.cli import app as cli
+from rekg.api.settings import Settings
+from rekg.graph.errors import InvalidParameter, SeedError, UnsupportedFormat
+from rekg.graph.io.load import check_rdfxml, data_graph, load_files, open_kg
+from rekg.graph.store import OxigraphStore, open_store
 from typer.testing import CliRunner
-
-from api.app import build_kg
-from api.cli import app as cli
-from api.settings import Settings
-from graph.data import check_rdfxml, data_graph, load_files, open_kg
-from graph.errors import InvalidParameter, SeedError, UnsupportedFormat
-from graph.store import OxigraphStore, open_store
 
 EX = "https://example.org/extra/"
 

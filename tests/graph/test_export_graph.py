@@ -16,11 +16,10 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 from lxml import etree
-
-from graph import KnowledgeGraph
-from graph.errors import UnsupportedFormat
-from graph.export import FORMATS, KIND_COLOURS, RDF_FORMATS, export
-from graph.projection import KINDS, projection
+from rekg.graph import KnowledgeGraph
+from rekg.graph.errors import UnsupportedFormat
+from rekg.graph.io.export import FORMATS, KIND_COLOURS, RDF_FORMATS, export
+from rekg.graph.network.projection import KINDS, projection
 
 ROOT = Path(__file__).resolve().parents[2]
 # The official GEXF schemas (CC BY 4.0, from the GEXF working group), kept with the tests.

@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 
 import pyoxigraph as ox
-
-from graph import KnowledgeGraph
-from graph.store import OxigraphStore
+from rekg.graph import KnowledgeGraph
+from rekg.graph.store import OxigraphStore
 
 G = "https://example.org/g"
 

@@ -6,11 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from graph import KnowledgeGraph
-from graph.errors import SeedError
-from graph.load import SEEDS_DIR, load_seeds
-from ontology import namespaces
+from rekg.graph import KnowledgeGraph
+from rekg.graph.errors import SeedError
+from rekg.graph.io.seeds import SEEDS_DIR, load_seeds
+from rekg.ontology import namespaces
 
 
 @pytest.fixture

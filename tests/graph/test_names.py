@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from graph import KnowledgeGraph
-from graph.errors import AmbiguousName, InvalidParameter, NodeNotFound
-from graph.names import loose, name_index, normalise, resolve
-from ontology import REKG
+from rekg.graph import KnowledgeGraph
+from rekg.graph.answers.names import loose, name_index, normalise, resolve
+from rekg.graph.errors import AmbiguousName, InvalidParameter, NodeNotFound
+from rekg.ontology import REKG
 
 COUNTRY = {str(REKG.Country)}
 MATERIAL = {str(REKG.Material), str(REKG.MaterialGroup)}

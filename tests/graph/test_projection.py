@@ -7,9 +7,8 @@ from datetime import date, timedelta
 import networkx as nx
 import pyoxigraph as ox
 import pytest
-
-from graph import KnowledgeGraph
-from graph.projection import (
+from rekg.graph import KnowledgeGraph
+from rekg.graph.network.projection import (
     DELIVERING,
     KINDS,
     RELATIONS,

@@ -14,10 +14,9 @@ import psutil
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Namespace, URIRef
-
-from graph import KnowledgeGraph
-from graph.errors import ForbiddenQuery, InvalidQuery, QueryTimeout, ResultTooLarge, UnsupportedFormat
-from graph.sparql import (
+from rekg.graph import KnowledgeGraph
+from rekg.graph.errors import ForbiddenQuery, InvalidQuery, QueryTimeout, ResultTooLarge, UnsupportedFormat
+from rekg.graph.sparql.executor import (
     FORMAT_IRIS,
     GRAPH_FORMATS,
     RESULT_FORMATS,
@@ -28,7 +27,7 @@ from graph.sparql import (
     run_query,
     service_description,
 )
-from graph.store import OxigraphStore
+from rekg.graph.store import OxigraphStore
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -332,7 +331,7 @@ def test_persistent_store_is_read_in_read_only_workers(tmp_path: Path) -> None:
 
 
 def test_mirrored_store_is_read_from_the_forked_copy_and_follows_writes(tmp_path: Path) -> None:
-    from graph.sparql import _open_in_worker, _ReadOnlyOxigraph
+    from rekg.graph.sparql.executor import _open_in_worker, _ReadOnlyOxigraph
 
     def fact(value: str) -> list[ox.Quad]:
         return [ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal(value))]

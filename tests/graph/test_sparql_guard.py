@@ -17,9 +17,8 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-
-from graph.errors import ForbiddenQuery, InvalidQuery
-from graph.sparql_guard import inspect_query, resolve_iri, tokenize
+from rekg.graph.errors import ForbiddenQuery, InvalidQuery
+from rekg.graph.sparql.guard import inspect_query, resolve_iri, tokenize
 
 PREFIXES = {"src": "https://w3id.org/rekg/source/", "rekg": "https://w3id.org/rekg/ontology#"}
 

@@ -17,11 +17,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rekg.graph.errors import (
+    InvalidParameter,
+    InvalidQuery,
+    QueryTimeout,
+    SeedError,
+    StoreUnavailable,
+    UnsupportedFormat,
+)
+from rekg.graph.io.load import open_kg
+from rekg.graph.store import OxigraphStore, Store, format_for, open_store
+from rekg.graph.store.remote import RemoteStore, inject_values, query_form
 
-from graph.data import open_kg
-from graph.errors import InvalidParameter, InvalidQuery, QueryTimeout, SeedError, StoreUnavailable, UnsupportedFormat
-from graph.remote import RemoteStore, inject_values, query_form
-from graph.store import OxigraphStore, Store, format_for, open_store
 from tests.conftest import BACKENDS, open_backend
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -230,7 +237,7 @@ def test_oxigraph_replace_is_durable_without_close(tmp_path: Path) -> None:
     # A child process writes and exits at once (no close, no atexit); the data must be on disk.
     code = (
         "import os, pyoxigraph as ox\n"
-        "from graph.store import OxigraphStore\n"
+        "from rekg.graph.store import OxigraphStore\n"
         f"s = OxigraphStore({str(tmp_path)!r})\n"
         "q = ox.Quad(ox.NamedNode('https://example.org/a'), ox.NamedNode('https://example.org/p'), "
         "ox.Literal('durable'), ox.NamedNode('https://example.org/g'))\n"
@@ -353,7 +360,7 @@ def test_persistent_store_does_not_reload_the_seeds(tmp_path: Path) -> None:
 
 
 def test_changed_seeds_are_reloaded(tmp_path: Path) -> None:
-    from graph.load import SEEDS_DIR
+    from rekg.graph.io.seeds import SEEDS_DIR
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()

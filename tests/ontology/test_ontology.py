@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS
-
-from ontology import ONTOLOGY_FILE, REKG, SH, SHAPES_FILE, namespaces
+from rekg.ontology import ONTOLOGY_FILE, REKG, SH, SHAPES_FILE, namespaces
 
 
 @pytest.fixture(scope="module")

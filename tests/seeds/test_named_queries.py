@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from rekg.graph import KnowledgeGraph
 
-from graph import KnowledgeGraph
-
-QUERIES = Path(__file__).resolve().parents[2] / "graph" / "queries"
+QUERIES = Path(__file__).resolve().parents[2] / "graph" / "sparql" / "queries"
 DAY = re.compile(r'(VALUES \?day \{ ")(\d{4}-\d{2}-\d{2})("\^\^xsd:date \})')
 
 

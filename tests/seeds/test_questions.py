@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-
-from graph import KnowledgeGraph
+from rekg.graph import KnowledgeGraph
 
 
 @dataclass(frozen=True)

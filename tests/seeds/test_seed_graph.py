@@ -8,10 +8,9 @@ import re
 import pytest
 from rdflib import Dataset, URIRef
 from rdflib.namespace import RDF
-
-from graph import KnowledgeGraph
-from graph.load import SEEDS_DIR, load_seeds, validate
-from ontology import REKG, namespaces
+from rekg.graph import KnowledgeGraph
+from rekg.graph.io.seeds import SEEDS_DIR, load_seeds, validate
+from rekg.ontology import REKG, namespaces
 
 NS = namespaces("https://w3id.org/rekg/")
 

@@ -71,9 +71,8 @@ from typing import Any, Literal
 
 import httpx
 import pyoxigraph as ox
-
-from .errors import InvalidParameter, InvalidQuery, QueryTimeout, StoreUnavailable
-from .store import LoadReport, ProgressCallback, QueryResult, Store, Term, format_for, read_rdf_file
+from rekg.graph.errors import InvalidParameter, InvalidQuery, QueryTimeout, StoreUnavailable
+from rekg.graph.store.base import LoadReport, ProgressCallback, QueryResult, Store, Term, format_for, read_rdf_file
 
 __all__ = ["VIRTUOSO_SYSTEM_GRAPHS", "RemoteStore", "duration_lexical", "inject_values", "query_form"]
 

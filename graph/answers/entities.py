@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pyoxigraph as ox
-
-from ontology import DCTERMS, OWL, RDF, RDFS, REKG, SKOS
-
-from .errors import InvalidParameter, NodeNotFound, UnsupportedFormat
-from .kg import KnowledgeGraph, to_python
-from .names import name_index, resolve
-from .refs import Ref, SourceRef, label_of, ref, source_refs, type_of, vocab_name
+from rekg.graph.answers.names import name_index, resolve
+from rekg.graph.answers.refs import Ref, SourceRef, label_of, ref, source_refs, type_of, vocab_name
+from rekg.graph.errors import InvalidParameter, NodeNotFound, UnsupportedFormat
+from rekg.graph.kg import KnowledgeGraph, to_python
+from rekg.ontology import DCTERMS, OWL, RDF, RDFS, REKG, SKOS
 
 __all__ = [
     "ENTITY_RDF_FORMATS",
@@ -228,7 +226,7 @@ class EntityDescription:
     claims: list[ClaimInfo]
     sources: list[SourceRef]
     neighbours: list[Neighbour]
-    #: for a measure: its status today as :func:`graph.measures.measure_status` derives it
+    #: for a measure: its status today as :func:`rekg.graph.answers.measures.measure_status` derives it
     status_today: dict | None = None
 
 
@@ -236,7 +234,7 @@ def entity_iri(kg: KnowledgeGraph, name: str) -> str:
     """The IRI an entity id, CURIE, IRI or name stands for.
 
     ``lynas``, ``id:lynas``, the full IRI, ``source/caixin-2025-11`` and any name
-    :func:`graph.names.resolve` knows all work; an IRI must occur in the graph.
+    :func:`rekg.graph.answers.names.resolve` knows all work; an IRI must occur in the graph.
 
     Raises
     ------
@@ -473,7 +471,7 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
 
 
 def _status_today(kg: KnowledgeGraph, iri: str) -> dict | None:
-    from .measures import measure_status
+    from rekg.graph.answers.measures import measure_status
 
     st = measure_status(kg, iri)
     if st is None:

@@ -3,20 +3,19 @@
 Each answer lives in its own module; this one gathers them:
 
 * :func:`suppliers_of` (:mod:`graph.suppliers`): who supplies a material, outside a country;
-* :func:`measures_in_force`, :func:`agreements`, :func:`timeline` (:mod:`graph.measures`);
+* :func:`measures_in_force`, :func:`agreements`, :func:`timeline` (:mod:`rekg.graph.answers.measures`);
 * :func:`describe_entity`, :func:`entity_rdf` (:mod:`graph.entities`);
 * :func:`search` (:mod:`graph.search`);
 * :func:`example_queries` (:mod:`graph.query_examples`).
 
-Every name a user passes is resolved to an IRI first (:func:`graph.names.resolve`) and bound
+Every name a user passes is resolved to an IRI first (:func:`rekg.graph.answers.names.resolve`) and bound
 into the queries; nothing typed is formatted into SPARQL text.
 """
 
 from __future__ import annotations
 
-from .dates import parse_date
-from .entities import ENTITY_RDF_FORMATS, EntityDescription, describe_entity, entity_iri, entity_rdf
-from .measures import (
+from rekg.graph.answers.entities import ENTITY_RDF_FORMATS, EntityDescription, describe_entity, entity_iri, entity_rdf
+from rekg.graph.answers.measures import (
     AgreementInfo,
     MeasureStatus,
     TimelineEvent,
@@ -25,9 +24,10 @@ from .measures import (
     measures_in_force,
     timeline,
 )
-from .query_examples import ExampleQuery, example_queries
-from .search import SearchHit, search
-from .suppliers import SupplierAnswer, suppliers_of
+from rekg.graph.answers.search import SearchHit, search
+from rekg.graph.answers.suppliers import SupplierAnswer, suppliers_of
+from rekg.graph.dates import parse_date
+from rekg.graph.sparql.examples import ExampleQuery, example_queries
 
 __all__ = [
     "ENTITY_RDF_FORMATS",

@@ -24,7 +24,7 @@ Nodes are keyed by IRI. Every node has these attributes:
 ``start``, ``end``, ``spells``
     ISO dates. ``spells`` is a list of ``(start, end)`` pairs, inclusive, ``None`` for open,
     when the node is active: a measure while in force (the status
-    :func:`graph.measures.derive_status` gives; a month or year stands for its first day, and
+    :func:`rekg.graph.answers.measures.derive_status` gives; a month or year stands for its first day, and
     a suspension with no dates of its own lasts as long as the agreement or order making it),
     an agreement from its date to the day before ``validUntil`` (or for its ``duration``), a
     facility from its start. ``spells`` is ``None`` for nodes without dates (countries,
@@ -131,14 +131,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import networkx as nx
-
-from ontology import REKG, SKOS
-
-from .dates import parse_date, year_of
-from .errors import InvalidParameter, NodeNotFound
-from .kg import KnowledgeGraph
-from .measures import derive_status, measures_in_force
-from .names import name_index, resolve
+from rekg.graph.answers.measures import derive_status, measures_in_force
+from rekg.graph.answers.names import name_index, resolve
+from rekg.graph.dates import parse_date, year_of
+from rekg.graph.errors import InvalidParameter, NodeNotFound
+from rekg.graph.kg import KnowledgeGraph
+from rekg.ontology import REKG, SKOS
 
 __all__ = [
     "DELIVERING",
@@ -427,7 +425,7 @@ def projection(kg: KnowledgeGraph) -> nx.MultiDiGraph:
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> G = projection(kg)
     >>> G.nodes[kg.iri("dysprosium")]["kind"]
@@ -706,7 +704,7 @@ _DATE_ATTRS = (*_MEASURE_DATES, "date", "end_date", "start_date")
 
 
 def _in_force_spells(dates: dict[str, date | None]) -> list[tuple[str | None, str | None]]:
-    """The periods in which :func:`graph.measures.derive_status` says "in force".
+    """The periods in which :func:`rekg.graph.answers.measures.derive_status` says "in force".
 
     The status only changes on the measure's own dates, so it is evaluated once per date.
     """
@@ -856,7 +854,7 @@ def supply_view(kg: KnowledgeGraph, as_of: date | str | None = None) -> nx.DiGra
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> V = supply_view(kg)
     >>> V.edges[kg.iri("dysprosium-oxide"), kg.iri("dysprosium")]["evidence"][0]["relation"]
@@ -874,7 +872,7 @@ def for_consumer(V: nx.DiGraph, consumer: str) -> nx.DiGraph:
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> V = supply_view(kg)
     >>> us = kg.iri("united-states")
@@ -949,7 +947,7 @@ def resolve_node(kg: KnowledgeGraph, name: str, *, kinds: Iterable[str] | None =
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> resolve_node(kg, "Dy", kinds={"material"}) == kg.iri("dysprosium")
     True
@@ -979,7 +977,7 @@ def controlled_by(G: nx.MultiDiGraph, nodes: Iterable[str]) -> set[str]:
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> kg.iri("lynas-malaysia") in controlled_by(projection(kg), [kg.iri("malaysia")])
     True

@@ -34,10 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyoxigraph as ox
-
-from ontology import DCTERMS, RDF, RDFS, SD, XSD
-
-from .errors import (
+from rekg.graph.errors import (
     ForbiddenQuery,
     InvalidQuery,
     QueryTimeout,
@@ -46,10 +43,11 @@ from .errors import (
     StoreUnavailable,
     UnsupportedFormat,
 )
-from .kg import KnowledgeGraph
-from .sparql_guard import QueryShape, inspect_query
-from .sparql_pool import ClientGone, PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
-from .store import OxigraphStore, Store
+from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.sparql.guard import QueryShape, inspect_query
+from rekg.graph.sparql.pool import ClientGone, PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
+from rekg.graph.store import OxigraphStore, Store
+from rekg.ontology import DCTERMS, RDF, RDFS, SD, XSD
 
 __all__ = [
     "FORMAT_IRIS",
@@ -227,7 +225,7 @@ def evaluate(
     >>> evaluate(s, "SELECT ?o WHERE { ?s ?p ?o }", "json", max_rows=0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    graph.errors.ResultTooLarge: The result has more than 0 rows. Add LIMIT 0 ... or raise REKG_MAX_ROWS...
+    rekg.graph.errors.ResultTooLarge: The result has more than 0 rows. Add LIMIT 0 ... or raise REKG_MAX_ROWS...
     """
     if fmt not in RESULT_FORMATS and fmt not in GRAPH_FORMATS:
         raise UnsupportedFormat(f"unknown result format {fmt!r}")
@@ -402,7 +400,7 @@ def prepare_query(
     >>> prepare_query(kg, "SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    graph.errors.ForbiddenQuery: FROM <file:///etc/passwd> is not a graph of this store...
+    rekg.graph.errors.ForbiddenQuery: FROM <file:///etc/passwd> is not a graph of this store...
     """
     if not isinstance(text, str):
         raise TypeError("the query must be a str")

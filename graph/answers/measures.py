@@ -34,15 +34,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rdflib import URIRef
-
-from ontology import RDF, RDFS, REKG
-
-from .dates import parse_date
-from .errors import InvalidParameter
-from .kg import KnowledgeGraph
-from .load import ontology_graph
-from .names import class_closure, resolve
-from .refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
+from rekg.graph.answers.names import class_closure, resolve
+from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
+from rekg.graph.dates import parse_date
+from rekg.graph.errors import InvalidParameter
+from rekg.graph.io.seeds import ontology_graph
+from rekg.graph.kg import KnowledgeGraph
+from rekg.ontology import RDF, RDFS, REKG
 
 __all__ = [
     "AgreementInfo",
@@ -208,7 +206,7 @@ class _Subject:
 
 def _subjects(kg: KnowledgeGraph, cls: str) -> dict[str, _Subject]:
     """Every instance of ``cls`` with every statement about it and the graphs stating it."""
-    from .kg import iri
+    from rekg.graph.kg import iri
 
     def build() -> dict[str, _Subject]:
         event = str(REKG.Event)

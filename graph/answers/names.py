@@ -13,9 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .errors import AmbiguousName, InvalidParameter, NodeNotFound
-from .kg import KnowledgeGraph
-from .kg import iri as iri_term
+from rekg.graph.errors import AmbiguousName, InvalidParameter, NodeNotFound
+from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.kg import iri as iri_term
 
 __all__ = ["Entry", "NameIndex", "class_closure", "loose", "name_index", "normalise", "resolve"]
 
@@ -171,7 +171,7 @@ def class_closure(kg: KnowledgeGraph) -> dict[str, frozenset[str]]:
 
     Examples
     --------
-    >>> from ontology import REKG
+    >>> from rekg.ontology import REKG
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> str(REKG.Actor) in class_closure(kg)[kg.iri("lynas")]
     True

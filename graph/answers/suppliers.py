@@ -32,13 +32,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ontology import REKG
-
-from .dates import parse_date, year_of
-from .errors import InvalidParameter
-from .kg import KnowledgeGraph, iri, literal
-from .names import normalise, resolve
-from .refs import Ref, SourceRef, ref, source_refs, vocab_name
+from rekg.graph.answers.names import normalise, resolve
+from rekg.graph.answers.refs import Ref, SourceRef, ref, source_refs, vocab_name
+from rekg.graph.dates import parse_date, year_of
+from rekg.graph.errors import InvalidParameter
+from rekg.graph.kg import KnowledgeGraph, iri, literal
+from rekg.ontology import REKG
 
 __all__ = [
     "Capacity",

@@ -3,7 +3,7 @@
 The index is built once per graph version (:meth:`KnowledgeGraph.cached`): every entity and
 source (IRIs under the base's ``id/`` and ``source/``) with its labels (``rdfs:label``, ``skos:prefLabel``),
 aliases (``skos:altLabel``), symbols, ISO codes, source titles and legal instruments. A query is
-folded like names are (:func:`graph.names.normalise`: case, accents, spacing) and scored
+folded like names are (:func:`rekg.graph.answers.names.normalise`: case, accents, spacing) and scored
 against every name of every entity; an entity scores its best name.
 
 Ranking, best first:
@@ -27,10 +27,10 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .errors import InvalidParameter
-from .kg import KnowledgeGraph
-from .names import normalise
-from .refs import type_of
+from rekg.graph.answers.names import normalise
+from rekg.graph.answers.refs import type_of
+from rekg.graph.errors import InvalidParameter
+from rekg.graph.kg import KnowledgeGraph
 
 __all__ = ["SearchHit", "SearchIndex", "search", "search_index"]
 
@@ -99,7 +99,7 @@ def _trigrams(folded: str) -> frozenset[str]:
 def search_index(kg: KnowledgeGraph) -> SearchIndex:
     """The search index of ``kg``, built once per graph version."""
 
-    from .kg import iri
+    from rekg.graph.kg import iri
 
     def names_in(graph: str) -> list[tuple[int, str, str, str | None]]:
         bound = {"g": iri(graph), "ids": iri(str(kg.ns.id)), "sources": iri(str(kg.ns.source))}

@@ -15,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF
-
-from ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, REKG, SHAPES_FILE, namespaces
-
-from .errors import SeedError
+from rekg.graph.errors import SeedError
+from rekg.ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, REKG, SHAPES_FILE, namespaces
 
 __all__ = [
     "SEEDS_DIR",
@@ -34,7 +33,7 @@ __all__ = [
     "validate",
 ]
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS_DIR = Path(str(resources.files("rekg.seeds")))
 ENTITIES_FILE = "entities.ttl"
 
 
@@ -73,7 +72,12 @@ def seed_files(seeds_dir: Path = SEEDS_DIR) -> list[Path]:
         raise SeedError(f"seed directory {seeds_dir} does not exist", file=str(seeds_dir))
     entities = seeds_dir / ENTITIES_FILE
     sources = sorted(p for p in seeds_dir.glob("*.trig"))
-    stray = sorted(p.name for p in seeds_dir.iterdir() if p.is_file() and p.suffix not in {".trig", ".ttl", ".md"})
+    # __init__.py makes the folder the package rekg.seeds, so the wheel ships it as package data.
+    stray = sorted(
+        p.name
+        for p in seeds_dir.iterdir()
+        if p.is_file() and p.suffix not in {".trig", ".ttl", ".md"} and p.name != "__init__.py"
+    )
     if stray:
         raise SeedError(
             f"unexpected files in {seeds_dir}: {', '.join(stray)} (seeds are .trig sources and {ENTITIES_FILE})"

@@ -17,13 +17,11 @@ from datetime import date
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
-
-from ontology import REKG, namespaces
-
-from .errors import NodeNotFound, SeedError, SourceConflict, StoreUnavailable, UnsupportedMediaType
-from .kg import KnowledgeGraph
-from .load import SOURCE_FORMATS, Problem, ontology_graph, parse_source, validate
-from .sparql_pool import PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
+from rekg.graph.errors import NodeNotFound, SeedError, SourceConflict, StoreUnavailable, UnsupportedMediaType
+from rekg.graph.io.seeds import SOURCE_FORMATS, Problem, ontology_graph, parse_source, validate
+from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.sparql.pool import PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
+from rekg.ontology import REKG, namespaces
 
 __all__ = [
     "IsolatedValidation",
@@ -115,7 +113,7 @@ def source_format(media_type: str) -> str:
     Raises
     ------
     UnsupportedMediaType
-        If the media type is not one of :data:`graph.load.SOURCE_FORMATS`.
+        If the media type is not one of :data:`rekg.graph.io.seeds.SOURCE_FORMATS`.
     """
     mt = media_type.split(";", 1)[0].strip().lower()
     try:

@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from ontology import REKG
-
-from .kg import KnowledgeGraph
-from .names import name_index
+from rekg.graph.answers.names import name_index
+from rekg.graph.kg import KnowledgeGraph
+from rekg.ontology import REKG
 
 __all__ = ["Ref", "SourceRef", "label_of", "ref", "source_ref", "source_refs", "type_of", "vocab_name"]
 

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import ForbiddenQuery, InvalidQuery
+from rekg.graph.errors import ForbiddenQuery, InvalidQuery
 
 __all__ = ["MAX_DEPTH", "MAX_TOKENS", "QueryShape", "Token", "inspect_query", "resolve_iri", "tokenize"]
 
@@ -445,7 +445,7 @@ def inspect_query(text: str, prefixes: dict[str, str] | None = None) -> QuerySha
     >>> inspect_query("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    graph.errors.ForbiddenQuery: SERVICE (line 1, column 12) is not allowed: this endpoint never sends requests...
+    rekg.graph.errors.ForbiddenQuery: SERVICE (line 1, column 12) is not allowed: this endpoint never sends requests...
     """
     if not isinstance(text, str):
         raise TypeError("the query must be a str")

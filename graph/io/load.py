@@ -31,12 +31,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, namespaces
-
-from .errors import InvalidParameter, SeedError
-from .kg import KnowledgeGraph
-from .load import SEEDS_DIR, load_seeds, seed_files
-from .store import LoadReport, Store, format_for
+from rekg.graph.errors import InvalidParameter, SeedError
+from rekg.graph.io.seeds import SEEDS_DIR, load_seeds, seed_files
+from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.store import LoadReport, Store, format_for
+from rekg.ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, namespaces
 
 __all__ = ["FileProgress", "check_rdfxml", "data_graph", "load_files", "open_kg", "seed_fingerprint"]
 
@@ -111,7 +110,7 @@ def check_rdfxml(path: str | Path) -> None:
     >>> check_rdfxml(name)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    graph.errors.SeedError: ...: entity 'b' refers to other entities; nested entities are refused (billion-laughs guard)
+    rekg.graph.errors.SeedError: ...: entity 'b' refers to other entities; nested entities are refused (billion-laughs guard)
     """
     path = Path(path)
     with path.open("rb") as fh:
@@ -188,7 +187,7 @@ def load_files(
     Examples
     --------
     >>> import tempfile, os
-    >>> from graph.store import OxigraphStore
+    >>> from rekg.graph.store import OxigraphStore
     >>> d = tempfile.mkdtemp(); p = os.path.join(d, "extra.nt")
     >>> _ = open(p, "w").write('<https://example.org/a> <https://example.org/p> "1" .\\n')
     >>> [(r.graphs, r.triples) for r in load_files(OxigraphStore(), [p])]
@@ -241,7 +240,7 @@ def open_kg(
     store : Store
         Any back end; a persistent one may already hold the seeds.
     seeds_dir, base, validate_shapes
-        As for :func:`graph.load.load_seeds`; shapes are only run when the seeds are loaded.
+        As for :func:`rekg.graph.io.seeds.load_seeds`; shapes are only run when the seeds are loaded.
     data : sequence of paths
         Extra RDF files (see :func:`load_files`).
     reset : bool
@@ -260,7 +259,7 @@ def open_kg(
 
     Examples
     --------
-    >>> from graph.store import OxigraphStore
+    >>> from rekg.graph.store import OxigraphStore
     >>> kg = open_kg(OxigraphStore(), validate_shapes=False)
     >>> kg.store.get_meta("seeds") == seed_fingerprint()
     True

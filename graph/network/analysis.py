@@ -3,7 +3,7 @@ concentration and disruption scenarios.
 
 Every function takes the knowledge graph and names as users type them, validates them before
 doing any work, and answers with plain dataclasses. Paths, centrality and chokepoints run on
-the supply view of :mod:`graph.projection` (an arc ``A → B`` when A can obtain what B offers);
+the supply view of :mod:`rekg.graph.network.projection` (an arc ``A → B`` when A can obtain what B offers);
 its module documentation says which relations make an arc and why.
 
 Errors follow NetworkX's: an unknown name is :class:`~graph.errors.NodeNotFound` (with close
@@ -19,11 +19,10 @@ from datetime import date
 from itertools import pairwise
 
 import networkx as nx
-
-from .dates import parse_date
-from .errors import InvalidParameter, NotConverged
-from .kg import KnowledgeGraph
-from .projection import (
+from rekg.graph.dates import parse_date
+from rekg.graph.errors import InvalidParameter, NotConverged
+from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.network.projection import (
     DELIVERING,
     KINDS,
     RELATIONS,
@@ -240,7 +239,7 @@ def supply_paths(
         Names, codes or IRIs, e.g. ``"US"`` and ``"dysprosium"``.
     avoid : iterable of str
         Countries or entities to route around: each is removed with everything located in,
-        based in, operated or controlled by it (see :func:`graph.projection.controlled_by`).
+        based in, operated or controlled by it (see :func:`rekg.graph.network.projection.controlled_by`).
     max_len : int
         Longest path, in steps (1 to 12).
     limit : int
@@ -265,7 +264,7 @@ def supply_paths(
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> paths = supply_paths(kg, "Malaysia", "dysprosium", max_len=4)
     >>> [n.label for n in paths[0].nodes]
@@ -387,7 +386,7 @@ def centrality(kg: KnowledgeGraph, metric: str, kind: str | None = None, top: in
     kg : KnowledgeGraph
     metric : {"betweenness", "pagerank", "degree", "eigenvector"}
     kind : str, optional
-        Keep only nodes of this kind (see :data:`graph.projection.KINDS`). Measures, sectors
+        Keep only nodes of this kind (see :data:`rekg.graph.network.projection.KINDS`). Measures, sectors
         and meetings are not in the supply view, so asking for them gives an empty list.
     top : int
         How many to return (1 to 1000).
@@ -406,7 +405,7 @@ def centrality(kg: KnowledgeGraph, metric: str, kind: str | None = None, top: in
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> ranked = centrality(kg, "degree", kind="country", top=3)
     >>> len(ranked) <= 3 and all(r.kind == "country" for r in ranked)
@@ -414,7 +413,7 @@ def centrality(kg: KnowledgeGraph, metric: str, kind: str | None = None, top: in
     >>> centrality(kg, "closeness")
     Traceback (most recent call last):
     ...
-    graph.errors.InvalidParameter: metric: 'closeness' is not one of betweenness, pagerank, degree, eigenvector
+    rekg.graph.errors.InvalidParameter: metric: 'closeness' is not one of betweenness, pagerank, degree, eigenvector
     """
     if metric not in METRICS:
         raise InvalidParameter(f"metric: {metric!r} is not one of {', '.join(METRICS)}", parameter="metric")
@@ -526,7 +525,7 @@ def chokepoints(kg: KnowledgeGraph, consumer: str, material: str, *, as_of: date
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> cp = chokepoints(kg, "Malaysia", "dysprosium")
     >>> [n.label for n in cp.articulation_points][:1]
@@ -626,7 +625,7 @@ def concentration(
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> c = concentration(kg, "rare earths", "processing")
     >>> c.hhi is None or c.hhi >= 0
@@ -784,7 +783,7 @@ def disruption(
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> d = disruption(kg, remove=["China"], as_of="2025-11-15")
     >>> "China" in [r.label for r in d.removed]

@@ -1,7 +1,7 @@
 """Serialise the knowledge graph for other tools.
 
 RDF formats come straight from the store. Graph formats for Gephi, yEd, Cytoscape and
-spreadsheets are built from the NetworkX projection (:mod:`graph.projection`):
+spreadsheets are built from the NetworkX projection (:mod:`rekg.graph.network.projection`):
 
 ========= ============================================================================
 format    what
@@ -33,10 +33,9 @@ import networkx as nx
 import pyoxigraph as ox
 from lxml import etree
 from lxml.builder import ElementMaker
-
-from .errors import UnsupportedFormat
-from .kg import KnowledgeGraph
-from .projection import KINDS, projection
+from rekg.graph.errors import UnsupportedFormat
+from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.network.projection import KINDS, projection
 
 __all__ = [
     "FORMATS",
@@ -86,7 +85,7 @@ def export_rdf(kg: KnowledgeGraph, fmt: str) -> Export:
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> out = export_rdf(KnowledgeGraph.from_seeds(validate_shapes=False), "nq")
     >>> out.media_type, out.filename
     ('application/n-quads', 'rekg.nq')
@@ -447,7 +446,7 @@ def export(kg: KnowledgeGraph, fmt: str) -> Export:
 
     Examples
     --------
-    >>> from graph import KnowledgeGraph
+    >>> from rekg.graph import KnowledgeGraph
     >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
     >>> out = export(kg, "gexf")
     >>> out.media_type, out.filename, out.body[:5]
@@ -455,7 +454,7 @@ def export(kg: KnowledgeGraph, fmt: str) -> Export:
     >>> export(kg, "pdf")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    graph.errors.UnsupportedFormat: unknown format 'pdf'; choose one of gexf, graphml, json, csv, ttl, ...
+    rekg.graph.errors.UnsupportedFormat: unknown format 'pdf'; choose one of gexf, graphml, json, csv, ttl, ...
     """
     if fmt in RDF_FORMATS:
         return export_rdf(kg, fmt)

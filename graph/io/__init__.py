@@ -1,0 +1,1 @@
+"""Into and out of the store: seeds and data files, uploads, exports."""

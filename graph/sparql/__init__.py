@@ -1,0 +1,1 @@
+"""SPARQL for clients: the query guard, the worker pool, the executor and the service description."""

@@ -1,0 +1,5 @@
+"""``python -m rekg``: the command line."""
+
+from rekg.api.cli import main
+
+main()
