@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from rekg.graph.io.load import FileProgress, open_graph
 from rekg.graph.io.seeds import SEEDS_DIR
+from rekg.graph.kg import KnowledgeGraph
 from rekg.ontology import DEFAULT_BASE_IRI
 
 __all__ = ["Settings", "settings_table"]
@@ -46,6 +48,31 @@ class Settings(BaseSettings):
     )
     remote_query_url: str | None = Field(None, description="SPARQL query endpoint of the remote store.")
     remote_update_url: str | None = Field(None, description="SPARQL update endpoint of the remote store.")
+
+    def open_graph(self, *, on_progress: FileProgress | None = None, reset: bool = False) -> KnowledgeGraph:
+        """The knowledge graph these settings describe (:func:`rekg.graph.io.load.open_graph`).
+
+        Raises
+        ------
+        SeedError
+            If a seed or data file does not parse or validate; the server must not start then.
+        StoreUnavailable
+            If the store cannot be opened or reached.
+        """
+        return open_graph(
+            self.store,
+            self.store_path,
+            query_url=self.remote_query_url,
+            update_url=self.remote_update_url,
+            timeout=self.query_timeout_s,
+            mirror_max_quads=self.memory_mirror_max_quads,
+            seeds_dir=self.seeds_dir,
+            base=self.base_iri,
+            validate_shapes=self.validate_seeds,
+            data=self.data,
+            reset=reset,
+            on_progress=on_progress,
+        )
 
 
 def settings_table() -> list[tuple[str, str, str]]:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
-from rekg.graph.io.seeds import SEEDS_DIR, load_seeds
-from rekg.graph.store import OxigraphStore, Store
+from rekg.graph.store import Store
 from rekg.ontology import DEFAULT_BASE_IRI, Namespaces, namespaces
 
 __all__ = ["KnowledgeGraph", "Row"]
@@ -37,27 +35,6 @@ class KnowledgeGraph:
         self._cache_lock = threading.Lock()
         self._key_locks: dict[Any, threading.Lock] = {}
         self._parts: dict[Any, dict[str, tuple[int, Any]]] = {}
-
-    @classmethod
-    def from_seeds(
-        cls,
-        seeds_dir: Path = SEEDS_DIR,
-        *,
-        base: str = DEFAULT_BASE_IRI,
-        store: Store | None = None,
-        validate_shapes: bool = True,
-    ) -> KnowledgeGraph:
-        """Load and validate the seeds into ``store`` (a fresh in-memory store by default).
-
-        Raises
-        ------
-        SeedError
-            If a seed file does not parse or validate.
-        """
-        ds = load_seeds(seeds_dir, base=base, validate_shapes=validate_shapes)
-        store = OxigraphStore() if store is None else store
-        store.load_dataset(ds)
-        return cls(store, base, seed_graphs=(str(g.identifier) for g in ds.graphs() if len(g)))
 
     @property
     def version(self) -> int:

@@ -7,9 +7,11 @@ that deployments may change (``REKG_BASE_IRI``); :func:`namespaces` derives them
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
-from rdflib import Namespace
+from rdflib import Graph, Namespace
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "XSD",
     "Namespaces",
     "namespaces",
+    "ontology_graph",
 ]
 
 #: The one place the default base IRI is set.
@@ -41,7 +44,7 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 WD = Namespace("http://www.wikidata.org/entity/")
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent
+ONTOLOGY_DIR = Path(str(resources.files("rekg.ontology")))
 ONTOLOGY_FILE = ONTOLOGY_DIR / "rekg.ttl"
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 
@@ -100,3 +103,9 @@ def namespaces(base: str = DEFAULT_BASE_IRI) -> Namespaces:
         source=Namespace(base + "source/"),
         graph=Namespace(base + "graph/"),
     )
+
+
+@lru_cache(maxsize=1)
+def ontology_graph() -> Graph:
+    """The ontology as an rdflib graph, parsed once (treat it as read-only)."""
+    return Graph().parse(ONTOLOGY_FILE)

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from rekg.api.app import create_app
 from rekg.api.settings import Settings
-from rekg.graph import KnowledgeGraph
+from rekg.graph import KnowledgeGraph, open_graph
 
 
 @pytest.fixture(scope="session")
@@ -19,10 +19,8 @@ def kg(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
     """
     backend = os.environ.get("REKG_TEST_BACKEND", "memory")
     if backend == "memory":
-        return KnowledgeGraph.from_seeds()
-    from rekg.graph.io.load import open_kg
-
-    return open_kg(open_backend(backend, request, tmp_path_factory))
+        return open_graph()
+    return open_graph(open_backend(backend, request, tmp_path_factory))
 
 
 @pytest.fixture(scope="session")
@@ -88,10 +86,8 @@ def backend_kg(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds_snapshot
 ) -> KnowledgeGraph:
     """The seed graph on each back end in turn (memory, oxigraph on disk, remote Virtuoso). Do not write to it."""
-    from rekg.graph.io.load import open_kg
-
     store = open_backend(request.param, request, tmp_path_factory)
-    return open_kg(store, seeds_dir=seeds_snapshot, validate_shapes=False)
+    return open_graph(store, seeds_dir=seeds_snapshot, validate_shapes=False)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import pkgutil
 
 import pytest
 
-
 #: The packages the folders are installed as (an editable install maps each one separately,
 #: so walking ``rekg.__path__`` alone would not find them).
 ROOTS = ("rekg.api", "rekg.graph", "rekg.ontology")

@@ -11,7 +11,6 @@ from rekg.graph import KnowledgeGraph
 from rekg.graph.errors import RekgError
 from rich.console import Console
 
-from ..app import build_kg
 from ..settings import Settings
 
 console = Console()
@@ -30,7 +29,7 @@ def reported_errors() -> Iterator[None]:
 
 def load_kg(settings: Settings | None = None) -> KnowledgeGraph:
     with reported_errors():
-        return build_kg(settings or Settings())
+        return (settings or Settings()).open_graph()
 
 
 def write_bytes(data: bytes, output: str | None) -> None:

@@ -51,7 +51,7 @@ def serve(
     """Run the HTTP API (SPARQL endpoint, convenience endpoints, web page)."""
     import uvicorn
 
-    from ..app import build_kg, create_app
+    from ..app import create_app
 
     overrides = {
         k: v
@@ -67,7 +67,7 @@ def serve(
     }
     settings = Settings(**overrides)
     with reported_errors(), _file_progress() as progress:
-        kg = build_kg(settings, on_progress=progress)
+        kg = settings.open_graph(on_progress=progress)
     app_ = create_app(settings, kg)
     err_console.print(
         f"rekg: serving {len(kg.store.graph_names())} graphs ({kg.store.kind} store) "
@@ -111,8 +111,6 @@ def load(
     reset: Annotated[bool, typer.Option(help="Empty the store first and reload the seeds.")] = False,
 ) -> None:
     """Load RDF files (and the seeds, once) into a persistent store that `rekg serve` then opens."""
-    from ..app import build_kg
-
     if store is StoreKind.memory:
         err_console.print("error: `rekg load` needs a persistent store (--store oxigraph or remote)")
         raise typer.Exit(2)
@@ -120,7 +118,7 @@ def load(
     # A one-off writer: copying the store into memory for queries would only cost time.
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None}, memory_mirror_max_quads=0)
     with reported_errors(), _file_progress() as progress:
-        kg = build_kg(settings, on_progress=progress, reset=reset)
+        kg = settings.open_graph(on_progress=progress, reset=reset)
     graphs = kg.store.graphs()
     where = settings.store_path if store is StoreKind.oxigraph else settings.remote_query_url
     err_console.print(f"rekg: {where} holds {sum(graphs.values())} triples in {len(graphs)} graphs")

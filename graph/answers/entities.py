@@ -245,7 +245,7 @@ def entity_iri(kg: KnowledgeGraph, name: str) -> str:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> entity_iri(kg, "lynas") == entity_iri(kg, "id:lynas") == entity_iri(kg, "Lynas Rare Earths") == kg.iri("lynas")
     True
     >>> entity_iri(kg, "source/caixin-2025-11") == str(kg.ns.source["caixin-2025-11"])
@@ -328,7 +328,7 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> d = describe_entity(kg, "lynas-malaysia")
     >>> d.label, d.type
     ('Lynas Malaysia plant', 'facility')
@@ -616,7 +616,7 @@ def entity_rdf(kg: KnowledgeGraph, iri: str, fmt: str) -> tuple[bytes, str]:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> body, media = entity_rdf(kg, "lynas", "ttl")
     >>> media, b"Lynas" in body
     ('text/turtle', True)

@@ -38,9 +38,8 @@ from rekg.graph.answers.names import class_closure, resolve
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
 from rekg.graph.dates import parse_date
 from rekg.graph.errors import InvalidParameter
-from rekg.graph.io.seeds import ontology_graph
 from rekg.graph.kg import KnowledgeGraph
-from rekg.ontology import RDF, RDFS, REKG
+from rekg.ontology import RDF, RDFS, REKG, ontology_graph
 
 __all__ = [
     "AgreementInfo",
@@ -555,7 +554,7 @@ def measures_in_force(
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> statuses = {m.status for m in measures_in_force(kg, on="2026-01-15")}
     >>> statuses <= {"in force", "suspended", "announced", "lapsed", "lifted", "unknown"}
     True
@@ -596,7 +595,7 @@ def measure_status(kg: KnowledgeGraph, iri: str, on: date | str | None = None) -
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> measure_status(kg, kg.iri("lynas")) is None
     True
     """
@@ -644,7 +643,7 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> list[AgreementIn
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> all(a.kind in {"agreement", "supply deal", "meeting", "initiative"} for a in agreements(kg))
     True
     """
@@ -733,7 +732,7 @@ def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | st
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> events = timeline(kg, "2025", "2026")
     >>> [e.date for e in events] == sorted(e.date for e in events)
     True

@@ -172,7 +172,7 @@ def class_closure(kg: KnowledgeGraph) -> dict[str, frozenset[str]]:
     Examples
     --------
     >>> from rekg.ontology import REKG
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> str(REKG.Actor) in class_closure(kg)[kg.iri("lynas")]
     True
     """
@@ -242,7 +242,7 @@ def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, wha
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> resolve(kg, "DY") == kg.iri("dysprosium")
     True
     >>> resolve(kg, "CN") == kg.iri("china")

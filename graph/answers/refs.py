@@ -42,7 +42,7 @@ def label_of(kg: KnowledgeGraph, iri: str) -> str:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> label_of(kg, kg.iri("dysprosium"))
     'dysprosium'
     >>> label_of(kg, "https://example.org/no-label")
@@ -60,7 +60,7 @@ def ref(kg: KnowledgeGraph, iri: str | None) -> Ref | None:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> ref(kg, kg.iri("china")).label
     'China'
     """
@@ -124,7 +124,7 @@ def source_ref(kg: KnowledgeGraph, graph_iri: str) -> SourceRef | None:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> source_ref(kg, str(kg.ns.source["caixin-2025-11"])).publisher
     'Caixin'
     >>> source_ref(kg, kg.ns.entities_graph) is None
@@ -171,7 +171,7 @@ def type_of(kg: KnowledgeGraph, iri: str) -> str | None:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> type_of(kg, kg.iri("lynas")), type_of(kg, kg.iri("dysprosium-oxide"))
     ('company', 'oxide')
     """

@@ -171,7 +171,7 @@ def search(kg: KnowledgeGraph, q: str, limit: int = 10) -> list[SearchHit]:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> search(kg, "lyn")[0].label
     'Lynas Rare Earths'
     >>> search(kg, "镝")[0].label

@@ -204,7 +204,7 @@ def resolve_stage(kg: KnowledgeGraph, name: str) -> str:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> resolve_stage(kg, "Refining") == str(REKG.Separation)
     True
     >>> resolve_stage(kg, "magnet making") == str(REKG.MagnetMaking)
@@ -260,7 +260,7 @@ def suppliers_of(
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> answer = suppliers_of(kg, "Dy", outside="CN")
     >>> "Lynas Rare Earths" in [s.label for s in answer.suppliers]
     True

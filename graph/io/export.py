@@ -85,8 +85,8 @@ def export_rdf(kg: KnowledgeGraph, fmt: str) -> Export:
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> out = export_rdf(KnowledgeGraph.from_seeds(validate_shapes=False), "nq")
+    >>> from rekg.graph import open_graph
+    >>> out = export_rdf(open_graph(validate_shapes=False), "nq")
     >>> out.media_type, out.filename
     ('application/n-quads', 'rekg.nq')
     """
@@ -446,8 +446,8 @@ def export(kg: KnowledgeGraph, fmt: str) -> Export:
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> out = export(kg, "gexf")
     >>> out.media_type, out.filename, out.body[:5]
     ('application/gexf+xml', 'rekg.gexf', b'<?xml')

@@ -30,14 +30,15 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rekg.graph.errors import InvalidParameter, SeedError
 from rekg.graph.io.seeds import SEEDS_DIR, load_seeds, seed_files
 from rekg.graph.kg import KnowledgeGraph
-from rekg.graph.store import LoadReport, Store, format_for
+from rekg.graph.store import LoadReport, Store, format_for, open_store
 from rekg.ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, namespaces
 
-__all__ = ["FileProgress", "check_rdfxml", "data_graph", "load_files", "open_kg", "seed_fingerprint"]
+__all__ = ["FileProgress", "check_rdfxml", "data_graph", "load_files", "open_graph", "seed_fingerprint"]
 
 #: Called with (file, bytes read, file size) while a data file loads.
 FileProgress = Callable[[Path, int, int], None]
@@ -110,7 +111,7 @@ def check_rdfxml(path: str | Path) -> None:
     >>> check_rdfxml(name)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    rekg.graph.errors.SeedError: ...: entity 'b' refers to other entities; nested entities are refused (billion-laughs guard)
+    rekg.graph.errors.SeedError: ...: entity 'b' refers to other entities; nested entities are refused ...
     """
     path = Path(path)
     with path.open("rb") as fh:
@@ -223,8 +224,9 @@ def load_files(
     return reports
 
 
-def open_kg(
-    store: Store,
+def open_graph(
+    store: Store | str = "memory",
+    path: str | Path | None = None,
     *,
     seeds_dir: Path = SEEDS_DIR,
     base: str = DEFAULT_BASE_IRI,
@@ -232,13 +234,21 @@ def open_kg(
     data: Sequence[str | Path] = (),
     reset: bool = False,
     on_progress: FileProgress | None = None,
+    **store_options: Any,
 ) -> KnowledgeGraph:
-    """A knowledge graph over ``store`` with the seeds loaded (once) and ``data`` on top.
+    """The knowledge graph: a store with the seeds loaded (once) and ``data`` on top.
+
+    This is the one constructor: the server, the CLI, the Python API and the tests all
+    open their graph here, so the seed graphs are marked curated (not replaceable or
+    deletable by uploads) however the graph was opened.
 
     Parameters
     ----------
-    store : Store
-        Any back end; a persistent one may already hold the seeds.
+    store : Store or {"memory", "oxigraph", "remote"}
+        An open back end (a persistent one may already hold the seeds), or the name of one
+        to open with ``path`` and ``store_options`` (see :func:`rekg.graph.store.open_store`).
+    path : str or Path, optional
+        The directory of a persistent ``oxigraph`` store.
     seeds_dir, base, validate_shapes
         As for :func:`rekg.graph.io.seeds.load_seeds`; shapes are only run when the seeds are loaded.
     data : sequence of paths
@@ -247,6 +257,8 @@ def open_kg(
         Empty the store first, then load everything again.
     on_progress : callable, optional
         Progress of the data files, as for :func:`load_files`.
+    **store_options
+        Passed to :func:`rekg.graph.store.open_store` when ``store`` is a name.
 
     Returns
     -------
@@ -256,14 +268,19 @@ def open_kg(
     ------
     SeedError
         If a seed or data file does not parse or validate.
+    InvalidParameter, StoreUnavailable
+        If the store cannot be opened.
 
     Examples
     --------
-    >>> from rekg.graph.store import OxigraphStore
-    >>> kg = open_kg(OxigraphStore(), validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> kg.store.get_meta("seeds") == seed_fingerprint()
     True
+    >>> kg.ns.source + "wco-2022" in kg.seed_graphs
+    True
     """
+    if isinstance(store, str):
+        store = open_store(store, path, **store_options)
     if reset:
         store.clear()
     fingerprint = seed_fingerprint(seeds_dir, base)
@@ -278,4 +295,4 @@ def open_kg(
         store.set_meta(_SEEDS_KEY, fingerprint)
     if data:
         load_files(store, data, base=base, on_progress=on_progress)
-    return KnowledgeGraph(store, base)
+    return KnowledgeGraph(store, base, seed_graphs=json.loads(store.get_meta(_SEED_GRAPHS_KEY) or "[]"))

@@ -289,12 +289,6 @@ def _shapes() -> Graph:
     return Graph().parse(SHAPES_FILE)
 
 
-@lru_cache(maxsize=1)
-def ontology_graph() -> Graph:
-    """The ontology as an rdflib graph, parsed once (treat it as read-only)."""
-    return Graph().parse(ONTOLOGY_FILE)
-
-
 def _graph_files(ds: Dataset, base: str) -> dict[str, str]:
     """Map each graph IRI to a human name: its seed file where known."""
     ns = namespaces(base)

@@ -18,10 +18,10 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 from rekg.graph.errors import NodeNotFound, SeedError, SourceConflict, StoreUnavailable, UnsupportedMediaType
-from rekg.graph.io.seeds import SOURCE_FORMATS, Problem, ontology_graph, parse_source, validate
+from rekg.graph.io.seeds import SOURCE_FORMATS, Problem, parse_source, validate
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.sparql.pool import PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
-from rekg.ontology import REKG, namespaces
+from rekg.ontology import REKG, namespaces, ontology_graph
 
 __all__ = [
     "IsolatedValidation",
@@ -79,7 +79,7 @@ def list_sources(kg: KnowledgeGraph) -> list[SourceInfo]:
 
     Examples
     --------
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> kg = open_graph(validate_shapes=False)
     >>> any(s.id == "caixin-2025-11" and s.curated for s in list_sources(kg))
     True
     """

@@ -264,8 +264,8 @@ def supply_paths(
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> paths = supply_paths(kg, "Malaysia", "dysprosium", max_len=4)
     >>> [n.label for n in paths[0].nodes]
     ['Malaysia', 'Lynas Malaysia plant', 'dysprosium oxide', 'dysprosium']
@@ -405,8 +405,8 @@ def centrality(kg: KnowledgeGraph, metric: str, kind: str | None = None, top: in
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> ranked = centrality(kg, "degree", kind="country", top=3)
     >>> len(ranked) <= 3 and all(r.kind == "country" for r in ranked)
     True
@@ -525,8 +525,8 @@ def chokepoints(kg: KnowledgeGraph, consumer: str, material: str, *, as_of: date
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> cp = chokepoints(kg, "Malaysia", "dysprosium")
     >>> [n.label for n in cp.articulation_points][:1]
     ['Lynas Malaysia plant']
@@ -625,8 +625,8 @@ def concentration(
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> c = concentration(kg, "rare earths", "processing")
     >>> c.hhi is None or c.hhi >= 0
     True
@@ -783,8 +783,8 @@ def disruption(
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> d = disruption(kg, remove=["China"], as_of="2025-11-15")
     >>> "China" in [r.label for r in d.removed]
     True

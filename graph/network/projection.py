@@ -425,8 +425,8 @@ def projection(kg: KnowledgeGraph) -> nx.MultiDiGraph:
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> G = projection(kg)
     >>> G.nodes[kg.iri("dysprosium")]["kind"]
     'material'
@@ -854,8 +854,8 @@ def supply_view(kg: KnowledgeGraph, as_of: date | str | None = None) -> nx.DiGra
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> V = supply_view(kg)
     >>> V.edges[kg.iri("dysprosium-oxide"), kg.iri("dysprosium")]["evidence"][0]["relation"]
     'form_of'
@@ -872,8 +872,8 @@ def for_consumer(V: nx.DiGraph, consumer: str) -> nx.DiGraph:
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> V = supply_view(kg)
     >>> us = kg.iri("united-states")
     >>> V.out_degree(us) < for_consumer(V, us).out_degree(us)
@@ -947,8 +947,8 @@ def resolve_node(kg: KnowledgeGraph, name: str, *, kinds: Iterable[str] | None =
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> resolve_node(kg, "Dy", kinds={"material"}) == kg.iri("dysprosium")
     True
     """
@@ -977,8 +977,8 @@ def controlled_by(G: nx.MultiDiGraph, nodes: Iterable[str]) -> set[str]:
 
     Examples
     --------
-    >>> from rekg.graph import KnowledgeGraph
-    >>> kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
     >>> kg.iri("lynas-malaysia") in controlled_by(projection(kg), [kg.iri("malaysia")])
     True
     """

@@ -7,14 +7,14 @@ import pytest
 from fastapi.testclient import TestClient
 from rekg.api.app import create_app
 from rekg.api.settings import Settings
-from rekg.graph.io.load import open_kg
+from rekg.graph.io.load import open_graph
 from rekg.graph.store import open_store
 
 
 @pytest.fixture
 def own_client() -> TestClient:
     """An app over its own writable in-memory graph."""
-    kg = open_kg(open_store("memory"), validate_shapes=False)
+    kg = open_graph(open_store("memory"), validate_shapes=False)
     with TestClient(create_app(Settings(), kg)) as c:
         c.kg = kg
         yield c
@@ -68,7 +68,7 @@ def test_a_write_changes_the_etag(own_client: TestClient) -> None:
 
 def test_tags_do_not_survive_a_restart() -> None:
     # Versions start again at 0 in a new process; the per-app id keeps old tags from matching.
-    kg = open_kg(open_store("memory"), validate_shapes=False)
+    kg = open_graph(open_store("memory"), validate_shapes=False)
     with TestClient(create_app(Settings(), kg)) as a, TestClient(create_app(Settings(), kg)) as b:
         assert a.get("/export/nq").headers["etag"] != b.get("/export/nq").headers["etag"]
 

@@ -6,10 +6,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from rekg.api.app import create_app
 from rekg.api.settings import Settings
-from rekg.graph import KnowledgeGraph
+from rekg.graph import open_graph
 
 # A private app: the fuzzer may POST/DELETE, and with a write token set it reaches the write paths too.
-app = create_app(Settings(write_token="fuzz-token"), KnowledgeGraph.from_seeds(validate_shapes=False))
+app = create_app(Settings(write_token="fuzz-token"), open_graph(validate_shapes=False))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from rekg.api.app import create_app
 from rekg.api.settings import Settings
-from rekg.graph import KnowledgeGraph
+from rekg.graph import open_graph
 
 TOKEN = "test-token-7f3a"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -37,7 +37,7 @@ NEW_PLANT = """id:test-plant a rekg:Facility ; rdfs:label "Test separation plant
 @pytest.fixture
 def writable() -> TestClient:
     """A private app with writes enabled over a fresh seed graph (writes must not leak into other tests)."""
-    kg = KnowledgeGraph.from_seeds()
+    kg = open_graph()
     with TestClient(create_app(Settings(write_token=TOKEN), kg)) as c:
         yield c
 
@@ -194,7 +194,7 @@ def test_huge_body_is_413(writable: TestClient) -> None:
 
 
 def test_validation_runs_in_a_worker_that_is_stopped_at_its_time_limit() -> None:
-    kg = KnowledgeGraph.from_seeds()
+    kg = open_graph()
     with TestClient(create_app(Settings(write_token=TOKEN, upload_timeout_s=1e-6), kg)) as c:
         before = _count(c)
         r = c.post(

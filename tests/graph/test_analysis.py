@@ -6,7 +6,7 @@ from datetime import date
 
 import networkx as nx
 import pytest
-from rekg.graph import KnowledgeGraph
+from rekg.graph import KnowledgeGraph, open_graph
 from rekg.graph.errors import InvalidParameter, NodeNotFound, NotConverged
 from rekg.graph.network.analysis import (
     METRICS,
@@ -147,7 +147,7 @@ def test_eigenvector_non_convergence_is_a_typed_error(monkeypatch: pytest.Monkey
         raise ArpackNoConvergence("no convergence", None, None)
 
     monkeypatch.setattr(nx, "eigenvector_centrality_numpy", give_up)
-    fresh = KnowledgeGraph.from_seeds(validate_shapes=False)
+    fresh = open_graph(validate_shapes=False)
     with pytest.raises(NotConverged):
         centrality(fresh, "eigenvector")
 

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rekg.graph import KnowledgeGraph
+from rekg.graph import KnowledgeGraph, open_graph
 from rekg.graph.answers.suppliers import suppliers_of
 from rekg.graph.errors import InvalidParameter, NodeNotFound
 from rekg.graph.io.seeds import SEEDS_DIR
@@ -172,7 +172,7 @@ def extended_kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
         if f.is_file():
             shutil.copy(f, seeds / f.name)
     (seeds / "test-ownership-2026-01.trig").write_text(_EXTRA, encoding="utf-8")
-    return KnowledgeGraph.from_seeds(seeds, validate_shapes=False)
+    return open_graph(seeds_dir=seeds, validate_shapes=False)
 
 
 def test_outside_drops_base_location_and_control(extended_kg: KnowledgeGraph) -> None:

@@ -49,10 +49,10 @@ def canon(value: Any) -> Any:
 @pytest.fixture(scope="module")
 def kg(seeds_snapshot) -> KnowledgeGraph:
     """The reference: the in-memory graph, SHACL-validated, from the same seed files as ``backend_kg``."""
-    from rekg.graph.io.load import open_kg
+    from rekg.graph.io.load import open_graph
     from rekg.graph.store import open_store
 
-    return open_kg(open_store("memory"), seeds_dir=seeds_snapshot)
+    return open_graph(open_store("memory"), seeds_dir=seeds_snapshot)
 
 
 #: Answers that differ on a back end today, and why. Strict ones fail once they are fixed,

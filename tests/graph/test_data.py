@@ -8,11 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from rekg.api.app import build_kg
 from rekg.api.cli import app as cli
 from rekg.api.settings import Settings
 from rekg.graph.errors import InvalidParameter, SeedError, UnsupportedFormat
-from rekg.graph.io.load import check_rdfxml, data_graph, load_files, open_kg
+from rekg.graph.io.load import check_rdfxml, data_graph, load_files, open_graph
 from rekg.graph.store import OxigraphStore, open_store
 from typer.testing import CliRunner
 
@@ -127,7 +126,7 @@ def test_rekg_load_then_serve_does_not_reload(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["load", str(data), "--store-path", str(store_dir)])
     assert result.exit_code == 0, result.output
     # What `rekg serve --store oxigraph --store-path DIR` does: nothing is loaded again.
-    kg = build_kg(Settings(store="oxigraph", store_path=store_dir, data=[data], validate_seeds=False))
+    kg = Settings(store="oxigraph", store_path=store_dir, data=[data], validate_seeds=False).open_graph()
     assert kg.version == 0
     assert kg.store.graphs()[EX + "source"] == 1
     assert kg.store.graphs()[kg.ns.entities_graph] > 0
@@ -135,7 +134,7 @@ def test_rekg_load_then_serve_does_not_reload(tmp_path: Path) -> None:
     # --reset empties the store and loads the seeds again (the data file only when named).
     result = CliRunner().invoke(cli, ["load", str(data), "--store-path", str(store_dir), "--reset"])
     assert result.exit_code == 0, result.output
-    reopened = open_kg(open_store("oxigraph", store_dir), validate_shapes=False)
+    reopened = open_graph(open_store("oxigraph", store_dir), validate_shapes=False)
     assert reopened.version == 0 and EX + "source" in reopened.store.graphs()
 
 

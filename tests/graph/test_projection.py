@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import networkx as nx
 import pyoxigraph as ox
 import pytest
-from rekg.graph import KnowledgeGraph
+from rekg.graph import KnowledgeGraph, open_graph
 from rekg.graph.network.projection import (
     DELIVERING,
     KINDS,
@@ -121,7 +121,7 @@ def test_measure_spells_follow_suspensions(G: nx.MultiDiGraph) -> None:
 
 
 def test_the_projection_is_cached_per_graph_version() -> None:
-    kg = KnowledgeGraph.from_seeds(validate_shapes=False)
+    kg = open_graph(validate_shapes=False)
     first = projection(kg)
     assert projection(kg) is first
     extra = kg.ns.source["test-extra"]

@@ -25,7 +25,7 @@ from rekg.graph.errors import (
     StoreUnavailable,
     UnsupportedFormat,
 )
-from rekg.graph.io.load import open_kg
+from rekg.graph.io.load import open_graph
 from rekg.graph.store import OxigraphStore, Store, format_for, open_store
 from rekg.graph.store.remote import RemoteStore, inject_values, query_form
 
@@ -347,15 +347,15 @@ def test_format_for_extensions() -> None:
 
 
 def test_persistent_store_does_not_reload_the_seeds(tmp_path: Path) -> None:
-    kg = open_kg(OxigraphStore(tmp_path), validate_shapes=False)
+    kg = open_graph(OxigraphStore(tmp_path), validate_shapes=False)
     assert kg.version > 0
     counts = kg.store.graphs()
     kg.store.close()
-    again = open_kg(OxigraphStore(tmp_path), validate_shapes=False)
+    again = open_graph(OxigraphStore(tmp_path), validate_shapes=False)
     assert again.version == 0, "reopening reloaded the seeds"
     assert again.store.graphs() == counts
     again.store.close()
-    reset = open_kg(OxigraphStore(tmp_path), validate_shapes=False, reset=True)
+    reset = open_graph(OxigraphStore(tmp_path), validate_shapes=False, reset=True)
     assert reset.version > 0 and reset.store.graphs() == counts
 
 
@@ -368,20 +368,20 @@ def test_changed_seeds_are_reloaded(tmp_path: Path) -> None:
         if f.suffix in (".ttl", ".trig"):
             (seeds / f.name).write_bytes(f.read_bytes())
     store_dir = tmp_path / "store"
-    kg = open_kg(OxigraphStore(store_dir), seeds_dir=seeds, validate_shapes=False)
+    kg = open_graph(OxigraphStore(store_dir), seeds_dir=seeds, validate_shapes=False)
     victim = next(p for p in sorted(seeds.glob("*.trig")))
     victim_graph = next(g for g in kg.store.graphs() if g.endswith("/" + victim.stem))
     kg.store.close()
     victim.unlink()
-    kg = open_kg(OxigraphStore(store_dir), seeds_dir=seeds, validate_shapes=False)
+    kg = open_graph(OxigraphStore(store_dir), seeds_dir=seeds, validate_shapes=False)
     assert kg.version > 0
     assert victim_graph not in kg.store.graphs()
 
 
 def test_remote_store_does_not_reload_the_seeds(virtuoso) -> None:
-    first = open_kg(open_store("remote", query_url=virtuoso.sparql_url), validate_shapes=False)
+    first = open_graph(open_store("remote", query_url=virtuoso.sparql_url), validate_shapes=False)
     counts = first.store.graphs()
-    again = open_kg(open_store("remote", query_url=virtuoso.sparql_url), validate_shapes=False)
+    again = open_graph(open_store("remote", query_url=virtuoso.sparql_url), validate_shapes=False)
     assert again.version == 0
     assert again.store.graphs() == counts
 
@@ -393,7 +393,7 @@ def test_clear(store: Store, ns: str) -> None:
     assert store.graphs() == {}
     assert store.get_meta("seeds") is None
     if isinstance(store, RemoteStore):
-        open_kg(store, validate_shapes=False)  # put the seeds back for the other remote tests
+        open_graph(store, validate_shapes=False)  # put the seeds back for the other remote tests
 
 
 # --- remote specifics ----------------------------------------------------------------------
