@@ -20,13 +20,13 @@ from rekg.graph.answers.measures import (
     MeasureStatus,
     TimelineEvent,
     agreements,
-    derive_status,
     measures_in_force,
     timeline,
 )
 from rekg.graph.answers.search import SearchHit, search
 from rekg.graph.answers.suppliers import SupplierAnswer, suppliers_of
 from rekg.graph.dates import parse_date
+from rekg.graph.rules import derive_status
 from rekg.graph.sparql.examples import ExampleQuery, example_queries
 
 __all__ = [

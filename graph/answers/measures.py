@@ -39,6 +39,7 @@ from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs
 from rekg.graph.dates import parse_date
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.rules import derive_status, entity_class, material_ancestors
 from rekg.ontology import RDF, RDFS, REKG, ontology_graph
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "MeasureStatus",
     "TimelineEvent",
     "agreements",
-    "derive_status",
     "measure_status",
     "measures_in_force",
     "timeline",
@@ -62,9 +62,6 @@ _DATE_PROPS = {
     "ended_on": str(REKG.endedOn),
     "valid_until": str(REKG.validUntil),
 }
-_MEASURE_KINDS = [REKG.ExportControl, REKG.Tariff, REKG.OwnershipRule, REKG.LicensingScheme, REKG.Measure]
-_AGREEMENT_KINDS = [REKG.SupplyDeal, REKG.Agreement, REKG.Meeting, REKG.Initiative]
-_EVENT_KINDS = [*_MEASURE_KINDS[:-1], REKG.Suspension, *_AGREEMENT_KINDS, REKG.Measure, REKG.Event]
 
 _FACTS = """
 SELECT ?cls ?s ?p ?o ?g WHERE {
@@ -243,31 +240,9 @@ def _is_event_class(cls: str) -> bool:
     return REKG.Event in ontology_graph().transitive_objects(URIRef(cls), RDFS.subClassOf)
 
 
-def _material_ancestors(kg: KnowledgeGraph) -> dict[str, set[str]]:
-    def build() -> dict[str, set[str]]:
-        parents: dict[str, set[str]] = {}
-        for r in kg.select(_MATERIAL_PARENTS):
-            parents.setdefault(r["a"], set()).add(r["b"])
-        out: dict[str, set[str]] = {}
-        for start in parents:
-            seen: set[str] = set()
-            todo = list(parents[start])
-            while todo:
-                x = todo.pop()
-                if x not in seen:
-                    seen.add(x)
-                    todo.extend(parents.get(x, ()))
-            out[start] = seen
-        return out
-
-    return kg.cached("analyst.material_ancestors", build)
-
-
-def _kind(types: set[str], kinds: list) -> str:
-    for k in kinds:
-        if str(k) in types:
-            return vocab_name(str(k)) or "measure"
-    return vocab_name(str(kinds[-1])) or "event"
+def _kind(types: set[str], kinds: set[str], default: str) -> str:
+    found = entity_class(types, among=kinds)
+    return found.phrase if found else default
 
 
 def _refs(kg: KnowledgeGraph, iris: Iterable[object]) -> list[Ref]:
@@ -286,70 +261,6 @@ def _graph_date(kg: KnowledgeGraph, graphs: Iterable[str]) -> date:
 # ---------------------------------------------------------------------------------------------
 # Status derivation
 # ---------------------------------------------------------------------------------------------
-
-
-def derive_status(day: date, dates: dict[str, date | None]) -> tuple[str, str, dict[str, date]]:
-    """The status of a measure on ``day`` from its dates, the reason, and the dates that decide it.
-
-    Parameters
-    ----------
-    day : date
-    dates : dict
-        Any of ``announced_on``, ``effective_from``, ``suspended_from``, ``suspended_until``,
-        ``ended_on``, ``valid_until`` (missing or ``None`` when unknown).
-
-    Returns
-    -------
-    (status, reason, deciding dates)
-        ``status`` is one of ``not yet announced``, ``announced``, ``in force``, ``suspended``,
-        ``lifted``, ``lapsed`` or ``unknown``.
-
-    Examples
-    --------
-    >>> d = {"effective_from": date(2025, 10, 9), "suspended_from": date(2025, 11, 10),
-    ...      "suspended_until": date(2026, 11, 10)}
-    >>> derive_status(date(2026, 1, 15), d)[0]
-    'suspended'
-    >>> derive_status(date(2026, 11, 10), d)[0]
-    'in force'
-    >>> derive_status(date(2025, 11, 1), {"announced_on": date(2025, 10, 9), "effective_from": date(2025, 11, 8)})[0]
-    'announced'
-    >>> derive_status(date(2025, 1, 1), {"ended_on": date(2024, 12, 31), "effective_from": date(2024, 1, 1)})[0]
-    'lifted'
-    """
-    announced = dates.get("announced_on")
-    effective = dates.get("effective_from")
-    s_from, s_until = dates.get("suspended_from"), dates.get("suspended_until")
-    ended, valid_until = dates.get("ended_on"), dates.get("valid_until")
-    first = min((d for d in (announced, effective) if d), default=None)
-    if first is None:
-        return "unknown", "the graph gives neither an announcement nor an effective date", {}
-    if first > day:
-        return "not yet announced", f"first made public on {first}", {"announced_on": first}
-    if ended and ended <= day:
-        return "lifted", f"ended on {ended}", {"ended_on": ended}
-    if valid_until and valid_until <= day:
-        return "lapsed", f"its term ran out on {valid_until}", {"valid_until": valid_until}
-    if effective and effective > day:
-        return (
-            "announced",
-            f"announced on {announced or first}, takes effect on {effective}",
-            {k: v for k, v in (("announced_on", announced), ("effective_from", effective)) if v},
-        )
-    if s_from and s_from <= day and (s_until is None or day < s_until):
-        until = f" until {s_until}" if s_until else " with no end date given"
-        return (
-            "suspended",
-            f"suspended from {s_from}{until}",
-            {k: v for k, v in (("suspended_from", s_from), ("suspended_until", s_until)) if v},
-        )
-    start = effective or announced
-    deciding = {"effective_from" if effective else "announced_on": start}
-    reason = f"effective since {start}" if effective else f"announced on {start} with no later effective date"
-    if s_until and s_until <= day:
-        deciding["suspended_until"] = s_until
-        reason += f"; its suspension ended on {s_until}"
-    return "in force", reason, deciding
 
 
 def _pick(kg: KnowledgeGraph, values: dict[object, set[str]]) -> date:
@@ -498,7 +409,7 @@ def _measure_status(
     return MeasureStatus(
         id=m.iri,
         label=_label(kg, m),
-        kind=_kind(m.types, _MEASURE_KINDS),
+        kind=_kind(m.types, {"measure"}, "measure"),
         status=status,
         reason=reason,
         deciding=deciding,
@@ -570,7 +481,7 @@ def measures_in_force(
     )
     measures = _subjects(kg, str(REKG.Measure))
     agreements_ = _subjects(kg, str(REKG.Event))
-    ancestors = _material_ancestors(kg)
+    ancestors = material_ancestors(kg)
     out = []
     for m in measures.values():
         if imposer and imposer not in m.values(REKG.imposedBy) and imposer not in m.values(REKG.issuedBy):
@@ -668,7 +579,7 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> list[AgreementIn
             AgreementInfo(
                 id=a.iri,
                 label=_label(kg, a),
-                kind=_kind(a.types, _AGREEMENT_KINDS),
+                kind=_kind(a.types, {"agreement", "meeting", "initiative"}, "agreement"),
                 date=day,
                 date_precision=precision,
                 end_date=_first_date(a, REKG.endDate, kg),
@@ -743,16 +654,17 @@ def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | st
         raise InvalidParameter(f"from ({lo}) is after to ({hi})", parameter="from")
     events: list[TimelineEvent] = []
     groups = [
-        (_subjects(kg, str(REKG.Event)), _EVENT_KINDS),
-        (_subjects(kg, str(REKG.Facility)), [REKG.Facility]),
+        (_subjects(kg, str(REKG.Event)), "event"),
+        (_subjects(kg, str(REKG.Facility)), "facility"),
     ]
     seen: set[str] = set()
-    for subjects, kinds in groups:
+    for subjects, default in groups:
         for s in subjects.values():
             if s.iri in seen:
                 continue
             seen.add(s.iri)
-            kind = _kind(s.types, kinds)
+            found = entity_class(s.types)
+            kind = found.phrase if found else default
             label = _label(kg, s)
             for prop, word in _EVENT_WORDS.items():
                 values = s.facts.get(prop, {})

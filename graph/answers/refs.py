@@ -14,6 +14,7 @@ from datetime import date
 
 from rekg.graph.answers.names import name_index
 from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.rules import entity_class
 from rekg.ontology import REKG
 
 __all__ = ["Ref", "SourceRef", "label_of", "ref", "source_ref", "source_refs", "type_of", "vocab_name"]
@@ -140,27 +141,16 @@ def source_refs(kg: KnowledgeGraph, graph_iris: Iterable[str]) -> list[SourceRef
     return sorted(found.values(), key=lambda s: (s.date or date.max, s.id))
 
 
-#: The most specific classes first: the type an entity is shown as.
-_TYPE_ORDER = [
-    "Country", "Company", "GovernmentBody", "Person", "Organization", "Place",
-    "Element", "Oxide", "Metal", "Compound", "Technology", "Product", "MaterialGroup", "MaterialForm", "Material",
-    "Sector", "Facility", "Output",
-    "ExportControl", "Tariff", "OwnershipRule", "LicensingScheme", "Measure",
-    "SupplyDeal", "Agreement", "Meeting", "Event",
-    "Statistic", "Claim", "Ownership", "Source", "Quantity", "Stage", "FacilityStatus", "MeasureStatus",
-    "Indicator", "SourceKind", "Actor",
-]  # fmt: skip
-_TYPE_RANK = {str(REKG[name]): i for i, name in enumerate(_TYPE_ORDER)}
-
-
 def _type_table(kg: KnowledgeGraph) -> dict[str, str]:
     def build() -> dict[str, str]:
-        best: dict[str, str] = {}
+        types: dict[str, set[str]] = {}
         for r in kg.select("SELECT ?s ?t WHERE { ?s a ?t FILTER(isIRI(?s)) }"):
-            s, t = r["s"], r["t"]
-            rank = _TYPE_RANK.get(t, len(_TYPE_RANK))
-            if s not in best or rank < _TYPE_RANK.get(best[s], len(_TYPE_RANK) + 1):
-                best[s] = t
+            types.setdefault(r["s"], set()).add(r["t"])
+        best: dict[str, str] = {}
+        for s, ts in types.items():
+            found = entity_class(ts)
+            # A class outside the table (another vocabulary's) is named after its IRI.
+            best[s] = found.phrase if found else vocab_name(min(ts)) or min(ts)
         return best
 
     return kg.cached("analyst.type_table", build)
@@ -175,5 +165,4 @@ def type_of(kg: KnowledgeGraph, iri: str) -> str | None:
     >>> type_of(kg, kg.iri("lynas")), type_of(kg, kg.iri("dysprosium-oxide"))
     ('company', 'oxide')
     """
-    t = _type_table(kg).get(iri)
-    return vocab_name(t) if t else None
+    return _type_table(kg).get(iri)

@@ -15,9 +15,10 @@ downstream stage is asked for (``stage=magnet making`` or ``manufacturing``): a 
 uses dysprosium but does not supply it. A facility producing only a broader group (a mine's
 "rare earths") does not count as a supplier of one element.
 
-"Outside X" drops a supplier whose company is based in X (``rekg:country``), a facility located
-in X (``rekg:locatedIn``), and a company controlled by X: an ``rekg:Ownership`` with
-``rekg:share >= 0.5`` held by X or by an actor of X (an owner whose ``rekg:country`` is X).
+"Outside X" drops every company and facility that belongs to X by the control rule of
+:func:`rekg.graph.rules.belonging_to`: based in X (``rekg:country``), located in X
+(``rekg:locatedIn``), operated from X, or held at least 50 % (``rekg:Ownership``) from X,
+transitively.
 
 Each facility output is reported with its own status, start year, stage and capacity when an
 ``rekg:output`` node qualifies it, else the facility's. Closed facilities are left out; planned
@@ -37,6 +38,7 @@ from rekg.graph.answers.refs import Ref, SourceRef, ref, source_refs, vocab_name
 from rekg.graph.dates import parse_date, year_of
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph, iri, literal
+from rekg.graph.rules import MATERIAL_PATH, belonging_to
 from rekg.ontology import REKG
 
 __all__ = [
@@ -71,14 +73,14 @@ STAGE_ALIASES = {
 
 _SELECT = "?company ?country ?facility ?location ?place ?mat ?via ?stage ?status ?startYear ?capValue ?capUnit ?g"
 
-_MATERIALS = """\
+_MATERIALS = f"""\
   # Materials that count as the one asked for: itself, its forms, group members and their forms.
-  { ?mat (rekg:formOf|skos:broader)* ?material . BIND("supplies" AS ?via) }
+  {{ ?mat {MATERIAL_PATH} ?material . BIND("supplies" AS ?via) }}
 """
 
-_PRODUCTS = """\
+_PRODUCTS = f"""\
   # A downstream stage was asked for: products made from the material count too.
-  UNION { ?mat rekg:madeFrom/(rekg:formOf|skos:broader)* ?material . BIND("made from" AS ?via) }
+  UNION {{ ?mat rekg:madeFrom/{MATERIAL_PATH} ?material . BIND("made from" AS ?via) }}
 """
 
 _FACILITIES = """\
@@ -118,11 +120,9 @@ _STAGE = """\
 """
 
 _OUTSIDE = """\
-  # Outside ?outside: not based there, not located there, not controlled from there (>= 50 %).
-  FILTER NOT EXISTS { ?company rekg:country ?outside }
-  FILTER NOT EXISTS { ?facility rekg:locatedIn ?outside }
-  FILTER NOT EXISTS { ?stake rekg:ownedCompany ?company ; rekg:owner ?owner ; rekg:share ?share .
-    FILTER(?share >= 0.5 && (?owner = ?outside || EXISTS { ?owner rekg:country ?outside })) }
+  # Outside ?outside: no company or facility that belongs to it by rekg's control rule (based or
+  # located there, operated or held >= 50 % from there, transitively; rekg.graph.rules).
+  FILTER(?company NOT IN ({inside}) && ?facility NOT IN ({inside}))
 """
 
 _AS_OF = """\
@@ -295,7 +295,8 @@ def _suppliers(
         bindings["wantStage"] = stage_iri
         subs["wantStage"] = iri(stage_iri)
     if outside_iri:
-        text += _OUTSIDE
+        inside = sorted(belonging_to(kg, outside_iri) - {outside_iri}) or [outside_iri]
+        text += _OUTSIDE.format(inside=", ".join(f"<{x}>" for x in inside))
         bindings["outside"] = outside_iri
         subs["outside"] = iri(outside_iri)
     if day:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rekg.graph import KnowledgeGraph
-from rekg.graph.answers.measures import agreements, derive_status, measure_status, measures_in_force, timeline
+from rekg.graph.answers.measures import agreements, measure_status, measures_in_force, timeline
+from rekg.graph.rules import derive_status
 from rekg.graph.errors import InvalidParameter, NodeNotFound
 
 MOFCOM_OCT = [
