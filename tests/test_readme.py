@@ -31,3 +31,14 @@ def test_every_rekg_command_in_the_readme_exists() -> None:
     assert len(used) > 10
     missing = sorted(used - known)
     assert missing == [], f"README shows commands that do not exist: {missing}"
+
+
+def test_python_api_example_runs() -> None:
+    import doctest
+
+    section = README.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```pycon\n(.*?)```", section, re.S).group(1)
+    test = doctest.DocTestParser().get_doctest(block, {}, "README Python API", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

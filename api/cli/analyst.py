@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from enum import StrEnum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rekg.graph import answers as analyst
 from rich.table import Table
 
 from ._app import app
 from .common import console, load_kg, reported_errors
+
+if TYPE_CHECKING:
+    from rekg.graph.results import Result
 
 
 class Output(StrEnum):
@@ -23,9 +24,9 @@ class Output(StrEnum):
 _FORMAT = typer.Option("--format", "-f", help="table (readable) or json (the API's shape).")
 
 
-def _json(value: object) -> None:
-    data = [asdict(v) for v in value] if isinstance(value, list) else asdict(value)
-    print(json.dumps(data, default=str, ensure_ascii=False, indent=2))
+def _json(answer: Result) -> None:
+    """The answer exactly as the HTTP API sends it."""
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
 
 
 def _sources(sources: list) -> str:
@@ -66,6 +67,8 @@ def suppliers(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """Who supplies a material, e.g. `rekg suppliers dysprosium --outside China`."""
+    from rekg.graph import answers as analyst
+
     kg = load_kg()
     with reported_errors():
         answer = analyst.suppliers_of(kg, material, outside=outside, stage=stage, as_of=as_of)
@@ -110,6 +113,8 @@ def measures(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """Each trade measure's status on a day, e.g. `rekg measures --in-force-on 2026-01-01`."""
+    from rekg.graph import answers as analyst
+
     kg = load_kg()
     with reported_errors():
         day = analyst.parse_date(in_force_on, name="in_force_on")
@@ -117,19 +122,12 @@ def measures(
     if format is Output.json:
         _json(found)
         return
-    from datetime import date
-
-    table = Table(
-        "measure", "kind", "imposed by", "status", "why", "sources", title=f"Measures on {day or date.today()}"
-    )
-    for m in found:
+    table = Table("measure", "kind", "imposed by", "status", "why", "sources", title=f"Measures on {found.on}")
+    for m in found.measures:
         status = _status(m.status) + (" [yellow](contested)[/]" if m.contested else "")
         table.add_row(m.label, m.kind, _labels(m.imposed_by), status, m.reason, _sources(m.sources))
     console.print(table)
-    counts: dict[str, int] = {}
-    for m in found:
-        counts[m.status] = counts.get(m.status, 0) + 1
-    console.print(", ".join(f"{n} {s}" for s, n in counts.items()) or "no measures")
+    console.print(", ".join(f"{n} {s}" for s, n in found.counts.items()) or "no measures")
 
 
 @app.command()
@@ -138,6 +136,8 @@ def agreements(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """Agreements, supply deals, meetings and initiatives, oldest first."""
+    from rekg.graph import answers as analyst
+
     kg = load_kg()
     with reported_errors():
         found = analyst.agreements(kg, party=party)
@@ -145,7 +145,7 @@ def agreements(
         _json(found)
         return
     table = Table("date", "agreement", "kind", "parties", "suspends", "sources", title="Agreements and meetings")
-    for a in found:
+    for a in found.agreements:
         when = str(a.date) if a.date and a.date_precision == "day" else (str(a.date)[:7] if a.date else "")
         table.add_row(when, a.label, a.kind, _labels(a.parties), _labels(a.suspends), _sources(a.sources))
     console.print(table)
@@ -158,14 +158,16 @@ def timeline(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """Dated events in order."""
+    from rekg.graph import answers as analyst
+
     kg = load_kg()
     with reported_errors():
-        events = analyst.timeline(kg, start, end)
+        found = analyst.timeline(kg, start, end)
     if format is Output.json:
-        _json(events)
+        _json(found)
         return
     table = Table("date", "event", "what", "sources", title="Timeline")
-    for e in events:
+    for e in found.events:
         when = {"day": str(e.date), "month": str(e.date)[:7], "year": str(e.date)[:4]}[e.precision]
         what = e.entity_type + (" [yellow](contested)[/]" if e.contested else "")
         table.add_row(when, e.summary, what, _sources(e.sources))
@@ -179,19 +181,21 @@ def search(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """Entities whose labels or aliases match, e.g. `rekg search Lynas`."""
+    from rekg.graph import answers as analyst
+
     kg = load_kg()
     with reported_errors():
-        hits = analyst.search(kg, q, limit=limit)
+        found = analyst.search(kg, q, limit=limit)
     if format is Output.json:
-        _json(hits)
+        _json(found)
         return
     table = Table("label", "中文", "type", "matched", "id", title=f"Search: {q}")
     sources_ns = str(kg.ns.source)
-    for h in hits:
+    for h in found.hits:
         short = "source/" + h.id[len(sources_ns) :] if h.id.startswith(sources_ns) else kg.local_id(h.id)
         table.add_row(h.label, h.label_zh or "", h.type or "", f"{h.matched} ({h.match})", short)
     console.print(table)
-    if not hits:
+    if not found.hits:
         console.print("no match")
 
 
@@ -201,6 +205,8 @@ def entity(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """Everything the graph says about one entity, with sources and conflicts."""
+    from rekg.graph import answers as analyst
+
     kg = load_kg()
     with reported_errors():
         d = analyst.describe_entity(kg, name)

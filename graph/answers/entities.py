@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from rekg.graph.answers.names import name_index, resolve
 from rekg.graph.answers.refs import Ref, SourceRef, label_of, ref, source_refs, type_of, vocab_name
 from rekg.graph.errors import InvalidParameter, NodeNotFound, UnsupportedFormat
+from rekg.graph.formats import Format, pick
 from rekg.graph.kg import KnowledgeGraph, to_python
 from rekg.ontology import DCTERMS, OWL, RDF, RDFS, REKG, SKOS
 
@@ -120,15 +121,8 @@ _INVERSE_LABELS = {
 _NAME_PROPS = {str(RDFS.label), str(SKOS.altLabel), str(SKOS.prefLabel)}
 _FIRST = [str(RDF.type), str(RDFS.comment)]
 
-#: name -> (pyoxigraph format, media type); the quad formats keep the source of each statement.
-ENTITY_RDF_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
-    "ttl": (ox.RdfFormat.TURTLE, "text/turtle"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
-    "trig": (ox.RdfFormat.TRIG, "application/trig"),
-    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-    "nq": (ox.RdfFormat.N_QUADS, "application/n-quads"),
-}
-_QUAD_FORMATS = {"jsonld", "trig", "nq"}
+#: The RDF formats an entity is offered in, by key; the quad formats keep the source of each statement.
+ENTITY_RDF_FORMATS: dict[str, Format] = pick("graph", "ttl", "jsonld", "trig", "nt", "nq")
 
 
 @dataclass
@@ -627,8 +621,8 @@ def entity_rdf(kg: KnowledgeGraph, iri: str, fmt: str) -> tuple[bytes, str]:
     quads = [q for _, q in _quads(kg, iri)]
     if not quads:
         raise NodeNotFound(iri, [], what="entity")
-    oxfmt, media = ENTITY_RDF_FORMATS[fmt]
-    if fmt in _QUAD_FORMATS:
-        return ox.serialize(list(dict.fromkeys(quads)), format=oxfmt, prefixes=kg.prefixes), media
+    written = ENTITY_RDF_FORMATS[fmt]
+    if written.quads:
+        return ox.serialize(list(dict.fromkeys(quads)), format=written.rdf, prefixes=kg.prefixes), written.media_type
     triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
-    return ox.serialize(triples, format=oxfmt, prefixes=kg.prefixes), media
+    return ox.serialize(triples, format=written.rdf, prefixes=kg.prefixes), written.media_type

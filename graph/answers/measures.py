@@ -39,14 +39,20 @@ from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs
 from rekg.graph.dates import parse_date
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.results import Result
 from rekg.graph.rules import derive_status, entity_class, material_ancestors
 from rekg.ontology import RDF, RDFS, REKG, ontology_graph
 
 __all__ = [
     "AgreementInfo",
+    "AgreementsAnswer",
     "Claim",
+    "ClaimedValue",
     "DateValue",
     "MeasureStatus",
+    "MeasuresAnswer",
+    "ReportedStatus",
+    "Timeline",
     "TimelineEvent",
     "agreements",
     "measure_status",
@@ -95,86 +101,199 @@ _MATERIAL_PARENTS = "SELECT ?a ?b WHERE { ?a rekg:formOf|skos:broader ?b }"
 
 
 @dataclass
-class DateValue:
-    """One value a source gives (or a claim reports) for one of a measure's dates."""
+class DateValue(Result):
+    """One value sources give for a date they disagree on."""
 
     property: str
+    """announced_on, effective_from, suspended_from, ..."""
     value: date
+    """The date this value gives."""
     sources: list[SourceRef]
+    """The sources giving it."""
     claimed: bool = False
+    """Only claimed (a rekg:Claim reported by the source), not stated as fact."""
 
 
 @dataclass
-class Claim:
-    """A status or value someone claims for a measure, as a source reports it."""
+class ClaimedValue(Result):
+    """A value a claim gives for a property of the measure."""
+
+    property: str
+    """The property, in words (``effective from``)."""
+    value: str
+    """The value claimed."""
+
+
+@dataclass
+class Claim(Result):
+    """A status or value someone claims for the measure, as a source reports it."""
 
     id: str
+    """The claim's IRI."""
     label: str
+    """English label."""
     claimant: Ref | None
+    """Who makes the claim."""
     claimed_status: str | None
-    claimed_values: list[dict]
+    """The status claimed, if any."""
+    claimed_values: list[ClaimedValue]
+    """Values claimed for the measure's properties."""
     sources: list[SourceRef]
+    """The sources reporting the claim."""
 
 
 @dataclass
-class MeasureStatus:
-    """A measure and its status on one day, with the dates that decide it."""
+class ReportedStatus(Result):
+    """The status one source gives for the measure at the source's date."""
+
+    status: str | None
+    """The status reported."""
+    source: SourceRef
+    """The source reporting it."""
+
+
+@dataclass
+class MeasureStatus(Result):
+    """A trade measure and its status on the day asked about, with the dates that decide it."""
 
     id: str
+    """The measure's IRI."""
     label: str
+    """English label."""
     kind: str
+    """export control, tariff, ownership rule or licensing scheme."""
     status: str
+    """announced, in force, suspended, lapsed, lifted or unknown, on that day."""
     reason: str
+    """Why, in words, from the deciding dates."""
     deciding: dict[str, date]
+    """The dates that decide the status."""
     imposed_by: list[Ref]
+    """Countries or bodies imposing it."""
     issued_by: list[Ref]
+    """Bodies issuing it."""
     targets: list[Ref]
+    """Countries or firms aimed at; empty means all destinations."""
     restricts: list[Ref]
+    """Materials or items restricted."""
     instrument: list[str]
+    """Legal citation, e.g. MOFCOM Announcement 2025 No. 18."""
     dates: dict[str, date]
+    """announced_on, effective_from, suspended_from, suspended_until..."""
     suspended_by: list[Ref]
-    reported_status: list[dict]
+    """Suspension orders or agreements suspending it."""
+    reported_status: list[ReportedStatus]
+    """The status each source reports at its own date."""
     claims: list[Claim]
+    """Statuses or values claimed about it."""
     contested: bool
+    """True when a date sources disagree on could change the status."""
     possible_statuses: list[str]
+    """Every status the disputed dates allow."""
     date_conflicts: list[DateValue]
+    """The values sources give for the disputed dates."""
     sources: list[SourceRef]
+    """Every source stating something about it."""
 
 
 @dataclass
-class AgreementInfo:
-    """An agreement, supply deal or meeting."""
+class MeasuresAnswer(Result):
+    """Every measure known on a day with its status that day."""
+
+    on: date
+    """The day asked about."""
+    counts: dict[str, int]
+    """Number of measures per status."""
+    measures: list[MeasureStatus]
+    """In force first, then suspended, announced, lapsed and lifted; by label within each."""
+
+    rows_field = "measures"
+
+
+@dataclass
+class AgreementInfo(Result):
+    """An agreement, supply deal, meeting or supply initiative."""
 
     id: str
+    """The agreement's IRI."""
     label: str
+    """English label."""
     kind: str
+    """agreement, supply deal, meeting or supply initiative."""
     date: date | None
+    """When it was made or held."""
     date_precision: str | None
+    """day, or month/year when the source gives no day."""
     end_date: date | None
+    """When it ended."""
     valid_until: date | None
+    """When its term runs out."""
     place: list[Ref]
+    """Where it was made or held."""
     parties: list[Ref]
+    """Its parties."""
     participants: list[Ref]
+    """People or bodies taking part."""
     suspends: list[Ref]
+    """Measures it suspends."""
     creates: list[Ref]
+    """What it creates."""
     covers: list[Ref]
+    """Materials or sectors it covers."""
     outcome_of: list[Ref]
+    """Meetings it came out of."""
     implements: list[Ref]
+    """Agreements it implements."""
     sources: list[SourceRef]
+    """Every source stating something about it."""
 
 
 @dataclass
-class TimelineEvent:
-    """Something that happened (or is due) on a day."""
+class AgreementsAnswer(Result):
+    """Agreements and meetings, oldest first."""
+
+    party: Ref | None
+    """The party asked about, resolved."""
+    agreements: list[AgreementInfo]
+    """Oldest first."""
+
+    rows_field = "agreements"
+
+
+@dataclass
+class TimelineEvent(Result):
+    """Something that happened, or is due, on a day."""
 
     date: date
+    """The day (the first day of the month or year when only those are known)."""
     precision: str
+    """day, or month / year when only those are known."""
     kind: str
+    """announced, takes effect, suspended, suspension ends, ended, takes place..."""
     entity: Ref
+    """What the event is about."""
     entity_type: str
+    """What that is: export control, meeting, facility..."""
     summary: str
+    """The event in words."""
     contested: bool = False
+    """Sources give different dates for this."""
     sources: list[SourceRef] = field(default_factory=list)
+    """The sources giving this date."""
+
+
+@dataclass
+class Timeline(Result):
+    """Dated events in order."""
+
+    start: date | None
+    """From (inclusive)."""
+    end: date | None
+    """To (inclusive)."""
+    events: list[TimelineEvent]
+    """By date, then entity label."""
+
+    rows_field = "events"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,7 +511,7 @@ def _measure_status(
     reported = []
     for st, gs in reported_values.items():
         for sr in source_refs(kg, gs):
-            reported.append({"status": vocab_name(str(st)), "source": sr})
+            reported.append(ReportedStatus(status=vocab_name(str(st)), source=sr))
     claims = [
         Claim(
             id=c_iri,
@@ -400,7 +519,8 @@ def _measure_status(
             claimant=ref(kg, c["claimant"]),
             claimed_status=vocab_name(c["status"]),
             claimed_values=[
-                {"property": ref(kg, p).label, "value": str(v)} for p, v in sorted(c["values"], key=lambda x: str(x))
+                ClaimedValue(property=ref(kg, p).label, value=str(v))
+                for p, v in sorted(c["values"], key=lambda x: str(x))
             ],
             sources=source_refs(kg, c["graphs"]),
         )
@@ -435,7 +555,7 @@ def measures_in_force(
     imposed_by: str | None = None,
     targets: str | None = None,
     material: str | None = None,
-) -> list[MeasureStatus]:
+) -> MeasuresAnswer:
     """Every measure known on day ``on`` with its status that day and the dates that decide it.
 
     Parameters
@@ -453,8 +573,9 @@ def measures_in_force(
 
     Returns
     -------
-    list of MeasureStatus
-        In force first, then suspended, announced, lapsed and lifted; by label within each.
+    MeasuresAnswer
+        The day, the count per status and the measures: in force first, then suspended,
+        announced, lapsed and lifted; by label within each.
 
     Raises
     ------
@@ -466,7 +587,7 @@ def measures_in_force(
     Examples
     --------
     >>> kg = open_graph(validate_shapes=False)
-    >>> statuses = {m.status for m in measures_in_force(kg, on="2026-01-15")}
+    >>> statuses = {m.status for m in measures_in_force(kg, on="2026-01-15").measures}
     >>> statuses <= {"in force", "suspended", "announced", "lapsed", "lifted", "unknown"}
     True
     """
@@ -498,7 +619,11 @@ def measures_in_force(
             continue
         out.append(st)
     order = {"in force": 0, "suspended": 1, "announced": 2, "lapsed": 3, "lifted": 4}
-    return sorted(out, key=lambda m: (order.get(m.status, 5), m.label.casefold()))
+    out.sort(key=lambda m: (order.get(m.status, 5), m.label.casefold()))
+    counts: dict[str, int] = {}
+    for m in out:
+        counts[m.status] = counts.get(m.status, 0) + 1
+    return MeasuresAnswer(on=day, counts=counts, measures=out)
 
 
 def measure_status(kg: KnowledgeGraph, iri: str, on: date | str | None = None) -> MeasureStatus | None:
@@ -534,7 +659,7 @@ def _first_date(s: _Subject, prop: object, kg: KnowledgeGraph) -> date | None:
     return _pick(kg, vals) if vals else None
 
 
-def agreements(kg: KnowledgeGraph, party: str | None = None) -> list[AgreementInfo]:
+def agreements(kg: KnowledgeGraph, party: str | None = None) -> AgreementsAnswer:
     """Agreements, supply deals, meetings and supply initiatives, oldest first; optionally ``party``'s.
 
     Parameters
@@ -545,7 +670,8 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> list[AgreementIn
 
     Returns
     -------
-    list of AgreementInfo
+    AgreementsAnswer
+        The party, resolved, and the agreements, oldest first.
 
     Raises
     ------
@@ -555,7 +681,8 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> list[AgreementIn
     Examples
     --------
     >>> kg = open_graph(validate_shapes=False)
-    >>> all(a.kind in {"agreement", "supply deal", "meeting", "initiative"} for a in agreements(kg))
+    >>> kinds = {"agreement", "supply deal", "meeting", "supply initiative"}
+    >>> all(a.kind in kinds for a in agreements(kg).agreements)
     True
     """
     who = resolve(kg, party, types={str(REKG.Actor)}, what="party") if _given(party) else None
@@ -595,7 +722,8 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> list[AgreementIn
                 sources=source_refs(kg, a.graphs()),
             )
         )
-    return sorted(out, key=lambda a: (a.date or date.max, a.label.casefold()))
+    out.sort(key=lambda a: (a.date or date.max, a.label.casefold()))
+    return AgreementsAnswer(party=ref(kg, who), agreements=out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -619,7 +747,7 @@ _EVENT_WORDS = {
 }
 
 
-def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | str | None = None) -> list[TimelineEvent]:
+def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | str | None = None) -> Timeline:
     """Dated events in order: measures' dates, suspensions, agreements, meetings, facilities starting.
 
     Parameters
@@ -631,8 +759,8 @@ def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | st
 
     Returns
     -------
-    list of TimelineEvent
-        By date, then entity label. A date that sources disagree on appears once per value,
+    Timeline
+        The bounds and the events by date, then entity label. A date that sources disagree on appears once per value,
         marked ``contested``. Month- or year-only dates (``rekg:announcedIn``, a start year)
         sit on the first day of the period with precision ``month`` or ``year``.
 
@@ -644,7 +772,7 @@ def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | st
     Examples
     --------
     >>> kg = open_graph(validate_shapes=False)
-    >>> events = timeline(kg, "2025", "2026")
+    >>> events = timeline(kg, "2025", "2026").events
     >>> [e.date for e in events] == sorted(e.date for e in events)
     True
     """
@@ -691,4 +819,5 @@ def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | st
                     )
     # Coarser dates sort before the days of their period, which they may precede.
     finer = {"year": 0, "month": 1, "day": 2}
-    return sorted(events, key=lambda e: (e.date, finer[e.precision], e.entity.label.casefold(), e.kind))
+    events.sort(key=lambda e: (e.date, finer[e.precision], e.entity.label.casefold(), e.kind))
+    return Timeline(start=lo, end=hi, events=events)

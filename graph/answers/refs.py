@@ -14,6 +14,7 @@ from datetime import date
 
 from rekg.graph.answers.names import name_index
 from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.results import Result
 from rekg.graph.rules import entity_class
 from rekg.ontology import REKG
 
@@ -21,21 +22,27 @@ __all__ = ["Ref", "SourceRef", "label_of", "ref", "source_ref", "source_refs", "
 
 
 @dataclass(frozen=True)
-class Ref:
-    """An entity: its IRI and its English label."""
+class Ref(Result):
+    """An entity: its IRI and English label. Open it with `GET /entities/{id}`."""
 
     id: str
+    """The entity's IRI."""
     label: str
+    """English label."""
 
 
 @dataclass(frozen=True)
-class SourceRef:
-    """A source: its IRI (also the name of its graph), title, publisher and date."""
+class SourceRef(Result):
+    """A source document; its IRI also names the graph holding what it states."""
 
     id: str
+    """IRI of the source and of its named graph."""
     title: str | None
+    """Title of the document."""
     publisher: str | None
+    """Who published it."""
     date: date | None
+    """Publication date."""
 
 
 def label_of(kg: KnowledgeGraph, iri: str) -> str:

@@ -31,8 +31,9 @@ from rekg.graph.answers.names import normalise
 from rekg.graph.answers.refs import type_of
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.results import Result
 
-__all__ = ["SearchHit", "SearchIndex", "search", "search_index"]
+__all__ = ["SearchHit", "SearchIndex", "SearchResults", "search", "search_index"]
 
 # Read one graph at a time (?g is bound): after an upload only the new graph is read.
 _NAMES_IN_GRAPH = """
@@ -69,16 +70,35 @@ class _Entry:
 
 
 @dataclass
-class SearchHit:
-    """One entity matching a search, with the name that matched."""
+class SearchHit(Result):
+    """An entity whose name matches, with the name that matched."""
 
     id: str
+    """The entity's IRI."""
     label: str
+    """English label."""
     label_zh: str | None
+    """Chinese label, where known."""
     type: str | None
+    """What it is: company, element, export control..."""
     matched: str
+    """The label or alias that matched."""
     match: str
+    """exact, prefix, words, contains or fuzzy."""
     score: float
+    """Higher is better (100 = exact label)."""
+
+
+@dataclass
+class SearchResults(Result):
+    """Entities matching what was typed, best first."""
+
+    q: str
+    """What was typed."""
+    hits: list[SearchHit]
+    """Matches, best first."""
+
+    rows_field = "hits"
 
 
 @dataclass
@@ -148,7 +168,7 @@ def _score(q: str, q_words: list[str], n: _Name) -> tuple[float, str] | None:
     return None
 
 
-def search(kg: KnowledgeGraph, q: str, limit: int = 10) -> list[SearchHit]:
+def search(kg: KnowledgeGraph, q: str, limit: int = 10) -> SearchResults:
     """Entities whose labels or aliases match ``q``, best first.
 
     Parameters
@@ -161,8 +181,8 @@ def search(kg: KnowledgeGraph, q: str, limit: int = 10) -> list[SearchHit]:
 
     Returns
     -------
-    list of SearchHit
-        Best first; see the module docstring for the ranking.
+    SearchResults
+        ``q`` and the hits, best first; see the module docstring for the ranking.
 
     Raises
     ------
@@ -172,11 +192,11 @@ def search(kg: KnowledgeGraph, q: str, limit: int = 10) -> list[SearchHit]:
     Examples
     --------
     >>> kg = open_graph(validate_shapes=False)
-    >>> search(kg, "lyn")[0].label
+    >>> search(kg, "lyn").hits[0].label
     'Lynas Rare Earths'
-    >>> search(kg, "镝")[0].label
+    >>> search(kg, "镝").hits[0].label
     'dysprosium'
-    >>> search(kg, "dysprosim")[0].match
+    >>> search(kg, "dysprosim").hits[0].match
     'fuzzy'
     """
     if not isinstance(q, str) or not q.strip():
@@ -218,7 +238,7 @@ def search(kg: KnowledgeGraph, q: str, limit: int = 10) -> list[SearchHit]:
     ranked = sorted(
         best.items(), key=lambda kv: (-kv[1][0], len(index.entries[kv[0]].label), index.entries[kv[0]].label)
     )
-    return [
+    hits = [
         SearchHit(
             id=index.entries[i].iri,
             label=index.entries[i].label,
@@ -230,3 +250,4 @@ def search(kg: KnowledgeGraph, q: str, limit: int = 10) -> list[SearchHit]:
         )
         for i, (score, match, text) in ranked[:limit]
     ]
+    return SearchResults(q=q, hits=hits)

@@ -38,6 +38,7 @@ from rekg.graph.answers.refs import Ref, SourceRef, ref, source_refs, vocab_name
 from rekg.graph.dates import parse_date, year_of
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph, iri, literal
+from rekg.graph.results import Result
 from rekg.graph.rules import MATERIAL_PATH, belonging_to
 from rekg.ontology import REKG
 
@@ -133,65 +134,99 @@ _AS_OF = """\
 
 
 @dataclass
-class Capacity:
+class Capacity(Result):
     """How much a facility or output can make."""
 
     value: float
+    """The amount, in ``unit``."""
     unit: str
+    """The unit, e.g. ``t/yr``."""
 
 
 @dataclass
-class MaterialSupply:
-    """One matching material a facility makes, with that output's own status."""
+class MaterialSupply(Result):
+    """A matching material the facility makes, with that output's own status."""
 
     id: str
+    """The material's IRI."""
     label: str
+    """English label."""
     status: str
+    """operating, planned or unknown."""
     start_year: int | None
+    """Year the output starts or started."""
     via: str
+    """``supplies`` (the material or a form of it) or ``made from`` (a product made from it)."""
 
 
 @dataclass
-class FacilitySupply:
+class FacilitySupply(Result):
     """A facility that makes the material."""
 
     id: str
+    """The facility's IRI."""
     label: str
+    """English label."""
     location: Ref | None
+    """Country the facility stands in."""
     place: Ref | None
+    """City or site."""
     stage: str | None
+    """Supply-chain stage(s), e.g. separation."""
     status: str
+    """operating, planned or unknown."""
     start_year: int | None
+    """Start year; for planned facilities, when it is due."""
     capacity: Capacity | None
+    """What it can make, where a source says."""
     materials: list[MaterialSupply] = field(default_factory=list)
+    """The matching materials it makes."""
     sources: list[SourceRef] = field(default_factory=list)
+    """The sources stating that it makes them."""
     disputed: list[str] = field(default_factory=list)
+    """Fields on which sources give different values."""
 
 
 @dataclass
-class Supplier:
-    """A company running one or more such facilities."""
+class Supplier(Result):
+    """A company running facilities that make the material."""
 
     id: str
+    """The company's IRI."""
     label: str
+    """English label."""
     country: Ref | None
+    """Where the company is based."""
     status: str
+    """operating if any facility operates, else planned."""
     start_year: int | None
+    """Earliest start year among its facilities of that status."""
     facilities: list[FacilitySupply] = field(default_factory=list)
+    """Its facilities making the material, operating ones first."""
     sources: list[SourceRef] = field(default_factory=list)
+    """Every source behind its facilities."""
 
 
 @dataclass
-class SupplierAnswer:
-    """The answer to "who supplies M (outside X, at stage S, on day D)?", with the SPARQL used."""
+class SupplierAnswer(Result):
+    """Who supplies a material (outside a country, at a stage, on a day), and the SPARQL query that found them."""
 
     material: Ref
+    """The material asked about, resolved."""
     outside: Ref | None
+    """The country excluded, resolved."""
     stage: Ref | None
+    """The stage kept, resolved."""
     as_of: date | None
+    """The day asked about; ``None``: any time."""
     suppliers: list[Supplier]
+    """Suppliers, operating ones first."""
     query: str
+    """The SPARQL text run; the comment lines give the values bound to its variables."""
     bindings: dict[str, str]
+    """Variable -> value bound into the query (never formatted into it)."""
+
+    rows_field = "suppliers"
 
 
 def resolve_stage(kg: KnowledgeGraph, name: str) -> str:

@@ -20,6 +20,7 @@ from rdflib.namespace import RDF
 from rekg.graph.errors import NodeNotFound, SeedError, SourceConflict, StoreUnavailable, UnsupportedMediaType
 from rekg.graph.io.seeds import SOURCE_FORMATS, Problem, parse_source, validate
 from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.results import Result
 from rekg.graph.sparql.pool import PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
 from rekg.ontology import REKG, namespaces, ontology_graph
 
@@ -38,26 +39,37 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 
 
 @dataclass(frozen=True)
-class SourceInfo:
+class SourceInfo(Result):
     """One source graph as listed by ``GET /sources``."""
 
     id: str
+    """Short id; the graph IRI is the base's source namespace plus this id."""
     iri: str
+    """IRI of the source, which is also the name of the graph holding its facts."""
     triples: int
+    """Number of triples in the source's graph."""
     title: str | None
+    """Title of the document."""
     publisher: str | None
+    """Who published it."""
     date: date | None
+    """Publication date."""
     kind: str | None
+    """What sort of document the source is."""
     curated: bool
+    """True for seed sources shipped with rekg; these cannot be replaced or deleted over HTTP."""
 
 
 @dataclass(frozen=True)
-class SourceWrite:
+class SourceWrite(Result):
     """What a write did."""
 
     id: str
+    """The source's short id."""
     iri: str
+    """The source's IRI, the name of its graph."""
     triples: int
+    """Triples written (POST) or removed (DELETE)."""
 
 
 _LIST = """

@@ -19,16 +19,17 @@ def _answers(kg: KnowledgeGraph) -> dict:
             for m in ("Dy", "terbium", "yttrium", "samarium", "permanent magnets")
         ],
         "measures": sorted(
-            (kg.local_id(m.id), m.status, m.reason, m.contested) for m in analyst.measures_in_force(kg, on="2025-11-08")
+            (kg.local_id(m.id), m.status, m.reason, m.contested)
+            for m in analyst.measures_in_force(kg, on="2025-11-08").measures
         ),
         "entity": [
             (g.label, sorted(s.value.label for s in g.statements))
             for g in analyst.describe_entity(kg, "lynas-malaysia").facts
         ],
         "conflicts": sorted(c.detail for c in analyst.describe_entity(kg, "mofcom-2025-18").conflicts),
-        "search": [(h.id, h.match) for q in ("lyn", "镝", "dysprosim") for h in analyst.search(kg, q)],
-        "timeline": [(e.date, e.summary) for e in analyst.timeline(kg, "2025-10", "2025-11")],
-        "agreements": [(a.label, a.date) for a in analyst.agreements(kg, party="US")],
+        "search": [(h.id, h.match) for q in ("lyn", "镝", "dysprosim") for h in analyst.search(kg, q).hits],
+        "timeline": [(e.date, e.summary) for e in analyst.timeline(kg, "2025-10", "2025-11").events],
+        "agreements": [(a.label, a.date) for a in analyst.agreements(kg, party="US").agreements],
     }
 
 

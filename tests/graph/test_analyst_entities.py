@@ -118,16 +118,16 @@ def test_rdf_of_an_entity_parses_and_keeps_its_statements(kg: KnowledgeGraph, fm
     ],
 )
 def test_search_ranks_the_right_entity_first(kg: KnowledgeGraph, q: str, local: str, match: str) -> None:
-    hits = search(kg, q)
+    hits = search(kg, q).hits
     assert hits[0].id == kg.iri(local), [h.label for h in hits]
     assert hits[0].match == match
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
 def test_search_chinese_substring_and_limit(kg: KnowledgeGraph) -> None:
-    hits = search(kg, "稀土", limit=50)
+    hits = search(kg, "稀土", limit=50).hits
     assert len(hits) > 3 and all((h.label_zh and "稀土" in h.label_zh) or "稀土" in h.matched for h in hits)
-    assert len(search(kg, "a", limit=3)) == 3
+    assert len(search(kg, "a", limit=3).hits) == 3
 
 
 def test_search_bad_input(kg: KnowledgeGraph) -> None:
@@ -140,7 +140,7 @@ def test_search_bad_input(kg: KnowledgeGraph) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=st.text(min_size=1, max_size=60).filter(str.strip), limit=st.integers(1, 100))
 def test_search_never_fails_on_any_text(kg: KnowledgeGraph, q: str, limit: int) -> None:
-    hits = search(kg, q, limit=limit)
+    hits = search(kg, q, limit=limit).hits
     assert len(hits) <= limit
     assert len({h.id for h in hits}) == len(hits)
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rekg.graph import KnowledgeGraph
 from rekg.graph.answers.measures import agreements, measure_status, measures_in_force, timeline
-from rekg.graph.rules import derive_status
 from rekg.graph.errors import InvalidParameter, NodeNotFound
+from rekg.graph.rules import derive_status
 
 MOFCOM_OCT = [
     "mofcom-2025-55",
@@ -27,7 +27,7 @@ def _by_id(kg: KnowledgeGraph, found: list) -> dict:
 
 
 def test_on_15_january_2026_the_truce_suspensions_show(kg: KnowledgeGraph) -> None:
-    found = _by_id(kg, measures_in_force(kg, on="2026-01-15"))
+    found = _by_id(kg, measures_in_force(kg, on="2026-01-15").measures)
     # MOFCOM No. 70 suspends the six October announcements until 10 November 2026.
     for local in MOFCOM_OCT:
         m = found[local]
@@ -44,20 +44,20 @@ def test_on_15_january_2026_the_truce_suspensions_show(kg: KnowledgeGraph) -> No
 
 
 def test_before_and_after_the_suspension(kg: KnowledgeGraph) -> None:
-    before = _by_id(kg, measures_in_force(kg, on="2025-10-20"))
+    before = _by_id(kg, measures_in_force(kg, on="2025-10-20").measures)
     assert before["mofcom-2025-57"].status == "announced"  # announced 9 Oct, effective 8 Nov
     assert before["mofcom-2025-61"].status == "in force"  # no start date: the announcement counts
-    after = _by_id(kg, measures_in_force(kg, on="2026-11-10"))
+    after = _by_id(kg, measures_in_force(kg, on="2026-11-10").measures)
     assert after["mofcom-2025-57"].status == "in force"
     assert "suspension ended on 2026-11-10" in after["mofcom-2025-57"].reason
-    early = _by_id(kg, measures_in_force(kg, on="2025-03-01"))
+    early = _by_id(kg, measures_in_force(kg, on="2025-03-01").measures)
     assert "mofcom-2025-18" not in early  # not announced yet
 
 
 def test_contested_start_of_no_70_makes_8_november_contested(kg: KnowledgeGraph) -> None:
     # No. 70 took effect on 7 Nov per MOFCOM; some reports say 10 Nov (a claim). On 8 Nov the
     # October measures were suspended, or in force for three days, depending on who is right.
-    m = _by_id(kg, measures_in_force(kg, on="2025-11-08"))["mofcom-2025-57"]
+    m = _by_id(kg, measures_in_force(kg, on="2025-11-08").measures)["mofcom-2025-57"]
     assert m.status == "suspended" and m.contested
     assert set(m.possible_statuses) == {"suspended", "in force"}
     claimed = [c for c in m.date_conflicts if c.claimed]
@@ -73,16 +73,16 @@ def test_claims_are_attached(kg: KnowledgeGraph) -> None:
 
 
 def test_filters(kg: KnowledgeGraph) -> None:
-    by_us = measures_in_force(kg, on="2026-01-15", imposed_by="US")
+    by_us = measures_in_force(kg, on="2026-01-15", imposed_by="US").measures
     assert by_us and all(kg.iri("united-states") in [a.id for a in m.imposed_by] for m in by_us)
-    by_mofcom = measures_in_force(kg, on="2026-01-15", imposed_by="MOFCOM")
+    by_mofcom = measures_in_force(kg, on="2026-01-15", imposed_by="MOFCOM").measures
     assert {kg.local_id(m.id) for m in by_mofcom} >= set(MOFCOM_OCT)
-    targeting_us = measures_in_force(kg, on="2026-01-15", targets="United States")
+    targeting_us = measures_in_force(kg, on="2026-01-15", targets="United States").measures
     assert all(not m.targets or kg.iri("united-states") in [t.id for t in m.targets] for m in targeting_us)
     assert "mofcom-2024-46-clause-2" in _by_id(kg, targeting_us)
     assert "bis-affiliates-rule" not in _by_id(kg, targeting_us)  # aimed at China
     # Material matching reaches forms and the element: No. 18 restricts dysprosium and its oxide.
-    dy = _by_id(kg, measures_in_force(kg, on="2026-01-15", material="dysprosium oxide"))
+    dy = _by_id(kg, measures_in_force(kg, on="2026-01-15", material="dysprosium oxide").measures)
     assert "mofcom-2025-18" in dy and "mofcom-2025-55" not in dy
 
 
@@ -94,20 +94,20 @@ def test_bad_inputs(kg: KnowledgeGraph) -> None:
 
 
 def test_agreements(kg: KnowledgeGraph) -> None:
-    found = {kg.local_id(a.id): a for a in agreements(kg)}
+    found = {kg.local_id(a.id): a for a in agreements(kg).agreements}
     truce = found["busan-truce-2025"]
     assert truce.date == date(2025, 10, 30) and truce.valid_until == date(2026, 11, 10)
     assert {p.id for p in truce.parties} == {kg.iri("china"), kg.iri("united-states")}
     assert kg.iri("bis-affiliates-rule") in [m.id for m in truce.suspends]
     assert [m.id for m in truce.outcome_of] == [kg.iri("busan-meeting-2025")]
-    dates = [a.date for a in agreements(kg) if a.date]
+    dates = [a.date for a in agreements(kg).agreements if a.date]
     assert dates == sorted(dates)
-    with_malaysia = agreements(kg, party="Malaysia")
+    with_malaysia = agreements(kg, party="Malaysia").agreements
     assert with_malaysia and all(kg.iri("malaysia") in [p.id for p in a.parties] for a in with_malaysia)
 
 
 def test_timeline(kg: KnowledgeGraph) -> None:
-    events = timeline(kg, "2025-10", "2025-11")
+    events = timeline(kg, "2025-10", "2025-11").events
     assert events and all(date(2025, 10, 1) <= e.date <= date(2025, 11, 30) for e in events)
     assert [e.date for e in events] == sorted(e.date for e in events)
     busan = [e for e in events if e.entity.id == kg.iri("busan-meeting-2025")]
