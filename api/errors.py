@@ -41,7 +41,6 @@ STATUS: dict[type[ge.RekgError], int] = {
     ge.SeedError: 422,
     ge.SourceConflict: 409,
     ge.StoreUnavailable: 502,
-    ge.NoPath: 404,
 }
 
 

@@ -18,6 +18,9 @@ True
 >>> rows = kg.query("SELECT ?label WHERE { id:lynas rdfs:label ?label FILTER(lang(?label) = 'en') }")
 >>> rows.rows
 [{'label': 'Lynas Rare Earths'}]
+>>> found = kg.paths("United States", "dysprosium", max_len=4)
+>>> found.target.label, len(found.paths) > 0
+('dysprosium', True)
 >>> G = kg.network()
 >>> G.nodes[kg.iri("dysprosium")]["kind"]
 'material'
@@ -25,17 +28,18 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rekg.graph import answers, open_graph
+from rekg.graph import answers, network, open_graph
 from rekg.graph.errors import InvalidQuery
 from rekg.graph.kg import KnowledgeGraph, to_python
 from rekg.graph.results import Result
 
-if TYPE_CHECKING:  # NetworkX is imported when an analysis is asked for
+if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = ["Graph", "QueryRows", "open"]
@@ -104,6 +108,41 @@ class Graph:
         """Everything the graph says about one entity; see :func:`rekg.graph.answers.entities.describe_entity`."""
         return answers.describe_entity(self.kg, name)
 
+    # -- supply-dependency analysis ----------------------------------------------------------
+
+    def paths(
+        self,
+        source: str,
+        target: str,
+        avoid: Iterable[str] = (),
+        max_len: int = 6,
+        *,
+        limit: int = 20,
+        as_of: date | str | None = None,
+    ) -> network.SupplyPaths:
+        """How ``source`` obtains ``target``; see :func:`rekg.graph.network.paths.supply_paths`."""
+        return network.supply_paths(self.kg, source, target, avoid, max_len, limit=limit, as_of=as_of)
+
+    def centrality(self, metric: str = "betweenness", kind: str | None = None, top: int = 10) -> network.Centrality:
+        """Who sits on the most supply routes; see :func:`rekg.graph.network.centrality.centrality`."""
+        return network.centrality(self.kg, metric, kind=kind, top=top)
+
+    def chokepoints(self, consumer: str, material: str, *, as_of: date | str | None = None) -> network.Chokepoints:
+        """What a consumer's supply of a material hinges on; see :func:`rekg.graph.network.chokepoints.chokepoints`."""
+        return network.chokepoints(self.kg, consumer, material, as_of=as_of)
+
+    def concentration(
+        self, material: str = "rare earths", indicator: str = "mining", period: str | None = None
+    ) -> network.Concentration:
+        """Country shares and the HHI; see :func:`rekg.graph.network.concentration.concentration`."""
+        return network.concentration(self.kg, material, indicator, period)
+
+    def disruption(
+        self, remove: Iterable[str] = (), as_of: date | str | None = None, reimpose: Iterable[str] = ()
+    ) -> network.Disruption:
+        """What breaks without ``remove``; see :func:`rekg.graph.network.disruption.disruption`."""
+        return network.disruption(self.kg, remove, as_of, reimpose)
+
     # -- SPARQL and the network -------------------------------------------------------------
 
     def query(self, sparql: str) -> QueryRows | bool | list[Any]:
@@ -136,9 +175,7 @@ class Graph:
 
         See :func:`rekg.graph.network.projection.projection` for its nodes and edges.
         """
-        from rekg.graph.network.projection import projection
-
-        return projection(self.kg).copy()
+        return network.projection(self.kg).copy()
 
     def export(self, fmt: str) -> bytes:
         """The graph as ``gexf``, ``graphml``, ``json``, ``csv`` or an RDF format; see :mod:`rekg.graph.io.export`."""

@@ -27,8 +27,10 @@ from .generate import generate
 def _child(size: str, budget: float) -> dict:
     import networkx as nx
     from rekg.graph.kg import KnowledgeGraph
-    from rekg.graph.network.analysis import centrality, supply_paths
-    from rekg.graph.network.projection import projection, supply_view
+    from rekg.graph.network.centrality import centrality
+    from rekg.graph.network.paths import supply_paths
+    from rekg.graph.network.projection import projection
+    from rekg.graph.network.view import supply_view
     from rekg.graph.store import OxigraphStore
 
     store = OxigraphStore()
@@ -53,7 +55,7 @@ def _child(size: str, budget: float) -> dict:
     step("pagerank", lambda: centrality(kg, "pagerank"))
 
     # The same computation as the exact betweenness, from 64 sampled consumers only.
-    from rekg.graph.network.analysis import _two_roles
+    from rekg.graph.network.centrality import _two_roles
 
     V = supply_view(kg)
     W, consumers = _two_roles(V)

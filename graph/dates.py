@@ -14,7 +14,7 @@ from typing import Any
 
 from rekg.graph.errors import InvalidParameter
 
-__all__ = ["parse_date", "year_of"]
+__all__ = ["iso", "parse_date", "period_start", "to_date", "year_of"]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -100,3 +100,44 @@ def year_of(value: Any) -> int | None:
         return value
     m = re.match(r"^-?(\d{4})", str(value))
     return int(m.group(1)) if m else None
+
+
+def period_start(value: Any) -> date | None:
+    """The first day of an ``xsd:date``, ``xsd:gYearMonth`` or ``xsd:gYear`` value; ``None`` if it is none.
+
+    Examples
+    --------
+    >>> period_start("2025-10"), period_start("2025"), period_start(date(2025, 5, 16)), period_start("soon")
+    (datetime.date(2025, 10, 1), datetime.date(2025, 1, 1), datetime.date(2025, 5, 16), None)
+    """
+    if isinstance(value, date):
+        return value
+    try:
+        return parse_date(str(value or "")[:7], partial=True)
+    except InvalidParameter:
+        return None
+
+
+def to_date(value: Any) -> date | None:
+    """A day from a date or an ISO day (``2025-10-09``, a time part ignored); ``None`` otherwise.
+
+    Examples
+    --------
+    >>> to_date("2025-10-09T00:00:00"), to_date("2025-10")
+    (datetime.date(2025, 10, 9), None)
+    """
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def iso(value: Any) -> str | None:
+    """A date as ``YYYY-MM-DD``; other values as text; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

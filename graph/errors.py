@@ -7,7 +7,6 @@ __all__ = [
     "ForbiddenQuery",
     "InvalidParameter",
     "InvalidQuery",
-    "NoPath",
     "NodeNotFound",
     "NotConverged",
     "QueryTimeout",
@@ -65,12 +64,6 @@ class AmbiguousName(RekgError):
     """A name matches several entities equally well."""
 
     code = "ambiguous_name"
-
-
-class NoPath(RekgError):
-    """No path joins two nodes under the given constraints."""
-
-    code = "no_path"
 
 
 class InvalidParameter(RekgError):

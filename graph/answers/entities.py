@@ -239,6 +239,7 @@ def entity_iri(kg: KnowledgeGraph, name: str) -> str:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> entity_iri(kg, "lynas") == entity_iri(kg, "id:lynas") == entity_iri(kg, "Lynas Rare Earths") == kg.iri("lynas")
     True
@@ -322,6 +323,7 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> d = describe_entity(kg, "lynas-malaysia")
     >>> d.label, d.type
@@ -610,6 +612,7 @@ def entity_rdf(kg: KnowledgeGraph, iri: str, fmt: str) -> tuple[bytes, str]:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> body, media = entity_rdf(kg, "lynas", "ttl")
     >>> media, b"Lynas" in body

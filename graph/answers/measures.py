@@ -36,7 +36,7 @@ from datetime import date
 from rdflib import URIRef
 from rekg.graph.answers.names import class_closure, resolve
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
-from rekg.graph.dates import parse_date
+from rekg.graph.dates import parse_date, period_start
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
@@ -391,16 +391,6 @@ def _day_values(s: _Subject, prop: str) -> dict[object, set[str]]:
     return {v: gs for v, gs in s.facts.get(prop, {}).items() if isinstance(v, date)}
 
 
-def _period_start(value: object) -> date | None:
-    """The first day of an ``xsd:gYearMonth``/``xsd:gYear`` value (``"2025-10"`` -> 1 Oct 2025)."""
-    if isinstance(value, date):
-        return value
-    try:
-        return parse_date(str(value)[:7], partial=True)
-    except InvalidParameter:
-        return None
-
-
 def _key_of(prop: str) -> str | None:
     for key, p in _DATE_PROPS.items():
         if p == prop:
@@ -426,7 +416,7 @@ def _measure_status(
         periods = m.facts.get(prop, {})
         starts: dict[object, set[str]] = {}
         for v, gs in periods.items():
-            if (d := _period_start(v)) is not None:
+            if (d := period_start(v)) is not None:
                 starts.setdefault(d, set()).update(gs)
         if starts:
             candidates[key] = starts
@@ -460,14 +450,14 @@ def _measure_status(
     for c in m.claims.values():
         for prop, value in c["values"]:
             key = _key_of(prop)
-            d = _period_start(value)
+            d = period_start(value)
             if key and d:
                 alternatives.setdefault(key, {}).setdefault(d, set()).update(c["graphs"])
     for by in suspended_by:
         other = measures.get(by) or events.get(by)
         for c in other.claims.values() if other else ():
             for prop, value in c["values"]:
-                if prop == str(REKG.effectiveFrom) and (d := _period_start(value)):
+                if prop == str(REKG.effectiveFrom) and (d := period_start(value)):
                     alternatives.setdefault("suspended_from", {}).setdefault(d, set()).update(c["graphs"])
 
     primary = {k: _pick(kg, vals) for k, vals in candidates.items()}
@@ -586,6 +576,7 @@ def measures_in_force(
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> statuses = {m.status for m in measures_in_force(kg, on="2026-01-15").measures}
     >>> statuses <= {"in force", "suspended", "announced", "lapsed", "lifted", "unknown"}
@@ -631,6 +622,7 @@ def measure_status(kg: KnowledgeGraph, iri: str, on: date | str | None = None) -
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> measure_status(kg, kg.iri("lynas")) is None
     True
@@ -680,6 +672,7 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> AgreementsAnswer
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> kinds = {"agreement", "supply deal", "meeting", "supply initiative"}
     >>> all(a.kind in kinds for a in agreements(kg).agreements)
@@ -699,7 +692,7 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> AgreementsAnswer
             # Month- or year-precision: the first day of the earliest period a source gives.
             for prop in (REKG.heldIn, REKG.announcedIn):
                 periods = sorted(str(v) for v in a.values(prop))
-                if periods and (day := _period_start(periods[0])):
+                if periods and (day := period_start(periods[0])):
                     precision = "month" if len(periods[0]) >= 7 else "year"
                     break
         out.append(
@@ -771,6 +764,7 @@ def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | st
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> events = timeline(kg, "2025", "2026").events
     >>> [e.date for e in events] == sorted(e.date for e in events)
@@ -800,7 +794,7 @@ def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | st
                 for v, gs in values.items():
                     if isinstance(v, date):
                         dated.append((v, "day", gs))
-                    elif (d := _period_start(v)) is not None:
+                    elif (d := period_start(v)) is not None:
                         dated.append((d, "month" if len(str(v)) >= 7 else "year", gs))
                 for d, precision, gs in dated:
                     if (lo and d < lo) or (hi and d > hi):

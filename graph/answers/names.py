@@ -172,6 +172,7 @@ def class_closure(kg: KnowledgeGraph) -> dict[str, frozenset[str]]:
     Examples
     --------
     >>> from rekg.ontology import REKG
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> str(REKG.Actor) in class_closure(kg)[kg.iri("lynas")]
     True
@@ -242,6 +243,7 @@ def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, wha
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> resolve(kg, "DY") == kg.iri("dysprosium")
     True

@@ -50,6 +50,7 @@ def label_of(kg: KnowledgeGraph, iri: str) -> str:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> label_of(kg, kg.iri("dysprosium"))
     'dysprosium'
@@ -68,6 +69,7 @@ def ref(kg: KnowledgeGraph, iri: str | None) -> Ref | None:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> ref(kg, kg.iri("china")).label
     'China'
@@ -132,6 +134,7 @@ def source_ref(kg: KnowledgeGraph, graph_iri: str) -> SourceRef | None:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> source_ref(kg, str(kg.ns.source["caixin-2025-11"])).publisher
     'Caixin'
@@ -168,6 +171,7 @@ def type_of(kg: KnowledgeGraph, iri: str) -> str | None:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> type_of(kg, kg.iri("lynas")), type_of(kg, kg.iri("dysprosium-oxide"))
     ('company', 'oxide')

@@ -191,6 +191,7 @@ def search(kg: KnowledgeGraph, q: str, limit: int = 10) -> SearchResults:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> search(kg, "lyn").hits[0].label
     'Lynas Rare Earths'

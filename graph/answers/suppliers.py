@@ -239,6 +239,7 @@ def resolve_stage(kg: KnowledgeGraph, name: str) -> str:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> resolve_stage(kg, "Refining") == str(REKG.Separation)
     True
@@ -295,6 +296,7 @@ def suppliers_of(
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> answer = suppliers_of(kg, "Dy", outside="CN")
     >>> "Lynas Rare Earths" in [s.label for s in answer.suppliers]

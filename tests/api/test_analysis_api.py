@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
+from rekg.api.routers.analysis import EXAMPLES
 from rekg.graph import KnowledgeGraph
 
 US = "https://w3id.org/rekg/id/united-states"
@@ -12,7 +15,11 @@ US = "https://w3id.org/rekg/id/united-states"
 def test_paths_from_the_us_to_dysprosium_avoiding_china(client: TestClient, kg: KnowledgeGraph) -> None:
     r = client.get("/paths", params={"source": "US", "target": "Dy", "avoid": "China"})
     assert r.status_code == 200, r.text
-    paths = r.json()
+    body = r.json()
+    assert body["source"]["id"] == US and body["target"]["id"] == kg.iri("dysprosium")
+    assert [a["id"] for a in body["avoid"]] == [kg.iri("china")]
+    assert (body["max_len"], body["limit"], body["as_of"]) == (6, 20, None)
+    paths = body["paths"]
     assert paths
     first = paths[0]
     assert "Malaysia" in [c["label"] for c in first["countries"]]
@@ -31,12 +38,14 @@ def test_avoid_takes_several_values_repeated_or_comma_separated(client: TestClie
     joined = client.get("/paths", params={"source": "US", "target": "Dy", "avoid": "China,Australia"})
     assert repeated.status_code == joined.status_code == 200
     assert repeated.json() == joined.json()
-    assert all("Australia" not in [c["label"] for c in p["countries"]] for p in joined.json())
+    assert [a["label"] for a in joined.json()["avoid"]] == ["China", "Australia"]
+    assert all("Australia" not in [c["label"] for c in p["countries"]] for p in joined.json()["paths"])
 
 
 def test_no_path_is_200_with_an_empty_list(client: TestClient) -> None:
-    r = client.get("/paths", params={"source": "dysprosium", "target": "United States"})
-    assert r.status_code == 200 and r.json() == []
+    r = client.get("/paths", params={"source": "dysprosium", "target": "United States", "as_of": "2025-11-15"})
+    assert r.status_code == 200
+    assert r.json()["paths"] == [] and r.json()["as_of"] == "2025-11-15"
 
 
 def test_an_unknown_name_is_404_with_close_matches(client: TestClient) -> None:
@@ -74,7 +83,9 @@ def test_bad_parameters_are_422(client: TestClient, path: str, params: dict) -> 
 def test_centrality_returns_ranked_nodes(client: TestClient, metric: str) -> None:
     r = client.get("/centrality", params={"metric": metric, "kind": "country", "top": 5})
     assert r.status_code == 200, r.text
-    ranked = r.json()
+    body = r.json()
+    assert (body["metric"], body["kind"], body["top"]) == (metric, "country", 5)
+    ranked = body["ranked"]
     assert 0 < len(ranked) <= 5 and all(x["kind"] == "country" for x in ranked)
     assert [x["score"] for x in ranked] == sorted((x["score"] for x in ranked), reverse=True)
 
@@ -134,12 +145,67 @@ def test_post_validates_the_scenario(client: TestClient, body: dict, status: int
     assert r.json()["error"]
 
 
+#: The result type each analysis route answers with.
+RESULTS = {"SupplyPaths", "Centrality", "Chokepoints", "Concentration", "Disruption"}
+
+#: A real request per route, the one its documented example answers.
+REQUESTS = {
+    "/paths": {"source": "Malaysia", "target": "dysprosium", "avoid": "China", "max_len": 4, "limit": 1},
+    "/centrality": {"metric": "betweenness", "kind": "country", "top": 2},
+    "/chokepoints": {"consumer": "US", "material": "dysprosium"},
+    "/concentration": {"material": "rare earths", "indicator": "processing"},
+    "/scenarios/disruption": {"remove": "China", "as_of": "2025-11-15"},
+}
+
+
+def _same_shape(example: Any, real: Any, where: str = "") -> None:
+    """Assert that two JSON values have the same keys, nested (lists compared by their first items)."""
+    if isinstance(example, dict) or isinstance(real, dict):
+        assert isinstance(example, dict) and isinstance(real, dict), where
+        assert set(example) == set(real), f"{where}: {sorted(set(example) ^ set(real))}"
+        for k in example:
+            _same_shape(example[k], real[k], f"{where}.{k}")
+    elif isinstance(example, list) and isinstance(real, list) and example and real:
+        _same_shape(example[0], real[0], f"{where}[0]")
+
+
 def test_openapi_documents_the_analysis_routes_with_examples(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ("/paths", "/centrality", "/chokepoints", "/concentration", "/scenarios/disruption"):
-        assert path in spec["paths"], path
-        assert spec["paths"][path]["get"]["summary"] or spec["paths"][path]["get"]["description"]
-    assert "post" in spec["paths"]["/scenarios/disruption"]
+    routes = [(path, "get") for path in EXAMPLES] + [("/scenarios/disruption", "post")]
+    assert set(EXAMPLES) == set(REQUESTS)
+    for path, method in routes:
+        op = spec["paths"][path][method]
+        assert op["summary"] or op["description"], path
+        answer = op["responses"]["200"]["content"]["application/json"]
+        assert answer["example"], (path, method)
+        assert answer["schema"]["$ref"].rsplit("/", 1)[-1] in RESULTS, (path, answer["schema"])
     schemas = spec["components"]["schemas"]
     assert schemas["DisruptionRequest"].get("examples")
-    assert schemas["Step"]["properties"]["text"].get("examples")
+    # Field documentation comes from the docstrings under the result dataclasses' fields.
+    assert schemas["Step"]["properties"]["text"]["description"]
+    assert schemas["SupplyPaths"]["properties"]["paths"]["description"]
+
+
+def _without_nulls(value: Any) -> Any:
+    # FastAPI writes the OpenAPI document without null values, examples included.
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("path", sorted(REQUESTS))
+def test_each_documented_example_has_the_shape_of_a_real_answer(client: TestClient, path: str) -> None:
+    spec = client.get("/openapi.json").json()
+    documented = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["example"]
+    example = EXAMPLES[path]
+    assert documented == _without_nulls(example)
+    r = client.get(path, params=REQUESTS[path])
+    assert r.status_code == 200, r.text
+    real = r.json()
+    _same_shape(example, real, path)
+    # Not only the keys: what the example echoes and concludes is what the graph answers.
+    for key, value in example.items():
+        if not isinstance(value, list):
+            assert value == real[key], (path, key)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from fastapi.testclient import TestClient
 from lxml import etree
 
 from tests.graph.test_export_graph import _schema
@@ -28,19 +29,33 @@ def test_paths_table_shows_the_route_through_malaysia() -> None:
     assert "Malaysia" in out.stdout and "Lynas" in out.stdout and "located in" in out.stdout.replace("\n", " ")
 
 
-def test_paths_json_is_the_api_shape_and_unknown_names_fail() -> None:
+def test_paths_json_is_the_api_shape_and_unknown_names_fail(client: TestClient) -> None:
     out = rekg("paths", "US", "dysprosium", "--avoid", "China", "--format", "json")
     assert out.returncode == 0, out.stderr
-    paths = json.loads(out.stdout)
-    assert paths and "Malaysia" in [c["label"] for c in paths[0]["countries"]]
+    found = json.loads(out.stdout)
+    api = client.get("/paths", params={"source": "US", "target": "dysprosium", "avoid": "China", "limit": 10})
+    assert found == api.json()
+    assert [a["label"] for a in found["avoid"]] == ["China"]
+    assert found["paths"] and "Malaysia" in [c["label"] for c in found["paths"][0]["countries"]]
     bad = rekg("paths", "US", "dysprosum")
     assert bad.returncode == 1 and "dysprosium" in bad.stderr
 
 
-def test_centrality_and_concentration_tables() -> None:
+def test_no_path_says_so() -> None:
+    out = rekg("paths", "dysprosium", "Malaysia")
+    assert out.returncode == 0, out.stderr
+    assert "no supply path from dysprosium to Malaysia" in out.stdout
+
+
+def test_centrality_and_concentration_tables(client: TestClient) -> None:
     out = rekg("centrality", "--metric", "pagerank", "--kind", "country", "--top", "3")
     assert out.returncode == 0, out.stderr
     assert "pagerank" in out.stdout and "country" in out.stdout
+    found = rekg("centrality", "--metric", "degree", "--kind", "country", "--top", "3", "--format", "json")
+    assert found.returncode == 0, found.stderr
+    api = client.get("/centrality", params={"metric": "degree", "kind": "country", "top": 3})
+    assert json.loads(found.stdout) == api.json()
+    assert json.loads(found.stdout)["ranked"][0]["rank"] == 1
     bad = rekg("centrality", "--kind", "planet")
     assert bad.returncode == 1 and "kind" in bad.stderr
     hhi = rekg("concentration", "rare earths", "--indicator", "production", "--format", "json")

@@ -1,22 +1,22 @@
-"""Paths, centrality, chokepoints, concentration and disruption on the seed graph."""
+"""Paths, centrality, chokepoints, concentration and disruption on the seed graph, and their result types."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import networkx as nx
 import pytest
-from rekg.graph import KnowledgeGraph, open_graph
+from rekg.graph import KnowledgeGraph, network, open_graph
 from rekg.graph.errors import InvalidParameter, NodeNotFound, NotConverged
-from rekg.graph.network.analysis import (
-    METRICS,
-    centrality,
-    chokepoints,
-    concentration,
-    disruption,
-    supply_paths,
-)
-from rekg.graph.network.projection import RELATIONS, controlled_by, for_consumer, projection, supply_view
+from rekg.graph.network.centrality import METRICS, centrality
+from rekg.graph.network.chokepoints import chokepoints
+from rekg.graph.network.concentration import concentration
+from rekg.graph.network.disruption import disruption
+from rekg.graph.network.paths import supply_paths
+from rekg.graph.network.projection import RELATIONS, projection
+from rekg.graph.network.view import controlled_by, for_consumer, supply_view
+from rekg.graph.results import Result
 
 #: A day after China's November 2025 suspensions took effect.
 AFTER_TRUCE = date(2025, 11, 15)
@@ -26,7 +26,7 @@ AFTER_TRUCE = date(2025, 11, 15)
 
 
 def test_the_us_gets_dysprosium_without_china_through_lynas_and_malaysia(kg: KnowledgeGraph) -> None:
-    paths = supply_paths(kg, "US", "dysprosium", avoid=["China"])
+    paths = supply_paths(kg, "US", "dysprosium", avoid=["China"]).paths
     assert paths, "no path from the US to dysprosium avoiding China"
     first = paths[0]
     assert "Malaysia" in [c.label for c in first.countries]
@@ -37,16 +37,16 @@ def test_the_us_gets_dysprosium_without_china_through_lynas_and_malaysia(kg: Kno
 def test_avoiding_a_country_avoids_what_it_hosts_and_controls(kg: KnowledgeGraph) -> None:
     G = projection(kg)
     china = controlled_by(G, [kg.iri("china")])
-    paths = supply_paths(kg, "US", "dysprosium", avoid=["China"], max_len=8, limit=50)
+    paths = supply_paths(kg, "US", "dysprosium", avoid=["China"], max_len=8, limit=50).paths
     assert paths
     for p in paths:
         assert not {n.id for n in p.nodes} & china
-    with_china = supply_paths(kg, "US", "dysprosium", limit=50)
+    with_china = supply_paths(kg, "US", "dysprosium", limit=50).paths
     assert any({n.id for n in p.nodes} & china for p in with_china)
 
 
 def test_every_step_is_explained_with_its_relation_and_sources(kg: KnowledgeGraph) -> None:
-    for p in supply_paths(kg, "US", "dysprosium", max_len=6, limit=20):
+    for p in supply_paths(kg, "US", "dysprosium", max_len=6, limit=20).paths:
         assert p.length == len(p.steps) == len(p.nodes) - 1
         for step, (a, b) in zip(p.steps, zip(p.nodes, p.nodes[1:], strict=False), strict=True):
             assert (step.source, step.target) == (a, b)
@@ -56,16 +56,24 @@ def test_every_step_is_explained_with_its_relation_and_sources(kg: KnowledgeGrap
 
 
 def test_paths_come_shortest_first_and_respect_max_len_and_limit(kg: KnowledgeGraph) -> None:
-    paths = supply_paths(kg, "US", "dysprosium", max_len=5, limit=7)
+    paths = supply_paths(kg, "US", "dysprosium", max_len=5, limit=7).paths
     assert 0 < len(paths) <= 7
     lengths = [p.length for p in paths]
     assert lengths == sorted(lengths) and max(lengths) <= 5
     assert len({tuple(n.id for n in p.nodes) for p in paths}) == len(paths)
 
 
+def test_the_answer_echoes_the_question_as_resolved(kg: KnowledgeGraph) -> None:
+    found = supply_paths(kg, "US", "Dy", avoid="China, Australia", max_len=5, limit=3, as_of="2025-12-01")
+    assert (found.source.id, found.target.id) == (kg.iri("united-states"), kg.iri("dysprosium"))
+    assert [a.label for a in found.avoid] == ["China", "Australia"]
+    assert (found.max_len, found.limit, found.as_of) == (5, 3, date(2025, 12, 1))
+    assert found.to_dict()["as_of"] == "2025-12-01"
+
+
 def test_no_path_is_an_empty_list(kg: KnowledgeGraph) -> None:
-    assert supply_paths(kg, "dysprosium", "United States") == []
-    assert supply_paths(kg, "US", "dysprosium", max_len=1) == []
+    assert supply_paths(kg, "dysprosium", "United States").paths == []
+    assert supply_paths(kg, "US", "dysprosium", max_len=1).paths == []
 
 
 def test_unknown_names_list_close_matches(kg: KnowledgeGraph) -> None:
@@ -87,9 +95,9 @@ def test_bad_parameters_are_refused_before_any_work(kg: KnowledgeGraph, kwargs: 
 
 def test_a_day_before_the_plant_started_leaves_no_lynas_path(kg: KnowledgeGraph) -> None:
     # Lynas's dysprosium oxide started in 2025; a view of 2024 must not use it.
-    before = supply_paths(kg, "Malaysia", "dysprosium", as_of="2024-06-01")
+    before = supply_paths(kg, "Malaysia", "dysprosium", as_of="2024-06-01").paths
     assert all(kg.iri("lynas-malaysia") not in {n.id for n in p.nodes} for p in before)
-    assert supply_paths(kg, "Malaysia", "dysprosium", as_of="2025-12-01")
+    assert supply_paths(kg, "Malaysia", "dysprosium", as_of="2025-12-01").paths
 
 
 # Centrality ------------------------------------------------------------------------------
@@ -97,7 +105,9 @@ def test_a_day_before_the_plant_started_leaves_no_lynas_path(kg: KnowledgeGraph)
 
 @pytest.mark.parametrize("metric", METRICS)
 def test_centrality_ranks_nodes_by_score(kg: KnowledgeGraph, metric: str) -> None:
-    ranked = centrality(kg, metric, top=15)
+    found = centrality(kg, metric, top=15)
+    assert (found.metric, found.kind, found.top) == (metric, None, 15)
+    ranked = found.ranked
     assert 0 < len(ranked) <= 15
     scores = [r.score for r in ranked]
     assert scores == sorted(scores, reverse=True)
@@ -106,11 +116,11 @@ def test_centrality_ranks_nodes_by_score(kg: KnowledgeGraph, metric: str) -> Non
 
 
 def test_centrality_filters_by_kind(kg: KnowledgeGraph) -> None:
-    ranked = centrality(kg, "betweenness", kind="facility", top=50)
+    ranked = centrality(kg, "betweenness", kind="facility", top=50).ranked
     assert ranked and all(r.kind == "facility" for r in ranked)
     # Malaysia obtains dysprosium only through the Lynas plant, so it lies on supply paths.
     assert next(r for r in ranked if r.id == kg.iri("lynas-malaysia")).score > 0
-    assert centrality(kg, "degree", kind="measure") == []
+    assert centrality(kg, "degree", kind="measure").ranked == []
 
 
 def test_betweenness_counts_consumer_to_material_paths(kg: KnowledgeGraph) -> None:
@@ -128,7 +138,7 @@ def test_betweenness_counts_consumer_to_material_paths(kg: KnowledgeGraph) -> No
             paths = list(nx.all_shortest_paths(H, c, m))
             total += sum(plant in p[1:-1] for p in paths) / len(paths)
     expected = total / (len(consumers) * len(materials))
-    got = next(r for r in centrality(kg, "betweenness", top=1000) if r.id == plant).score
+    got = next(r for r in centrality(kg, "betweenness", top=1000).ranked if r.id == plant).score
     assert got == pytest.approx(expected, abs=1e-5)
 
 
@@ -299,3 +309,30 @@ def test_only_measures_that_stop_supply_can_be_reimposed(kg: KnowledgeGraph) -> 
         disruption(kg, reimpose=[tariff])
     with pytest.raises(NodeNotFound):
         disruption(kg, reimpose=["China"])
+
+
+# Result types ----------------------------------------------------------------------------
+
+
+def test_every_analysis_returns_one_result_whose_dict_is_plain_json(kg: KnowledgeGraph) -> None:
+    results = [
+        supply_paths(kg, "Malaysia", "dysprosium", max_len=4),
+        centrality(kg, "degree", top=3),
+        chokepoints(kg, "Malaysia", "dysprosium"),
+        concentration(kg, "rare earths", "processing"),
+        disruption(kg, remove=["Malaysia"], as_of=AFTER_TRUCE, max_paths=2),
+    ]
+    for result in results:
+        assert isinstance(result, Result), type(result)
+        data = result.to_dict()
+        assert json.loads(json.dumps(data)) == data, type(result).__name__
+        if result.rows_field:
+            assert isinstance(data[result.rows_field], list)
+
+
+def test_the_package_re_exports_the_functions_and_result_types(kg: KnowledgeGraph) -> None:
+    found = network.supply_paths(kg, "Malaysia", "dysprosium", max_len=4)
+    assert isinstance(found, network.SupplyPaths) and isinstance(found.paths[0], network.SupplyPath)
+    assert isinstance(network.centrality(kg, "degree", top=1), network.Centrality)
+    for name in network.__all__:
+        assert getattr(network, name) is not None, name

@@ -20,7 +20,8 @@ from rekg.graph import KnowledgeGraph
 from rekg.graph.answers import agreements, describe_entity, measures_in_force, search, suppliers_of, timeline
 from rekg.graph.answers.names import resolve
 from rekg.graph.errors import InvalidQuery, NodeNotFound
-from rekg.graph.network.analysis import centrality, supply_paths
+from rekg.graph.network.centrality import centrality
+from rekg.graph.network.paths import supply_paths
 from rekg.graph.network.projection import projection
 from rekg.graph.sparql.examples import example_queries
 

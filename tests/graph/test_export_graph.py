@@ -19,7 +19,8 @@ from lxml import etree
 from rekg.graph import KnowledgeGraph
 from rekg.graph.errors import UnsupportedFormat
 from rekg.graph.io.export import FORMATS, KIND_COLOURS, RDF_FORMATS, export
-from rekg.graph.network.projection import KINDS, projection
+from rekg.graph.network.projection import projection
+from rekg.graph.rules import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 # The official GEXF schemas (CC BY 4.0, from the GEXF working group), kept with the tests.

@@ -8,16 +8,9 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 from rekg.graph import KnowledgeGraph, open_graph
-from rekg.graph.network.projection import (
-    DELIVERING,
-    KINDS,
-    RELATIONS,
-    active_on,
-    controlled_by,
-    for_consumer,
-    projection,
-    supply_view,
-)
+from rekg.graph.network.projection import DELIVERING, RELATIONS, projection
+from rekg.graph.network.view import active_on, controlled_by, for_consumer, supply_view
+from rekg.graph.rules import KINDS
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,233 @@
+"""Concentration: the Herfindahl–Hirschman index of who mines, processes or makes a material.
+
+:func:`concentration` reads the statistics the projection keeps (``G.graph["statistics"]``):
+the shares the sources state, or mine production against the world total, and answers with a
+:class:`Concentration` that lists each maker's share with its sources and says what the graph
+has when it has no figures for the question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+from rekg.graph.errors import InvalidParameter
+from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.network.projection import NodeRef, node_ref, projection
+from rekg.graph.network.view import Citation, _citations, resolve_node
+from rekg.graph.results import Result
+
+__all__ = ["INDICATORS", "Available", "Concentration", "Share", "concentration"]
+
+#: Indicator name -> (statistic indicator, what the figures are).
+INDICATORS: dict[str, tuple[str, str]] = {
+    "mining": ("ShareOfMining", "share"),
+    "processing": ("ShareOfProcessing", "share"),
+    "magnet_making": ("ShareOfMagnetMaking", "share"),
+    "production": ("MineProduction", "amount"),
+}
+
+
+@dataclass
+class Share(Result):
+    """One maker's part of the total."""
+
+    subject: NodeRef
+    """The country or firm."""
+    value: float
+    """The figure as the source states it (a percentage, or an amount)."""
+    unit: str | None
+    """The unit of ``value`` (``percent``, an IRI of a unit...)."""
+    share: float
+    """Fraction of the total, 0 to 1."""
+    estimated: bool
+    """Whether the source gives the figure as an estimate."""
+    sources: list[Citation]
+    """The sources that state the figure."""
+
+
+@dataclass
+class Available(Result):
+    """A material, indicator and period the graph has figures for."""
+
+    material: NodeRef
+    """The material."""
+    indicator: str
+    """``mining``, ``processing``, ``magnet_making`` or ``production``."""
+    period: str | None
+    """The period of the figures (``2024``, ``2025-09``)."""
+
+
+@dataclass
+class Concentration(Result):
+    """The Herfindahl–Hirschman index of a material's mining, processing or production."""
+
+    material: NodeRef
+    """The material asked about, as the name given resolved."""
+    indicator: str
+    """Which figures were used: ``mining``, ``processing``, ``magnet_making`` or ``production``."""
+    period: str | None
+    """The period of the figures: the one asked for, or the latest the graph has."""
+    hhi: float | None
+    """Sum of squared percentage shares of the known makers (a lower bound); ``null`` without figures."""
+    hhi_upper: float | None
+    """The index if the part not broken down were one more maker."""
+    coverage: float
+    """Fraction of the total the known shares cover."""
+    level: str | None
+    """``highly concentrated``, ``moderately concentrated`` or ``unconcentrated`` (2023 US Merger Guidelines);
+    ``null`` when the index is low but the shares do not cover the whole total."""
+    shares: list[Share]
+    """Each maker's share, largest first."""
+    total: float | None
+    """For ``production``: the total the shares are of."""
+    available: list[Available]
+    """Material, indicator and period combinations with figures: for this material, or else for any."""
+    note: str
+    """How the shares were read, and how much of the total is not broken down."""
+    rows_field = "shares"
+
+
+def concentration(
+    kg: KnowledgeGraph, material: str = "rare earths", indicator: str = "mining", period: str | None = None
+) -> Concentration:
+    """The Herfindahl–Hirschman index (HHI) of a material's mining, processing or production.
+
+    HHI is the sum of squared percentage shares, from near 0 (many small makers) to 10,000 (one
+    maker). ``mining``, ``processing`` and ``magnet_making`` use the shares the sources state
+    (China's 70, 90 and 93 %); ``production`` computes shares from mine output (the USGS
+    table), against the world total when the graph has one. When the known shares cover less
+    than the whole, ``hhi`` counts only them (a lower bound: the rest spread thin) and
+    ``hhi_upper`` adds the rest as one more maker. ``level`` follows the 2023 US Merger
+    Guidelines: above 1,800 highly concentrated, 1,000 to 1,800 moderately.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    material : str
+    indicator : {"mining", "processing", "magnet_making", "production"}
+    period : str, optional
+        ``2024`` or ``2025-09``; the latest period with figures by default.
+
+    Returns
+    -------
+    Concentration
+        ``hhi`` is ``None`` when the graph has no figures for the material, indicator and
+        period; ``available`` lists what it has.
+
+    Raises
+    ------
+    NodeNotFound
+        If the material is unknown.
+    InvalidParameter
+        If the indicator is unknown.
+
+    Examples
+    --------
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
+    >>> c = concentration(kg, "rare earths", "processing")
+    >>> c.shares[0].subject.label, c.level
+    ('China', 'highly concentrated')
+    >>> concentration(kg, "gallium", "mining").hhi is None
+    True
+    """
+    if indicator not in INDICATORS:
+        raise InvalidParameter(f"indicator: {indicator!r} is not one of {', '.join(INDICATORS)}", parameter="indicator")
+    if period is not None and (not isinstance(period, str) or not period.strip()):
+        period = None
+    m = resolve_node(kg, material, kinds={"material"}, what="material")
+    G = projection(kg)
+    stats = G.graph.get("statistics", [])
+    names = {v[0]: k for k, v in INDICATORS.items()}
+    available = sorted(
+        {
+            (s["material"], names[s["indicator"]], s["period"])
+            for s in stats
+            if s["indicator"] in names and s["material"] in G and s["subject"] in G
+        },
+        key=lambda x: (G.nodes[x[0]]["label"], x[1], str(x[2])),
+    )
+    # What the graph has for this material; failing that, what it has at all.
+    available_rows = [Available(node_ref(G, a), b, c) for a, b, c in available if a == m] or [
+        Available(node_ref(G, a), b, c) for a, b, c in available
+    ]
+    wanted, form = INDICATORS[indicator]
+    rows = [s for s in stats if s["material"] == m and s["indicator"] == wanted and s["subject"] in G]
+    periods = sorted({s["period"] for s in rows}, key=str)
+    if period is None and periods:
+        period = periods[-1]
+    rows = [s for s in rows if s["period"] == period]
+    result = Concentration(
+        material=node_ref(G, m),
+        indicator=indicator,
+        period=period,
+        hhi=None,
+        hhi_upper=None,
+        coverage=0.0,
+        level=None,
+        shares=[],
+        total=None,
+        available=available_rows,
+        note="",
+    )
+    if not rows:
+        result.note = f"no {indicator} figures for {G.nodes[m]['label']}" + (f" in {period}" if period else "")
+        return result
+    by_subject: dict[str, list[dict]] = {}
+    for s in rows:
+        by_subject.setdefault(s["subject"], []).append(s)
+    picked = {subj: _pick_stat(G, ss) for subj, ss in by_subject.items()}
+    totals = {subj: s for subj, s in picked.items() if G.nodes[subj]["kind"] == "region"}
+    makers = {subj: s for subj, s in picked.items() if G.nodes[subj]["kind"] != "region"}
+    if form == "share":
+        fractions = {
+            subj: s["value"] / 100 if s["value"] > 1 or s.get("unit") == "percent" else s["value"]
+            for subj, s in makers.items()
+        }
+        total = None
+        note = "shares as the sources state them"
+    else:
+        total = next(iter(totals.values()))["value"] if totals else sum(s["value"] for s in makers.values())
+        fractions = {subj: (s["value"] / total if total else 0.0) for subj, s in makers.items()}
+        note = "shares of the world total" if totals else "shares of the sum of the listed producers"
+    coverage = min(sum(fractions.values()), 1.0)
+    hhi = sum((100 * f) ** 2 for f in fractions.values())
+    rest = max(0.0, 1.0 - coverage)
+    result.hhi = round(hhi, 1)
+    result.hhi_upper = round(hhi + (100 * rest) ** 2, 1)
+    result.coverage = round(coverage, 4)
+    result.level = (
+        "highly concentrated"
+        if hhi > 1800
+        else "moderately concentrated"
+        if hhi >= 1000
+        else ("unconcentrated" if rest < 1e-9 else None)
+    )
+    result.total = total
+    result.note = note + ("" if rest < 1e-9 else f"; {rest:.0%} of the total is not broken down")
+    result.shares = sorted(
+        (
+            Share(
+                subject=node_ref(G, subj),
+                value=s["value"],
+                unit=s.get("unit"),
+                share=round(fractions[subj], 4),
+                estimated=bool(s.get("estimated")),
+                sources=_citations(G, s["sources"]),
+            )
+            for subj, s in makers.items()
+        ),
+        key=lambda sh: (-sh.share, sh.subject.label),
+    )
+    return result
+
+
+def _pick_stat(G: nx.MultiDiGraph, stats: list[dict]) -> dict:
+    """Where sources give different figures, the one most sources give, then the newest."""
+    known = G.graph.get("sources", {})
+
+    def newest(s: dict) -> str:
+        return max((known.get(g, {}).get("date") or "" for g in s["sources"]), default="")
+
+    return max(stats, key=lambda s: (len(s["sources"]), newest(s)))
