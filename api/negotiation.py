@@ -1,7 +1,9 @@
-"""Content negotiation for the SPARQL endpoint: the media-type table and an Accept parser.
+"""Content negotiation: an Accept parser and the choice of a format from the registry.
 
-Everything here is a pure function of its arguments, so the table and the parser are tested
-on their own (``tests/api/test_negotiation.py``).
+The formats themselves (media types, ``format=`` names, their order of preference) are the
+format registry, :mod:`rekg.graph.formats`; this module only chooses among them. Everything
+here is a pure function of its arguments, so the parser is tested on its own
+(``tests/api/test_negotiation.py``).
 
 Rules:
 
@@ -12,8 +14,9 @@ Rules:
 * Otherwise the ``Accept`` header decides, with q-values (RFC 9110, 12.5.1): the most
   specific range that matches a media type gives its q; the offer with the highest q wins;
   ties go to the more specific match, then to the range the client listed first, then to
-  the server's order (JSON for results, Turtle for graphs). A missing or empty ``Accept``
-  means ``*/*``.
+  the server's order (JSON for results and entities, Turtle for graphs). A missing or
+  empty ``Accept`` means ``*/*``. ``q=0`` refuses a media type, and an offer whose own media
+  type is refused is never chosen through another name.
 * Nothing acceptable: ``406`` with the list of what is available.
 """
 
@@ -24,20 +27,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from rekg.graph.answers.entities import ENTITY_RDF_FORMATS
+from rekg.graph.formats import GRAPH_FORMATS, PAGE_FORMATS, RESULT_FORMATS, Format
+
 from .errors import ApiError
 
 __all__ = [
-    "GRAPH_OFFERS",
-    "RESULT_OFFERS",
+    "ENTITY_OFFERS",
+    "Kind",
     "MediaRange",
-    "Offer",
     "choose_format",
     "negotiate",
     "offers_for",
     "parse_accept",
 ]
 
-Kind = Literal["results", "graph"]
+#: What is being sent: SELECT/ASK results, an RDF graph, or one entity.
+Kind = Literal["results", "graph", "entity"]
 _MAX_RANGES = 64
 # RFC 9110 token characters: a type or subtype is one token ("*" included).
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9a-z-]+$")
@@ -64,74 +70,35 @@ class MediaRange:
         return 3 if self.subtype == s else 0
 
 
-@dataclass(frozen=True)
-class Offer:
-    """A serialisation the endpoint can produce.
+#: An entity: its JSON description first (what scripts get from ``*/*``), its page, its RDF.
+ENTITY_OFFERS: tuple[Format, ...] = (PAGE_FORMATS["json"], PAGE_FORMATS["html"], *ENTITY_RDF_FORMATS.values())
 
-    ``key`` names it for :mod:`rekg.graph.sparql`, ``media_type`` is the ``Content-Type`` sent,
-    ``accepts`` are the media types in ``Accept`` that select it (the first is its own),
-    ``names`` are the values of ``format=`` that select it.
-    """
-
-    key: str
-    media_type: str
-    accepts: tuple[str, ...]
-    names: tuple[str, ...]
-
-
-#: SELECT and ASK results, in the server's order of preference.
-RESULT_OFFERS: tuple[Offer, ...] = (
-    Offer(
-        "json",
-        "application/sparql-results+json",
-        ("application/sparql-results+json", "application/json"),
-        ("json", "srj"),
-    ),
-    Offer(
-        "xml",
-        "application/sparql-results+xml",
-        ("application/sparql-results+xml", "application/xml", "text/xml"),
-        ("xml", "srx"),
-    ),
-    Offer("csv", "text/csv; charset=utf-8", ("text/csv",), ("csv",)),
-    Offer("tsv", "text/tab-separated-values; charset=utf-8", ("text/tab-separated-values",), ("tsv",)),
-)
-
-#: CONSTRUCT and DESCRIBE results (and the service description), in the server's order.
-GRAPH_OFFERS: tuple[Offer, ...] = (
-    Offer(
-        "ttl",
-        "text/turtle; charset=utf-8",
-        ("text/turtle", "application/x-turtle", "application/turtle"),
-        ("ttl", "turtle"),
-    ),
-    Offer("nt", "application/n-triples", ("application/n-triples",), ("nt", "ntriples", "n-triples")),
-    Offer("nq", "application/n-quads", ("application/n-quads", "text/x-nquads"), ("nq", "nquads", "n-quads")),
-    Offer("trig", "application/trig", ("application/trig", "application/x-trig"), ("trig",)),
-    Offer("jsonld", "application/ld+json", ("application/ld+json", "application/json"), ("jsonld", "json-ld", "json")),
-    Offer(
-        "rdfxml",
-        "application/rdf+xml",
-        ("application/rdf+xml", "application/xml", "text/xml"),
-        ("rdfxml", "rdf+xml", "rdf", "xml", "owl"),
-    ),
-    Offer("n3", "text/n3; charset=utf-8", ("text/n3", "text/rdf+n3", "application/n3"), ("n3",)),
-)
+_OFFERS: dict[str, tuple[Format, ...]] = {
+    "results": tuple(RESULT_FORMATS.values()),
+    "graph": tuple(GRAPH_FORMATS.values()),
+    "entity": ENTITY_OFFERS,
+}
+_WHAT = {
+    "results": "SELECT and ASK results",
+    "graph": "an RDF graph (CONSTRUCT, DESCRIBE, service description)",
+    "entity": "an entity",
+}
 
 
-def offers_for(kind: Kind) -> tuple[Offer, ...]:
-    """The offers for ``results`` (SELECT, ASK) or ``graph`` (CONSTRUCT, DESCRIBE).
+def offers_for(kind: Kind) -> tuple[Format, ...]:
+    """The formats offered for ``results`` (SELECT, ASK), a ``graph`` (CONSTRUCT, DESCRIBE) or an ``entity``.
 
     Examples
     --------
     >>> [o.key for o in offers_for("results")]
     ['json', 'xml', 'csv', 'tsv']
+    >>> [o.key for o in offers_for("entity")]
+    ['json', 'html', 'ttl', 'jsonld', 'trig', 'nt', 'nq']
     """
-    if kind == "results":
-        return RESULT_OFFERS
-    if kind == "graph":
-        return GRAPH_OFFERS
-    raise ValueError(f"unknown result kind {kind!r}")
+    try:
+        return _OFFERS[kind]
+    except KeyError:
+        raise ValueError(f"unknown result kind {kind!r}") from None
 
 
 def parse_accept(header: str | None) -> list[MediaRange]:
@@ -182,21 +149,25 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges
 
 
-def negotiate(accept: str | None, offers: Sequence[Offer]) -> Offer | None:
-    """The best offer for an ``Accept`` header, or ``None`` if none is acceptable.
+def negotiate(accept: str | None, offers: Sequence[Format]) -> Format | None:
+    """The best of ``offers`` (in the server's order of preference) for an ``Accept`` header.
+
+    Returns ``None`` if none is acceptable.
 
     Examples
     --------
-    >>> negotiate("text/csv;q=0.9, application/sparql-results+xml", RESULT_OFFERS).key
+    >>> negotiate("text/csv;q=0.9, application/sparql-results+xml", offers_for("results")).key
     'xml'
-    >>> negotiate("*/*", GRAPH_OFFERS).key
+    >>> negotiate("*/*", offers_for("graph")).key
     'ttl'
-    >>> negotiate("text/html", RESULT_OFFERS) is None
+    >>> negotiate("application/json;q=0, */*", offers_for("entity")).key
+    'html'
+    >>> negotiate("text/html", offers_for("results")) is None
     True
     """
     ranges = parse_accept(accept)
     best: tuple[float, int, int, int, int] | None = None
-    chosen: Offer | None = None
+    chosen: Format | None = None
     for order, offer in enumerate(offers):
         score = _score(offer, ranges)
         if score is None:
@@ -208,7 +179,7 @@ def negotiate(accept: str | None, offers: Sequence[Offer]) -> Offer | None:
     return chosen
 
 
-def _score(offer: Offer, ranges: Iterable[MediaRange]) -> tuple[float, int, int, int] | None:
+def _score(offer: Format, ranges: Iterable[MediaRange]) -> tuple[float, int, int, int] | None:
     """(q, specificity, 1 if via its own media type, client index) of the best way ``offer``
     is accepted, or None."""
     ranges = list(ranges)
@@ -230,14 +201,14 @@ def _score(offer: Offer, ranges: Iterable[MediaRange]) -> tuple[float, int, int,
     return best
 
 
-def choose_format(kind: Kind, accept: str | None, format_values: Sequence[str] = ()) -> Offer:
+def choose_format(kind: Kind, accept: str | None, format_values: Sequence[str] = ()) -> Format:
     """Pick the serialisation of a response from ``format=`` values and ``Accept``.
 
     Parameters
     ----------
-    kind : {"results", "graph"}
+    kind : {"results", "graph", "entity"}
         ``results`` for SELECT and ASK, ``graph`` for CONSTRUCT, DESCRIBE and the service
-        description.
+        description, ``entity`` for ``/entities/{id}``.
     accept : str or None
         The ``Accept`` header.
     format_values : sequence of str
@@ -245,7 +216,8 @@ def choose_format(kind: Kind, accept: str | None, format_values: Sequence[str] =
 
     Returns
     -------
-    Offer
+    Format
+        Send the body with its ``content_type``.
 
     Raises
     ------
@@ -259,6 +231,8 @@ def choose_format(kind: Kind, accept: str | None, format_values: Sequence[str] =
     'tsv'
     >>> choose_format("graph", "text/turtle", ["xml"]).media_type
     'application/rdf+xml'
+    >>> choose_format("entity", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8").key
+    'html'
     """
     offers = offers_for(kind)
     values = [v.strip().lower() for v in format_values if v and v.strip()]
@@ -271,7 +245,7 @@ def choose_format(kind: Kind, accept: str | None, format_values: Sequence[str] =
         raise ApiError(
             406,
             "unsupported_format",
-            f"format={format_values[0]!r} is not available for {_what(kind)}; use one of "
+            f"format={format_values[0]!r} is not available for {_WHAT[kind]}; use one of "
             + ", ".join(o.names[0] for o in offers),
             available=[o.names[0] for o in offers],
         )
@@ -280,7 +254,7 @@ def choose_format(kind: Kind, accept: str | None, format_values: Sequence[str] =
         raise ApiError(
             406,
             "unsupported_format",
-            f"Nothing in Accept: {accept!r} is available for {_what(kind)}. Available: "
+            f"Nothing in Accept: {accept!r} is available for {_WHAT[kind]}. Available: "
             + ", ".join(o.accepts[0] for o in offers)
             + " (or pass format="
             + "|".join(o.names[0] for o in offers)
@@ -288,7 +262,3 @@ def choose_format(kind: Kind, accept: str | None, format_values: Sequence[str] =
             available=[o.accepts[0] for o in offers],
         )
     return chosen
-
-
-def _what(kind: Kind) -> str:
-    return "SELECT and ASK results" if kind == "results" else "an RDF graph (CONSTRUCT, DESCRIBE, service description)"

@@ -12,84 +12,20 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from rekg.graph import answers as analyst
-from rekg.graph.errors import UnsupportedFormat
+from rekg.graph.answers.refs import Ref as EntityRef
+from rekg.graph.answers.refs import SourceRef as SourceInfo
 
 from ..deps import KG
-from .analyst import EntityRef, SourceInfo
+from ..negotiation import choose_format, offers_for
 from .pages import render
 
-__all__ = ["negotiate", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["entities"])
 
 
-class EntityFormat(StrEnum):
-    html = "html"
-    json = "json"
-    ttl = "ttl"
-    jsonld = "jsonld"
-    trig = "trig"
-    nt = "nt"
-    nq = "nq"
-
-
-#: Media types a client may ask for, and the format each gets.
-MEDIA_TYPES: dict[str, str] = {
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-    "application/json": "json",
-    "text/turtle": "ttl",
-    "application/x-turtle": "ttl",
-    "application/ld+json": "jsonld",
-    "application/trig": "trig",
-    "application/n-triples": "nt",
-    "application/n-quads": "nq",
-}
-_DEFAULT = "json"
-
-
-def negotiate(accept: str | None) -> str:
-    """The format to send for an ``Accept`` header: highest q, then the most specific range.
-
-    Raises
-    ------
-    UnsupportedFormat
-        If the header accepts none of :data:`MEDIA_TYPES` (406).
-    """
-    if not accept or not accept.strip():
-        return _DEFAULT
-    best: tuple[float, int, int] | None = None
-    choice = None
-    for order, item in enumerate(accept.split(",")):
-        parts = [p.strip() for p in item.split(";")]
-        media = parts[0].lower()
-        q = 1.0
-        for p in parts[1:]:
-            if p.lower().startswith("q="):
-                try:
-                    q = float(p[2:])
-                except ValueError:
-                    q = 0.0
-        if not 0 < q <= 1:
-            continue
-        if media in MEDIA_TYPES:
-            fmt, specificity = MEDIA_TYPES[media], 2
-        elif media == "*/*" or media == "application/*":
-            fmt, specificity = _DEFAULT, 0
-        elif media == "text/*":
-            fmt, specificity = "html", 1
-        else:
-            continue
-        # A browser's "*/*;q=0.8" must not beat its explicit text/html.
-        key = (q, specificity, -order)
-        if best is None or key > best:
-            best, choice = key, fmt
-    if choice is None:
-        raise UnsupportedFormat(
-            f"cannot send an entity as {accept!r}; accept one of {', '.join(MEDIA_TYPES)}",
-            accept=accept,
-        )
-    return choice
+#: The ``format=`` values: the keys of the formats an entity is offered in (its JSON, its page, its RDF).
+EntityFormat = StrEnum("EntityFormat", [(o.key, o.key) for o in offers_for("entity")], module=__name__)
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,7 +173,7 @@ def _formats(path: str) -> dict[str, str]:
     responses={
         200: {
             "description": "The entity, in the format the Accept header (or `format`) asks for.",
-            "content": {m: {} for m in ("text/html", "text/turtle", "application/ld+json", "application/trig")},
+            "content": {o.media_type: {} for o in offers_for("entity")},
         },
         406: {"description": "No acceptable format."},
     },
@@ -253,15 +189,15 @@ def entity(
     format: EntityFormat | None = Query(None, description="Override the Accept header."),
 ) -> Any:
     """Everything about one entity as HTML, JSON, Turtle or JSON-LD (by Accept), with sources and conflicts."""
-    fmt = format.value if format else negotiate(request.headers.get("accept"))
+    chosen = choose_format("entity", request.headers.get("accept"), [format.value] if format else [])
     headers = {"Vary": "Accept"}
-    if fmt in analyst.ENTITY_RDF_FORMATS:
-        body, media = analyst.entity_rdf(kg, id, fmt)
+    if chosen.kind == "graph":
+        body, media = analyst.entity_rdf(kg, id, chosen.key)
         return Response(body, media_type=media, headers=headers)
     description = analyst.describe_entity(kg, id)
     data = asdict(description)
     data["formats"] = _formats(request.url.path)
-    if fmt == "html":
+    if chosen.key == "html":
         return render(request, "entity.html", {"entity": data, "title": description.label}, headers=headers)
     return Response(Entity.model_validate(data).model_dump_json(), media_type="application/json", headers=headers)
 

@@ -18,10 +18,11 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
+from rekg.graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from rekg.graph.sparql.executor import QueryExecutor
 
 from ..errors import ApiError
-from ..negotiation import GRAPH_OFFERS, RESULT_OFFERS, choose_format, parse_accept
+from ..negotiation import choose_format, offers_for, parse_accept
 from ..settings import Settings
 
 __all__ = ["router", "sparql_executor"]
@@ -65,7 +66,7 @@ _PARAMETERS: list[dict[str, Any]] = [
         "name": "format",
         "in": "query",
         "required": False,
-        "description": "Override Accept: json, xml, csv, tsv (SELECT, ASK); ttl, nt, nq, trig, jsonld, rdfxml, n3 "
+        "description": f"Override Accept: {', '.join(RESULT_FORMATS)} (SELECT, ASK); {', '.join(GRAPH_FORMATS)} "
         "(CONSTRUCT, DESCRIBE, service description).",
         "schema": {"type": "string"},
     },
@@ -74,7 +75,7 @@ _PARAMETERS: list[dict[str, Any]] = [
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The result, in the negotiated format (or the service description).",
-        "content": {o.accepts[0]: {} for o in (*RESULT_OFFERS, *GRAPH_OFFERS)},
+        "content": {o.media_type: {} for o in (*offers_for("results"), *offers_for("graph"))},
     },
     400: {"description": "Syntax error (with the parser's message and position), update, SERVICE or foreign graph."},
     406: {"description": "Nothing in Accept (or format=) can be produced."},
@@ -215,12 +216,12 @@ async def _answer(request: Request) -> Response:
     if not queries:
         if request.method == "POST":
             raise _bad("No query: POST query=... (form-encoded) or the query as an application/sparql-query body.")
-        kind = "graph"
         if not formats and any(r.type == "text" and r.subtype == "html" and r.q > 0 for r in parse_accept(accept)):
-            accept = "text/turtle"  # a browser: Turtle reads better than RDF/XML
-        offer = choose_format(kind, accept, formats)
+            offer = GRAPH_FORMATS["ttl"]  # a browser: Turtle reads better than RDF/XML
+        else:
+            offer = choose_format("graph", accept, formats)
         body = executor.describe_service(_endpoint_url(request), offer.key)
-        return Response(body, media_type=offer.media_type, headers={"Vary": "Accept"})
+        return Response(body, media_type=offer.content_type, headers={"Vary": "Accept"})
     prepared = await executor.prepare(
         queries[0],
         default_graph_uris=params.get("default-graph-uri", []),
@@ -234,7 +235,7 @@ async def _answer(request: Request) -> Response:
         watch.cancel()
     return Response(
         outcome.body,
-        media_type=offer.media_type,
+        media_type=offer.content_type,
         headers={
             "Vary": "Accept",
             "X-Query-Time-Ms": f"{outcome.elapsed_ms:.1f}",

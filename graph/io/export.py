@@ -34,8 +34,10 @@ import pyoxigraph as ox
 from lxml import etree
 from lxml.builder import ElementMaker
 from rekg.graph.errors import UnsupportedFormat
+from rekg.graph.formats import DATA_FORMATS
 from rekg.graph.kg import KnowledgeGraph
-from rekg.graph.network.projection import KINDS, projection
+from rekg.graph.network.projection import projection
+from rekg.graph.rules import KINDS
 
 __all__ = [
     "FORMATS",
@@ -61,14 +63,10 @@ class Export:
     filename: str
 
 
-#: name -> (pyoxigraph format, media type, file extension, keeps named graphs)
+#: name -> (pyoxigraph format, media type, file extension, keeps named graphs): the data-file
+#: formats of :mod:`rekg.graph.formats`, each read from the registry.
 RDF_FORMATS: dict[str, tuple[ox.RdfFormat, str, str, bool]] = {
-    "ttl": (ox.RdfFormat.TURTLE, "text/turtle", "ttl", False),
-    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples", "nt", False),
-    "nq": (ox.RdfFormat.N_QUADS, "application/n-quads", "nq", True),
-    "trig": (ox.RdfFormat.TRIG, "application/trig", "trig", True),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json", "jsonld", True),
-    "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml", "rdf", False),
+    f.key: (f.rdf, f.media_type, f.extension.lstrip("."), f.quads) for f in DATA_FORMATS.values() if f.rdf is not None
 }
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rekg.graph.errors import SeedError
+from rekg.graph.formats import DATA_FORMATS
 from rekg.ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, REKG, SHAPES_FILE, namespaces
 
 __all__ = [
@@ -92,15 +93,9 @@ def _parse_into(graph: Graph, data: str | bytes, fmt: str, base: str, name: str)
         raise SeedError(f"{name}: does not parse as {fmt}: {exc}", file=name) from exc
 
 
-#: Formats a source document may come in: rdflib parser name by media type.
-SOURCE_FORMATS: dict[str, str] = {
-    "application/trig": "trig",
-    "text/turtle": "turtle",
-    "application/n-quads": "nquads",
-    "application/n-triples": "nt",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-}
+#: Formats a source document may come in (the data-file formats of :mod:`rekg.graph.formats`):
+#: rdflib parser name by media type.
+SOURCE_FORMATS: dict[str, str] = {f.media_type: f.rdflib for f in DATA_FORMATS.values() if f.rdflib}
 
 
 def _reject_xml_entities(data: str | bytes, name: str) -> None:

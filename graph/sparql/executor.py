@@ -2,21 +2,24 @@
 
 A request goes through three steps:
 
-1. :meth:`QueryExecutor.prepare` (or :func:`prepare_query`) runs the lexer of
-   :mod:`graph.sparql_guard`: updates and ``SERVICE`` are refused, and every graph named by
+1. :meth:`QueryExecutor.prepare` (or :func:`prepare_query`) runs the guard,
+   :mod:`rekg.graph.sparql.guard`: updates and ``SERVICE`` are refused, and every graph named by
    ``FROM`` / ``FROM NAMED`` or by the protocol's ``default-graph-uri`` /
    ``named-graph-uri`` must be a graph of the store. Nothing is ever fetched or read from
    a file. The dataset is then passed to the store explicitly, so what runs is exactly what
    was checked.
-2. :meth:`QueryExecutor.run` evaluates the query with a time limit. For Oxigraph stores
-   (in memory or on disk) it runs in a worker process of :class:`graph.sparql_pool.WorkerPool`,
-   which is killed when the limit passes or the client goes away; other back ends (the
-   ``remote`` store) evaluate in a thread of this process and rely on their own HTTP
-   timeout, since closing the connection is what cancels a remote query.
+2. :meth:`QueryExecutor.run` evaluates the query with a time limit. A back end that can be
+   read from forked workers (:meth:`rekg.graph.store.base.Store.worker_reader`: Oxigraph in
+   memory or on disk) runs it in a worker process of
+   :class:`rekg.graph.sparql.pool.WorkerPool`, which is killed when the limit passes or the
+   client goes away; other back ends (the ``remote`` store) evaluate in a thread of this
+   process and rely on their own HTTP timeout, since closing the connection is what
+   cancels a remote query.
 3. :func:`evaluate` serialises in the worker with pyoxigraph's native writers and sends
    bytes back. Results are first written as TSV (SELECT) or N-Triples (CONSTRUCT,
    DESCRIBE), one line per row, through a writer that stops the query as soon as the row
-   cap is passed; the requested format is then written natively from that.
+   cap is passed; the requested format (one of the registry, :mod:`rekg.graph.formats`) is
+   then written natively from that.
 
 The default graph of every query is the union of all named graphs unless the query or the
 request names a dataset.
@@ -29,8 +32,6 @@ import pickle
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
 from typing import Any, Literal
 
 import pyoxigraph as ox
@@ -43,17 +44,15 @@ from rekg.graph.errors import (
     StoreUnavailable,
     UnsupportedFormat,
 )
+from rekg.graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.lexer import QueryForm
 from rekg.graph.sparql.guard import QueryShape, inspect_query
 from rekg.graph.sparql.pool import ClientGone, PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
-from rekg.graph.store import OxigraphStore, Store
+from rekg.graph.store.base import QueryReader, ReaderOpener
 from rekg.ontology import DCTERMS, RDF, RDFS, SD, XSD
 
 __all__ = [
-    "FORMAT_IRIS",
-    "GRAPH_FORMATS",
-    "RESULT_FORMATS",
-    "SD_FORMATS",
     "PreparedQuery",
     "QueryExecutor",
     "QueryOutcome",
@@ -63,47 +62,11 @@ __all__ = [
     "service_description",
 ]
 
-#: Serialisations of SELECT and ASK results, by the short name used in ``format=``.
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-#: Serialisations of CONSTRUCT and DESCRIBE results (and of the service description).
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "n3": ox.RdfFormat.N3,
-}
-#: The W3C format IRIs (http://www.w3.org/ns/formats/) the service description lists.
-FORMAT_IRIS: dict[str, str] = {
-    "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
-    "xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
-    "csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
-    "tsv": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
-    "ttl": "http://www.w3.org/ns/formats/Turtle",
-    "nt": "http://www.w3.org/ns/formats/N-Triples",
-    "nq": "http://www.w3.org/ns/formats/N-Quads",
-    "trig": "http://www.w3.org/ns/formats/TriG",
-    "jsonld": "http://www.w3.org/ns/formats/JSON-LD",
-    "rdfxml": "http://www.w3.org/ns/formats/RDF_XML",
-    "n3": "http://www.w3.org/ns/formats/N3",
-}
-#: Formats of the service description itself (an RDF graph).
-SD_FORMATS = GRAPH_FORMATS
-
 TIMEOUT_SETTING = "REKG_QUERY_TIMEOUT_S"
 ROWS_SETTING = "REKG_MAX_ROWS"
 WORKERS_SETTING = "REKG_QUERY_WORKERS"
 # Queries longer than this are checked in a thread so a huge one cannot stall the server.
 _BIG_QUERY = 64_000
-
-QueryForm = Literal["SELECT", "CONSTRUCT", "DESCRIBE", "ASK"]
 
 
 @dataclass(frozen=True)
@@ -171,8 +134,32 @@ def _too_many(max_rows: int, what: str) -> ResultTooLarge:
     )
 
 
+# Results are first written one line per row (or triple), so the writer can be stopped at
+# the row cap; the requested format is then written from that.
+_ROWS = ox.QueryResultsFormat.TSV
+_TRIPLES = ox.RdfFormat.N_TRIPLES
+
+
+def _one_of(keys: Sequence[str]) -> str:
+    return f"{', '.join(keys[:-1])} or {keys[-1]}"
+
+
+def _results_format(fmt: str, what: str) -> ox.QueryResultsFormat:
+    found = RESULT_FORMATS.get(fmt)
+    if found is None or found.results is None:
+        raise UnsupportedFormat(f"{what} result cannot be written as {fmt}; use {_one_of(list(RESULT_FORMATS))}")
+    return found.results
+
+
+def _rdf_format(fmt: str, what: str) -> ox.RdfFormat:
+    found = GRAPH_FORMATS.get(fmt)
+    if found is None or found.rdf is None:
+        raise UnsupportedFormat(f"{what} cannot be written as {fmt}; use {_one_of(list(GRAPH_FORMATS))}")
+    return found.rdf
+
+
 def evaluate(
-    store: Store,
+    store: QueryReader,
     text: str,
     fmt: str,
     *,
@@ -188,13 +175,13 @@ def evaluate(
 
     Parameters
     ----------
-    store : Store
-        Any back end.
+    store : Store or QueryReader
+        Any back end, or what a worker reads of one.
     text : str
         The query.
     fmt : str
-        A key of :data:`RESULT_FORMATS` (SELECT, ASK) or :data:`GRAPH_FORMATS`
-        (CONSTRUCT, DESCRIBE).
+        A key of :data:`rekg.graph.formats.RESULT_FORMATS` (SELECT, ASK) or of
+        :data:`rekg.graph.formats.GRAPH_FORMATS` (CONSTRUCT, DESCRIBE).
     prefixes : mapping, optional
         Predeclared prefixes.
     default_graph, named_graphs : sequence of str, optional
@@ -217,7 +204,8 @@ def evaluate(
 
     Examples
     --------
-    >>> s = OxigraphStore()
+    >>> from rekg.graph.store import open_store
+    >>> s = open_store("memory")
     >>> _ = s.replace_graph("https://example.org/g", [ox.Quad(ox.NamedNode("https://example.org/dy"),
     ...     ox.NamedNode("https://example.org/label"), ox.Literal("dysprosium"))])
     >>> evaluate(s, "SELECT ?o WHERE { ?s ?p ?o }", "csv").body
@@ -240,44 +228,31 @@ def evaluate(
             named_graphs=None if named_graphs is None else list(named_graphs),
         )
         if isinstance(res, ox.QueryBoolean):
-            if fmt not in RESULT_FORMATS:
-                raise UnsupportedFormat(f"an ASK result cannot be written as {fmt}; use json, xml, csv or tsv")
-            body, count = res.serialize(format=RESULT_FORMATS[fmt]), 1
+            body, count = res.serialize(format=_results_format(fmt, "an ASK")), 1
         elif isinstance(res, ox.QuerySolutions):
-            if fmt not in RESULT_FORMATS:
-                raise UnsupportedFormat(f"a SELECT result cannot be written as {fmt}; use json, xml, csv or tsv")
+            results = _results_format(fmt, "a SELECT")
             sink = _LineCounter(max_rows + 1)  # +1: the header line
             try:
-                res.serialize(sink, format=ox.QueryResultsFormat.TSV)
+                res.serialize(sink, format=_ROWS)
             except _RowCapReached:
                 raise _too_many(max_rows, "rows") from None
-            tsv = sink.getvalue()
-            count = max(tsv.count(b"\n") - 1, 0)
-            if fmt == "tsv":
-                body = tsv
-            else:
-                body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=RESULT_FORMATS[fmt])
+            rows = sink.getvalue()
+            count = max(rows.count(b"\n") - 1, 0)
+            body = rows if results == _ROWS else ox.parse_query_results(rows, _ROWS).serialize(format=results)
         else:
-            if fmt not in GRAPH_FORMATS:
-                raise UnsupportedFormat(
-                    f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}; use {', '.join(GRAPH_FORMATS)}"
-                )
+            rdf = _rdf_format(fmt, "a CONSTRUCT or DESCRIBE result")
             sink = _LineCounter(max_rows)
             try:
-                res.serialize(sink, format=ox.RdfFormat.N_TRIPLES)
+                res.serialize(sink, format=_TRIPLES)
             except _RowCapReached:
                 raise _too_many(max_rows, "triples") from None
-            nt = sink.getvalue()
-            count = nt.count(b"\n")
-            if fmt == "nt":
-                body = nt
+            triples = sink.getvalue()
+            count = triples.count(b"\n")
+            if rdf == _TRIPLES:
+                body = triples
             else:
                 try:
-                    body = ox.serialize(
-                        ox.parse(nt, format=ox.RdfFormat.N_TRIPLES),
-                        format=GRAPH_FORMATS[fmt],
-                        prefixes=dict(prefixes or {}),
-                    )
+                    body = ox.serialize(ox.parse(triples, format=_TRIPLES), format=rdf, prefixes=dict(prefixes or {}))
                 except (ValueError, OSError) as exc:
                     raise UnsupportedFormat(f"this result cannot be written as {fmt}: {exc}") from None
     except SyntaxError as exc:
@@ -292,60 +267,19 @@ def evaluate(
     return QueryOutcome(body or b"", count, fmt, (time.perf_counter() - started) * 1000)
 
 
-class _ReadOnlyOxigraph:
-    """A persistent Oxigraph store opened read-only in a worker process.
-
-    The serving process keeps the store open read-write and RocksDB compacts in the
-    background, so an SST file listed in the manifest can vanish between reading the
-    manifest and opening the file. Opening (and reading, via :meth:`reopen`) is retried.
-    """
-
-    query = OxigraphStore.query
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._read = self._open()
-
-    def _open(self) -> ox.Store:
-        for attempt in range(6):
-            try:
-                return ox.Store.read_only(str(self.path))
-            except (OSError, RuntimeError):
-                if attempt == 5:
-                    raise
-                time.sleep(0.02 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    def reopen(self) -> None:
-        self._read = self._open()
-
-
-def _open_in_worker(store: OxigraphStore) -> Any:
-    """What a freshly forked worker reads: its copy of an in-memory store, else the files read-only.
-
-    Decided in the worker, from the store as it was at the fork, so a store that stops (or
-    starts) being mirrored is never read through a RocksDB handle inherited across fork.
-    """
-    if store.in_memory:
-        return store
-    assert store.path is not None
-    return _ReadOnlyOxigraph(store.path)
-
-
-def _worker_handler(open_store: Any, prefixes: dict[str, str]) -> Any:
-    store = open_store()
+def _worker_handler(open_reader: ReaderOpener, prefixes: dict[str, str]) -> Any:
+    reader = open_reader()
 
     def handle(request: bytes) -> bytes:
         text, fmt, default_graph, named_graphs, max_rows = pickle.loads(request)
         args = {"prefixes": prefixes, "default_graph": default_graph, "named_graphs": named_graphs}
         try:
             try:
-                out = evaluate(store, text, fmt, max_rows=max_rows, **args)
+                out = evaluate(reader, text, fmt, max_rows=max_rows, **args)
             except StoreUnavailable:
-                if not isinstance(store, _ReadOnlyOxigraph):
+                if not reader.reopen():  # e.g. a file compacted away under a read-only reader
                     raise
-                store.reopen()  # a file compacted away under us: read the current manifest
-                out = evaluate(store, text, fmt, max_rows=max_rows, **args)
+                out = evaluate(reader, text, fmt, max_rows=max_rows, **args)
         except RekgError as exc:
             return pickle.dumps(("err", type(exc).__name__, exc.detail, exc.extra), pickle.HIGHEST_PROTOCOL)
         return pickle.dumps(("ok", out), pickle.HIGHEST_PROTOCOL)
@@ -394,7 +328,8 @@ def prepare_query(
 
     Examples
     --------
-    >>> kg = KnowledgeGraph(OxigraphStore())
+    >>> from rekg.graph.store import open_store
+    >>> kg = KnowledgeGraph(open_store("memory"))
     >>> prepare_query(kg, "ASK { ?s ?p ?o }").form
     'ASK'
     >>> prepare_query(kg, "SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }")  # doctest: +ELLIPSIS
@@ -434,7 +369,8 @@ def run_query(kg: KnowledgeGraph, text: str, fmt: str = "json", *, max_rows: int
 
     Examples
     --------
-    >>> kg = KnowledgeGraph(OxigraphStore())
+    >>> from rekg.graph.store import open_store
+    >>> kg = KnowledgeGraph(open_store("memory"))
     >>> run_query(kg, "ASK { ?s ?p ?o }").body
     b'{"head":{},"boolean":false}'
     """
@@ -464,11 +400,12 @@ class QueryExecutor:
     max_rows : int
         Most rows (or triples) in one result.
     workers : int
-        Worker processes (Oxigraph stores only).
+        Worker processes, for back ends that can be read from them (:meth:`Store.worker_reader`).
 
     Examples
     --------
-    >>> kg = KnowledgeGraph(OxigraphStore())
+    >>> from rekg.graph.store import open_store
+    >>> kg = KnowledgeGraph(open_store("memory"))
     >>> ex = QueryExecutor(kg, timeout_s=5, max_rows=10, workers=1)
     >>> asyncio.run(ex.run(prepare_query(kg, "ASK {}"), "json")).body
     b'{"head":{},"boolean":true}'
@@ -485,19 +422,17 @@ class QueryExecutor:
         self.timeout_s = float(timeout_s)
         self.max_rows = int(max_rows)
         self.workers = int(workers)
-        store = kg.store
         self._pool: WorkerPool | None = None
-        if isinstance(store, OxigraphStore):
+        opener = kg.store.worker_reader()
+        if opener is not None:
             prefixes = dict(kg.prefixes)
             self._pool = WorkerPool(
-                lambda: _worker_handler(partial(_open_in_worker, store), prefixes),
-                size=self.workers,
-                generation=lambda: kg.version,
+                lambda: _worker_handler(opener, prefixes), size=self.workers, generation=lambda: kg.version
             )
 
     @property
     def isolation(self) -> str:
-        """``processes`` (killable workers) or ``in-process`` (remote stores)."""
+        """``processes`` (killable workers) or ``in-process`` (back ends without a worker reader)."""
         return "processes" if self._pool is not None else "in-process"
 
     @property
@@ -545,7 +480,8 @@ class QueryExecutor:
         query : PreparedQuery
             From :meth:`prepare`.
         fmt : str
-            A key of :data:`RESULT_FORMATS` or :data:`GRAPH_FORMATS` that fits the query form.
+            A key of :data:`rekg.graph.formats.RESULT_FORMATS` or :data:`rekg.graph.formats.GRAPH_FORMATS`
+            that fits the query form.
         cancelled : asyncio.Future, optional
             Completes when the client disconnects; the query is then stopped.
 
@@ -664,7 +600,7 @@ def service_description(kg: KnowledgeGraph, endpoint: str, fmt: str = "ttl", *, 
     endpoint : str
         The endpoint's absolute URL, the subject of the description.
     fmt : str
-        A key of :data:`SD_FORMATS`.
+        A key of :data:`rekg.graph.formats.GRAPH_FORMATS`.
     notes : sequence of str
         Extra ``rdfs:comment`` lines (limits of this deployment).
 
@@ -679,16 +615,16 @@ def service_description(kg: KnowledgeGraph, endpoint: str, fmt: str = "ttl", *, 
 
     Examples
     --------
-    >>> kg = KnowledgeGraph(OxigraphStore())
+    >>> from rekg.graph.store import open_store
+    >>> kg = KnowledgeGraph(open_store("memory"))
     >>> b"sd:Service" in service_description(kg, "http://127.0.0.1:8000/sparql")
     True
     """
-    if fmt not in SD_FORMATS:
-        raise UnsupportedFormat(f"the service description is RDF; use one of {', '.join(SD_FORMATS)}")
+    rdf = _rdf_format(fmt, "the service description")
     if not endpoint.startswith(("http://", "https://")):
         raise ValueError("endpoint must be an absolute http(s) URL")
     counts, titles = kg.cached(("sparql", "named-graphs"), lambda: _named_graphs(kg))
-    return _describe(kg, endpoint, fmt, notes, counts, titles)
+    return _describe(kg, endpoint, rdf, notes, counts, titles)
 
 
 def _named_graphs(kg: KnowledgeGraph) -> tuple[dict[str, int], dict[str, str]]:
@@ -703,7 +639,7 @@ def _named_graphs(kg: KnowledgeGraph) -> tuple[dict[str, int], dict[str, str]]:
 def _describe(
     kg: KnowledgeGraph,
     endpoint: str,
-    fmt: str,
+    fmt: ox.RdfFormat,
     notes: Sequence[str],
     counts: Mapping[str, int],
     titles: Mapping[str, str],
@@ -735,8 +671,9 @@ def _describe(
     )
     for note in notes:
         add(me, rdfs + "comment", ox.Literal(note, language="en"))
-    for key in (*RESULT_FORMATS, *GRAPH_FORMATS):
-        add(me, sd + "resultFormat", n(FORMAT_IRIS[key]))
+    for written in (*RESULT_FORMATS.values(), *GRAPH_FORMATS.values()):
+        if written.iri is not None:
+            add(me, sd + "resultFormat", n(written.iri))
     dataset = ox.BlankNode("dataset")
     add(me, sd + "defaultDataset", dataset)
     add(dataset, rdf + "type", n(sd + "Dataset"))
@@ -769,4 +706,4 @@ def _describe(
         add(decl, _SH + "prefix", ox.Literal(prefix))
         add(decl, _SH + "namespace", ox.Literal(namespace, datatype=n(str(XSD) + "anyURI")))
     prefixes = {**kg.prefixes, "sd": sd, "void": _VOID, "sh": _SH}
-    return ox.serialize(triples, format=SD_FORMATS[fmt], prefixes=prefixes)
+    return ox.serialize(triples, format=fmt, prefixes=prefixes)

@@ -1,24 +1,10 @@
-"""A small SPARQL lexer that decides, before evaluation, whether a query may run.
+"""The query guard: decides, before evaluation, whether a query may run.
 
 The public endpoint must never reach outside the store: Oxigraph performs real HTTP
 requests for ``SERVICE``, and ``FROM <file:...>`` or ``FROM <http://...>`` must not name
-anything but the store's own graphs. Regexes over the raw text cannot tell a keyword from
-the same word inside a string, an IRI or a comment, and rdflib's parser is far too slow for
-every request, so this module tokenises the query the way Oxigraph reads it:
-
-* strings (all four quote styles, with escapes), IRIs, comments, prefixed names (with their
-  ``\\#``-style escapes), variables, blank nodes, language tags and numbers are single
-  tokens, so nothing inside them is mistaken for a keyword;
-* ``<`` is an IRI or the less-than operator depending on where it stands: inside an
-  expression, directly after an operand, it is an operator (``FILTER(?a<?b)#>`` is a
-  comparison followed by a comment), everywhere else it starts an IRI. This follows
-  Oxigraph's grammar; getting it wrong would let a comment or a string hide a ``SERVICE``;
-* Oxigraph reads a keyword glued to a prefixed name (``SERVICE:x``, ``FROM:g``) as the
-  keyword followed by ``:x``, so those are split the same way;
-* ``\\u`` escapes are only allowed inside strings and IRIs, and never for a delimiter
-  (a quote, ``<``, ``>``, braces, ``#``, a backslash or white space), so a back end that
-  expands escapes before parsing (as the SPARQL spec says, and as remote servers may do)
-  sees the same token boundaries as this lexer.
+anything but the store's own graphs. The guard reads the query as tokens of rekg's SPARQL
+lexer, :mod:`rekg.graph.lexer`, which reads it the way Oxigraph does, so a keyword hidden in a
+string, an IRI or a comment is not a keyword.
 
 :func:`inspect_query` returns the query form, the ``BASE``-resolved graphs of its ``FROM``
 and ``FROM NAMED`` clauses, and raises for ``SERVICE`` and for SPARQL Update.
@@ -28,57 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from rekg.graph.errors import ForbiddenQuery, InvalidQuery
+from rekg.graph.lexer import READ_FORMS, QueryForm, Token, iri_value, split_pname, tokenize, where
 
-__all__ = ["MAX_DEPTH", "MAX_TOKENS", "QueryShape", "Token", "inspect_query", "resolve_iri", "tokenize"]
+__all__ = ["QueryShape", "inspect_query", "resolve_iri"]
 
-QueryForm = Literal["SELECT", "CONSTRUCT", "DESCRIBE", "ASK"]
-READ_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
-# Keywords that Oxigraph reads as keywords even when glued to ``:local``.
-_GLUED_KEYWORDS = frozenset({"SERVICE", "FROM", "NAMED"})
-
-_BASE_CHARS = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_CHARS_U = _BASE_CHARS + "_"
-_CHARS = _CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
-_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PN_PREFIX = f"[{_BASE_CHARS}](?:[{_CHARS}.]*[{_CHARS}])?"
-_PN_LOCAL = f"(?:[{_CHARS_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
-_PNAME = re.compile(f"({_PN_PREFIX})?:({_PN_LOCAL})?")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_VAR = re.compile(f"[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
-_BNODE = re.compile(f"_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?")
-_LANGTAG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*(?:--[A-Za-z]+)?")
-_NUMBER = re.compile(r"[0-9]*\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+\.[0-9]*[eE][+-]?[0-9]+|[0-9]+(?:[eE][+-]?[0-9]+)?")
-_IRIREF = re.compile(r"<(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>")
-_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_WS = re.compile(r"[ \t\r\n]+")
-_COMMENT = re.compile(r"#[^\r\n]*")
-_PUNCT2 = ("^^", "<=", ">=", "!=", "&&", "||", "<<", ">>", "{|", "|}")
-_LOCAL_ESC = re.compile(r"\\(.)")
-# A codepoint escape must not produce a character that changes where tokens end.
-_DELIMITERS = frozenset("\"'<>{}#\\`|^") | {chr(c) for c in range(0x21)} | {"\x7f"}
-
-_OPERAND_END = frozenset({"VAR", "STRING", "LANGTAG", "NUMBER", "IRI", "PNAME"})
-
-#: Most tokens in one query, and deepest bracket nesting. Oxigraph recurses per level and per
-#: chained operator; these bounds keep it far from exhausting the evaluation stack.
-MAX_TOKENS = 100_000
-MAX_DEPTH = 500
-
-
-@dataclass(frozen=True)
-class Token:
-    """One lexical token: its kind, its exact source text and where it starts."""
-
-    kind: str
-    text: str
-    pos: int
 
 
 @dataclass(frozen=True)
@@ -94,222 +36,6 @@ class QueryShape:
     form: QueryForm
     default_graphs: tuple[str, ...] | None
     named_graphs: tuple[str, ...] | None
-
-
-def _where(text: str, pos: int) -> str:
-    line = text.count("\n", 0, pos) + 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    return f"line {line}, column {col}"
-
-
-def _check_escapes(text: str, start: int, end: int) -> None:
-    for m in _UCHAR.finditer(text, start, end):
-        code = int(m.group(1) or m.group(2), 16)
-        if code > 0x10FFFF or chr(code) in _DELIMITERS:
-            raise InvalidQuery(
-                f"the escape {m.group(0)} at {_where(text, m.start())} stands for a delimiter or a control "
-                'character; write it with its own escape (\\", \\n, \\t...) instead',
-                position=m.start(),
-            )
-
-
-def _scan_string(text: str, pos: int) -> int:
-    """End offset of the string literal starting at ``pos``."""
-    q = text[pos]
-    n = len(text)
-    if text.startswith(q * 3, pos):
-        i = pos + 3
-        while True:
-            j = min((k for k in (text.find(q, i), text.find("\\", i)) if k >= 0), default=-1)
-            if j < 0:
-                break
-            if text[j] == "\\":
-                i = j + 2
-                continue
-            if text.startswith(q * 3, j):
-                return j + 3
-            i = j + 1
-    else:
-        i = pos + 1
-        while i < n:
-            c = text[i]
-            if c == q:
-                return i + 1
-            if c in "\r\n":
-                break
-            i += 2 if c == "\\" else 1
-    raise InvalidQuery(f"unterminated string starting at {_where(text, pos)}", position=pos)
-
-
-def tokenize(text: str) -> list[Token]:
-    """Split a SPARQL query into tokens, skipping white space and comments.
-
-    Parameters
-    ----------
-    text : str
-        The query text.
-
-    Returns
-    -------
-    list of Token
-        Kinds: ``IRI``, ``PNAME``, ``VAR``, ``BNODE``, ``STRING``, ``LANGTAG``, ``NUMBER``,
-        ``NAME`` (keywords and function names), ``PUNCT``.
-
-    Raises
-    ------
-    InvalidQuery
-        For an unterminated string, a backslash outside strings, IRIs and prefixed names,
-        more than :data:`MAX_TOKENS` tokens or brackets nested deeper than :data:`MAX_DEPTH`.
-
-    Examples
-    --------
-    >>> [t.text for t in tokenize('SELECT * WHERE { ?s ?p "SERVICE" } # SERVICE')]
-    ['SELECT', '*', 'WHERE', '{', '?s', '?p', '"SERVICE"', '}']
-    >>> [(t.kind, t.text) for t in tokenize("ASK { FILTER(?a<?b)#>\\n ?s <http://x#p> ?o }")][4:9]
-    [('VAR', '?a'), ('PUNCT', '<'), ('VAR', '?b'), ('PUNCT', ')'), ('VAR', '?s')]
-    """
-    if not isinstance(text, str):
-        raise TypeError("the query must be a str")
-    tokens: list[Token] = []
-    # Each frame is the bracket that opened it and its mode: "pattern" (triples, where
-    # "<" always starts an IRI), "list" (collections, paths, VALUES rows), "select" and
-    # "modifiers" (projection / GROUP BY, ORDER BY, HAVING: a "(" opens an expression) or
-    # "expr" (inside an expression, where "<" after an operand is less-than).
-    stack: list[list[str]] = [["", "pattern"]]
-    n = len(text)
-    pos = 0
-    append = tokens.append
-    while pos < n:
-        if len(tokens) > MAX_TOKENS:
-            raise InvalidQuery(f"the query has more than {MAX_TOKENS} tokens; split it into smaller queries")
-        if len(stack) > MAX_DEPTH:
-            raise InvalidQuery(f"brackets are nested more than {MAX_DEPTH} deep at {_where(text, pos)}", position=pos)
-        c = text[pos]
-        if c in " \t\r\n":
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-            continue
-        if c == "#":
-            pos = _COMMENT.match(text, pos).end()  # type: ignore[union-attr]
-            continue
-        start = pos
-        frame = stack[-1]
-        prev = tokens[-1] if tokens else None
-        if c == "<":
-            operand_before = prev is not None and (
-                prev.kind in _OPERAND_END or prev.text in (")", "]", ">>") or prev.text.lower() in ("true", "false")
-            )
-            if not (frame[1] == "expr" and operand_before):
-                m = _IRIREF.match(text, pos)
-                if m:
-                    _check_escapes(text, pos, m.end())
-                    append(Token("IRI", m.group(0), start))
-                    pos = m.end()
-                    continue
-            if text.startswith("<<", pos) and not (frame[1] == "expr" and operand_before):
-                stack.append(["<<", "list"])
-                append(Token("PUNCT", "<<", start))
-                pos += 2
-                continue
-            op = "<=" if text.startswith("<=", pos) else "<"
-            append(Token("PUNCT", op, start))
-            pos += len(op)
-            continue
-        if c in "\"'":
-            end = _scan_string(text, pos)
-            _check_escapes(text, pos, end)
-            append(Token("STRING", text[pos:end], start))
-            pos = end
-            continue
-        if c in "?$":
-            m = _VAR.match(text, pos)
-            if m:
-                append(Token("VAR", m.group(0), start))
-                pos = m.end()
-                continue
-        if c == "_" and text.startswith("_:", pos):
-            m = _BNODE.match(text, pos)
-            if m:
-                append(Token("BNODE", m.group(0), start))
-                pos = m.end()
-                continue
-        if c == "@":
-            m = _LANGTAG.match(text, pos)
-            if m:
-                append(Token("LANGTAG", m.group(0), start))
-                pos = m.end()
-                continue
-        if c.isdigit() or (c == "." and pos + 1 < n and text[pos + 1].isdigit()):
-            m = _NUMBER.match(text, pos)
-            if m:
-                append(Token("NUMBER", m.group(0), start))
-                pos = m.end()
-                continue
-        if c == ":" or c.isalpha() or c == "_" or ord(c) > 0x7F:
-            m = _PNAME.match(text, pos)
-            if m:
-                prefix = m.group(1) or ""
-                declaring = prev is not None and prev.kind == "NAME" and prev.text.upper() == "PREFIX"
-                if prefix.upper() in _GLUED_KEYWORDS and not declaring:
-                    append(Token("NAME", prefix, start))
-                    append(Token("PNAME", m.group(0)[len(prefix) :], start + len(prefix)))
-                else:
-                    append(Token("PNAME", m.group(0), start))
-                pos = m.end()
-                continue
-            m = _NAME.match(text, pos)
-            if m:
-                word = m.group(0)
-                upper = word.upper()
-                if upper == "SELECT" and frame[1] == "pattern":
-                    frame[1] = "select"
-                elif upper == "VALUES" and frame[1] in ("select", "modifiers"):
-                    frame[1] = "pattern"
-                append(Token("NAME", word, start))
-                pos = m.end()
-                continue
-        if c == "\\":
-            raise InvalidQuery(
-                f"unexpected backslash at {_where(text, pos)}: escapes are only allowed inside strings, "
-                "IRIs and prefixed names",
-                position=pos,
-            )
-        two = text[pos : pos + 2]
-        if two in _PUNCT2:
-            if two == ">>" and frame[0] == "<<":
-                stack.pop()
-            append(Token("PUNCT", two, start))
-            pos += 2
-            continue
-        if c == "{":
-            stack.append(["{", "pattern"])
-        elif c == "(":
-            if frame[1] in ("expr", "select", "modifiers"):
-                mode = "expr"
-            elif prev is not None and prev.text == "<<":
-                mode = "list"
-            else:
-                # FILTER(...), BIND(...) and FILTER regex(...) / FILTER <fn>(...) open
-                # expressions; any other "(" among triples is a collection or a path group.
-                after_filter = prev is not None and prev.kind == "NAME" and prev.text.upper() in ("FILTER", "BIND")
-                call_in_filter = (
-                    prev is not None
-                    and prev.kind in ("NAME", "IRI", "PNAME")
-                    and len(tokens) >= 2
-                    and tokens[-2].kind == "NAME"
-                    and tokens[-2].text.upper() == "FILTER"
-                )
-                mode = "expr" if after_filter or call_in_filter else "list"
-            stack.append(["(", mode])
-        elif c == "[":
-            stack.append(["[", "list"])
-        elif c in ")]}" and len(stack) > 1:
-            stack.pop()
-            if c == "}" and (len(stack) == 1 or stack[-1][1] == "select"):
-                # The WHERE clause of a (sub)query ended: solution modifiers follow.
-                stack[-1][1] = "modifiers"
-        append(Token("PUNCT", c, start))
-        pos += 1
-    return tokens
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -400,18 +126,13 @@ def _join(scheme: str | None, auth: str | None, path: str, query: str | None, fr
     return out
 
 
-def _iri_value(token: Token) -> str:
-    body = token.text[1:-1]
-    return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), body)
-
-
 def _term_iri(text: str, token: Token, base: str | None, prefixes: dict[str, str]) -> str:
     if token.kind == "IRI":
-        return resolve_iri(_iri_value(token), base)
-    prefix, _, local = token.text.partition(":")
+        return resolve_iri(iri_value(token), base)
+    prefix, local = split_pname(token)
     if prefix not in prefixes:
-        raise InvalidQuery(f"unknown prefix {prefix}: at {_where(text, token.pos)}", position=token.pos)
-    return prefixes[prefix] + _LOCAL_ESC.sub(r"\1", local)
+        raise InvalidQuery(f"unknown prefix {prefix}: at {where(text, token.pos)}", position=token.pos)
+    return prefixes[prefix] + local
 
 
 def inspect_query(text: str, prefixes: dict[str, str] | None = None) -> QueryShape:
@@ -460,8 +181,8 @@ def inspect_query(text: str, prefixes: dict[str, str] | None = None) -> QuerySha
         kw = tokens[i].text.upper()
         if kw == "BASE":
             if i + 1 >= len(tokens) or tokens[i + 1].kind != "IRI":
-                raise InvalidQuery(f"BASE must be followed by an IRI at {_where(text, tokens[i].pos)}")
-            base = resolve_iri(_iri_value(tokens[i + 1]), base)
+                raise InvalidQuery(f"BASE must be followed by an IRI at {where(text, tokens[i].pos)}")
+            base = resolve_iri(iri_value(tokens[i + 1]), base)
             i += 2
         else:
             if (
@@ -470,8 +191,8 @@ def inspect_query(text: str, prefixes: dict[str, str] | None = None) -> QuerySha
                 or not tokens[i + 1].text.endswith(":")
                 or tokens[i + 2].kind != "IRI"
             ):
-                raise InvalidQuery(f"PREFIX must be followed by name: <iri> at {_where(text, tokens[i].pos)}")
-            declared[tokens[i + 1].text[:-1]] = resolve_iri(_iri_value(tokens[i + 2]), base)
+                raise InvalidQuery(f"PREFIX must be followed by name: <iri> at {where(text, tokens[i].pos)}")
+            declared[tokens[i + 1].text[:-1]] = resolve_iri(iri_value(tokens[i + 2]), base)
             i += 3
     if i >= len(tokens):
         raise InvalidQuery("the query has a prologue but no SELECT, CONSTRUCT, DESCRIBE or ASK")
@@ -484,7 +205,7 @@ def inspect_query(text: str, prefixes: dict[str, str] | None = None) -> QuerySha
         )
     if word not in READ_FORMS:
         raise InvalidQuery(
-            f"expected SELECT, CONSTRUCT, DESCRIBE or ASK at {_where(text, head.pos)}, found {head.text!r}",
+            f"expected SELECT, CONSTRUCT, DESCRIBE or ASK at {where(text, head.pos)}, found {head.text!r}",
             position=head.pos,
         )
     default: list[str] | None = None
@@ -496,7 +217,7 @@ def inspect_query(text: str, prefixes: dict[str, str] | None = None) -> QuerySha
         upper = tok.text.upper()
         if upper == "SERVICE":
             raise ForbiddenQuery(
-                f"SERVICE ({_where(text, tok.pos)}) is not allowed: this endpoint never sends requests to other "
+                f"SERVICE ({where(text, tok.pos)}) is not allowed: this endpoint never sends requests to other "
                 "servers; query rekg's own graphs instead"
             )
         if upper == "FROM":
@@ -504,7 +225,7 @@ def inspect_query(text: str, prefixes: dict[str, str] | None = None) -> QuerySha
             is_named = k < len(tokens) and tokens[k].kind == "NAME" and tokens[k].text.upper() == "NAMED"
             k += is_named
             if k >= len(tokens) or tokens[k].kind not in ("IRI", "PNAME"):
-                raise InvalidQuery(f"FROM must be followed by a graph IRI at {_where(text, tok.pos)}")
+                raise InvalidQuery(f"FROM must be followed by a graph IRI at {where(text, tok.pos)}")
             iri = _term_iri(text, tokens[k], base, declared)
             if is_named:
                 named = (named or []) + [iri]

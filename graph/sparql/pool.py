@@ -12,7 +12,7 @@ store is shared copy-on-write and a worker is ready in milliseconds. Each worker
 * points every socket it inherited (the listening socket, client connections, the pipes of
   the other workers) at ``/dev/null``, so a connection the server closes really closes;
 * moves into an empty network namespace when the kernel allows unprivileged user
-  namespaces, so even a query that slipped past :mod:`graph.sparql_guard` could not open a
+  namespaces, so even a query that slipped past :mod:`rekg.graph.sparql.guard` could not open a
   connection (the guard is the rule; this is a second wall, reported by ``sandboxed``);
 * then serves requests (bytes in, bytes out) until its pipe closes.
 

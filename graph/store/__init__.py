@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from rekg.graph.errors import InvalidParameter
-from rekg.graph.store.base import FILE_FORMATS, LoadReport, ProgressCallback, Store, format_for, read_rdf_file
+from rekg.graph.formats import format_for
+from rekg.graph.store.base import LoadReport, ProgressCallback, Store, read_rdf_file
 from rekg.graph.store.oxigraph import OxigraphStore
 
 __all__ = [
-    "FILE_FORMATS",
     "LoadReport",
     "OxigraphStore",
     "ProgressCallback",

@@ -1,4 +1,4 @@
-"""The ``Store`` interface every back end implements, and the RDF file helpers they share.
+"""The ``Store`` interface every back end implements, with what it can do, and the file helpers they share.
 
 Every back end evaluates SPARQL natively (Oxigraph in process, or a remote server); rdflib
 is used only to parse and validate seed files. Results come back as pyoxigraph objects
@@ -20,18 +20,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import Dataset
-from rekg.graph.errors import SeedError, UnsupportedFormat
+from rekg.graph.errors import SeedError
 
 __all__ = [
-    "FILE_FORMATS",
     "LoadReport",
     "ProgressCallback",
+    "QueryReader",
+    "ReaderOpener",
     "Store",
-    "format_for",
     "quads_to_sparql",
     "read_rdf_file",
 ]
@@ -41,51 +41,26 @@ Term = ox.NamedNode | ox.Literal | ox.BlankNode
 #: Called with (bytes read so far, total bytes) while a file loads.
 ProgressCallback = Callable[[int, int], None]
 
-#: File extension -> pyoxigraph format, for ``--data`` and ``rekg load``.
-FILE_FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-}
-_QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD}
+
+class QueryReader(Protocol):
+    """What a query worker evaluates on: a store, or a read-only view of its files."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResult:
+        """As :meth:`Store.query`."""
+
+    def reopen(self) -> bool:
+        """Recover after a failed read; ``True`` when reading again may succeed."""
 
 
-def format_for(path: str | Path) -> ox.RdfFormat:
-    """The RDF format of a file, from its extension.
-
-    Parameters
-    ----------
-    path : str or Path
-        A file name ending in .ttl, .nt, .nq, .trig, .jsonld, .rdf or .owl.
-
-    Returns
-    -------
-    pyoxigraph.RdfFormat
-
-    Raises
-    ------
-    UnsupportedFormat
-        If the extension is not one of :data:`FILE_FORMATS`.
-
-    Examples
-    --------
-    >>> format_for("extra/mines.ttl").name
-    'Turtle'
-    >>> format_for("dump.nq").name
-    'N-Quads'
-    """
-    suffix = Path(path).suffix.lower()
-    try:
-        return FILE_FORMATS[suffix]
-    except KeyError:
-        raise UnsupportedFormat(
-            f"{Path(path).name}: unknown RDF file extension {suffix or '(none)'!r}; "
-            f"use one of {', '.join(FILE_FORMATS)}"
-        ) from None
+#: Called in a freshly forked query worker; returns what that worker reads.
+ReaderOpener = Callable[[], QueryReader]
 
 
 def quads_to_sparql(quads: Iterable[ox.Quad | ox.Triple]) -> str:
@@ -151,7 +126,8 @@ class Store(ABC):
 
     ``version`` increases on every write; caches key on it. ``graph_version(name)`` changes
     only when that graph may have changed, for caches kept per graph. ``kind`` names the
-    back end (``memory``, ``oxigraph`` or ``remote``).
+    back end (``memory``, ``oxigraph`` or ``remote``) for people; code asks a back end what
+    it can do (:meth:`worker_reader`) instead of checking which one it is.
     """
 
     kind: str = "abstract"
@@ -267,6 +243,21 @@ class Store(ABC):
             by_graph.setdefault(q.graph_name.value, []).append(q)
         for name, quads in by_graph.items():
             self.replace_graph(name, quads)
+
+    def worker_reader(self) -> ReaderOpener | None:
+        """How a forked query worker reads this store, or ``None`` if it cannot.
+
+        A back end that returns an opener has its SPARQL endpoint queries evaluated in worker
+        processes forked from this one, which are killed when a query runs past its time
+        limit; the opener runs in the worker, after the fork. Without one (a remote server,
+        which stops a query when its connection closes), queries run in a thread of this
+        process.
+        """
+        return None
+
+    def reopen(self) -> bool:
+        """Recover after a failed read (see :class:`QueryReader`); a store has nothing to reopen."""
+        return False
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or connections."""

@@ -7,18 +7,20 @@ import json
 import os
 import time
 from collections.abc import Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from rekg.graph.errors import InvalidQuery, SeedError, StoreUnavailable
+from rekg.graph.formats import format_for
 from rekg.graph.store.base import (
-    _QUAD_FORMATS,
     LoadReport,
     ProgressCallback,
+    QueryReader,
     QueryResult,
+    ReaderOpener,
     Store,
-    format_for,
     quads_to_sparql,
     read_rdf_file,
 )
@@ -78,6 +80,17 @@ class OxigraphStore(Store):
     def in_memory(self) -> bool:
         """Whether queries read from memory (the memory back end, or a mirrored persistent store)."""
         return self._read is not self._store or self.path is None
+
+    def worker_reader(self) -> ReaderOpener:
+        """Workers read their forked copy of an in-memory store, else the files read-only.
+
+        Examples
+        --------
+        >>> s = OxigraphStore()
+        >>> s.worker_reader()() is s  # in a forked worker: that worker's copy of the store
+        True
+        """
+        return partial(_open_in_worker, self)
 
     def query(
         self,
@@ -245,7 +258,7 @@ def _load_into(
     if store.contains_named_graph(target):
         store.remove_graph(target)
     with read_rdf_file(path, fmt, on_progress) as reader:
-        if fmt in _QUAD_FORMATS:
+        if fmt.supports_datasets:
             store.bulk_load(reader, format=fmt, base_iri=base_iri)
             # Default-graph triples of a dataset file belong to the file's graph: the
             # store's own default graph is never read (it is not part of the union).
@@ -253,3 +266,45 @@ def _load_into(
                 store.update(f"ADD DEFAULT TO {target} ; CLEAR DEFAULT")
         else:
             store.bulk_load(reader, format=fmt, base_iri=base_iri, to_graph=target)
+
+
+class _ReadOnlyOxigraph:
+    """A persistent Oxigraph store opened read-only in a worker process.
+
+    The serving process keeps the store open read-write and RocksDB compacts in the
+    background, so an SST file listed in the manifest can vanish between reading the
+    manifest and opening the file. Opening (and reading, via :meth:`reopen`) is retried.
+    """
+
+    query = OxigraphStore.query
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._read = self._open()
+
+    def _open(self) -> ox.Store:
+        for attempt in range(6):
+            try:
+                return ox.Store.read_only(str(self.path))
+            except (OSError, RuntimeError):
+                if attempt == 5:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def reopen(self) -> bool:
+        """Read the current manifest again: a file was compacted away under us."""
+        self._read = self._open()
+        return True
+
+
+def _open_in_worker(store: OxigraphStore) -> QueryReader:
+    """What a freshly forked worker reads: its copy of an in-memory store, else the files read-only.
+
+    Decided in the worker, from the store as it was at the fork, so a store that stops (or
+    starts) being mirrored is never read through a RocksDB handle inherited across fork.
+    """
+    if store.in_memory:
+        return store
+    assert store.path is not None
+    return _ReadOnlyOxigraph(store.path)

@@ -72,7 +72,9 @@ from typing import Any, Literal
 import httpx
 import pyoxigraph as ox
 from rekg.graph.errors import InvalidParameter, InvalidQuery, QueryTimeout, StoreUnavailable
-from rekg.graph.store.base import LoadReport, ProgressCallback, QueryResult, Store, Term, format_for, read_rdf_file
+from rekg.graph.formats import RESULT_FORMATS, accept_header, for_media_type, format_for, pick
+from rekg.graph.lexer import READ_FORMS, Token, tokenize
+from rekg.graph.store.base import LoadReport, ProgressCallback, QueryResult, Store, Term, read_rdf_file
 
 __all__ = ["VIRTUOSO_SYSTEM_GRAPHS", "RemoteStore", "duration_lexical", "inject_values", "query_form"]
 
@@ -89,8 +91,13 @@ STAGING_PREFIX = "urn:rekg:staging:"
 _META_KEY = "urn:rekg:meta#"
 _META_VALUE = "urn:rekg:value"
 
-_ACCEPT_QUERY = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
-_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+#: What rekg asks the server for, most wanted first; an answer in any of them is read.
+_RESULT_READS = tuple(pick("results", "json", "xml").values())
+_GRAPH_READS = tuple(pick("graph", "nt", "ttl", "rdfxml", "jsonld").values())
+_ACCEPT_RESULTS = accept_header(_RESULT_READS)
+_ACCEPT_GRAPH = accept_header(_GRAPH_READS)
+#: Bookkeeping queries and updates are read as SPARQL JSON only.
+_ACCEPT_JSON = RESULT_FORMATS["json"].media_type
 _BNODE_JSON = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")([^"]*)(")')
 _BNODE_JSON_REV = re.compile(rb'("value"\s*:\s*")([^"]*)("\s*,\s*"type"\s*:\s*"bnode")')
 _BNODE_XML = re.compile(rb"(<bnode>)([^<]*)(</bnode>)")
@@ -169,19 +176,15 @@ def _fix_durations(body: bytes, pattern: re.Pattern[bytes]) -> bytes:
 
 
 # --- finding the WHERE clause of a query, for VALUES injection -----------------------------
+# Read with rekg's SPARQL lexer (the query guard's), so strings, IRIs, comments and prefixed
+# names hide a brace or a keyword here exactly as they do from the guard.
 
-_TOKEN = re.compile(
-    r"""
-    (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    |(?P<comment>\#[^\n]*)
-    |(?P<open>\{)|(?P<close>\})|(?P<popen>\()|(?P<pclose>\))
-    |(?P<var>[?$][A-Za-z0-9_]+)
-    |(?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[^\s{}()<>,;]*)?)
-    """,
-    re.VERBOSE,
-)
-_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
+
+def _form(tokens: list[Token]) -> str:
+    for t in tokens:
+        if t.kind == "NAME" and t.text.upper() in READ_FORMS:
+            return t.text.upper()
+    raise InvalidQuery("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
 
 
 def query_form(sparql: str) -> str:
@@ -197,45 +200,41 @@ def query_form(sparql: str) -> str:
     >>> query_form("PREFIX select: <urn:x#> construct { ?s ?p ?o } WHERE { ?s ?p ?o }")
     'CONSTRUCT'
     """
-    for m in _TOKEN.finditer(sparql):
-        if m.lastgroup == "word" and m.group().upper() in _FORMS:
-            return m.group().upper()
-    raise InvalidQuery("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
+    return _form(tokenize(sparql))
 
 
-def _outer_where(sparql: str) -> tuple[int, int, bool]:
-    """Positions of the outermost WHERE group's ``{`` and ``}``, and whether it is ``CONSTRUCT WHERE``."""
+def _outer_where(tokens: list[Token]) -> tuple[Token, Token, Token | None]:
+    """The outermost WHERE group's ``{`` and ``}``, and the ``WHERE`` of a ``CONSTRUCT WHERE``."""
     form = None
-    depth = paren = 0
-    groups: list[tuple[int, int]] = []
-    start = -1
-    short_construct = False
+    depth = paren = groups = 0
+    start: Token | None = None
+    short_construct: Token | None = None
     last_word = ""
-    for m in _TOKEN.finditer(sparql):
-        kind = m.lastgroup
-        if kind == "word" and depth == 0 and paren == 0:
-            word = m.group().upper()
-            if form is None and word in _FORMS:
+    for t in tokens:
+        if t.kind == "NAME" and depth == 0 and paren == 0:
+            word = t.text.upper()
+            if form is None and word in READ_FORMS:
                 form = word
             elif form == "CONSTRUCT" and last_word == "CONSTRUCT" and word == "WHERE":
-                short_construct = True
+                short_construct = t
             last_word = word
-        elif kind == "popen":
+        elif t.kind != "PUNCT":
+            continue
+        elif t.text == "(":
             paren += 1
-        elif kind == "pclose":
+        elif t.text == ")":
             paren -= 1
-        elif kind == "open":
+        elif t.text == "{":
             if depth == 0 and paren == 0:
-                start = m.start()
+                start = t
                 last_word = ""
             depth += 1
-        elif kind == "close":
+        elif t.text == "}":
             depth -= 1
-            if depth == 0 and paren == 0 and start >= 0:
-                groups.append((start, m.start()))
-                want = 2 if form == "CONSTRUCT" and not short_construct else 1
-                if len(groups) == want:
-                    return groups[-1][0], groups[-1][1], short_construct
+            if depth == 0 and paren == 0 and start is not None:
+                groups += 1
+                if groups == (2 if form == "CONSTRUCT" and short_construct is None else 1):
+                    return start, t, short_construct
     raise InvalidQuery("cannot find the WHERE clause of the query to bind its variables")
 
 
@@ -274,19 +273,23 @@ def inject_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
     >>> inject_values('SELECT * WHERE { ?f <urn:p> ?m FILTER(?x != "}") }', {"m": ox.NamedNode("urn:dy")})
     'SELECT * WHERE { VALUES (?m) { (<urn:dy>) } ?f <urn:p> ?m FILTER(?x != "}") }'
     """
-    if not substitutions:
-        return sparql
+    return _inject(sparql, tokenize(sparql), substitutions) if substitutions else sparql
+
+
+def _inject(sparql: str, tokens: list[Token], substitutions: Mapping[str, Term]) -> str:
+    """:func:`inject_values` on a query already tokenised."""
     names = list(substitutions)
     for name in names:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise InvalidParameter(f"{name!r} is not a SPARQL variable name")
     row = " ".join(_values_term(substitutions[n]) for n in names)
     block = f"VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}"
-    start, end, short_construct = _outer_where(sparql)
+    open_brace, close_brace, short_construct = _outer_where(tokens)
+    start, end = open_brace.pos, close_brace.pos
     body = sparql[start + 1 : end]
-    if short_construct:
+    if short_construct is not None:
         # CONSTRUCT WHERE { P } is CONSTRUCT { P } WHERE { P }; VALUES only fits the WHERE part.
-        where_kw = sparql.upper().rfind("WHERE", 0, start)
+        where_kw = short_construct.pos
         return f"{sparql[:where_kw]}{{{body}}} WHERE {{ {block}{body}}}{sparql[end + 1 :]}"
     return f"{sparql[: start + 1]} {block}{body}{sparql[end:]}"
 
@@ -358,7 +361,7 @@ class RemoteStore(Store):
         self._staging: set[str] = set()
         self._state_lock = threading.Lock()
         self._dataset_cache: tuple[float, int, list[str]] | None = None
-        probe = self._request(self.query_url, {"query": "ASK {}"}, accept="application/sparql-results+json")
+        probe = self._request(self.query_url, {"query": "ASK {}"}, accept=_ACCEPT_JSON)
         self.virtuoso = "virtuoso" in probe.headers.get("server", "").lower()
         self._meta = self._read_meta()
 
@@ -396,14 +399,14 @@ class RemoteStore(Store):
         self._request(
             self.update_url,
             {"update": prefix + text},
-            accept="application/sparql-results+json, */*;q=0.1",
+            accept=f"{_ACCEPT_JSON}, */*;q=0.1",
             timeout=max(self.timeout, 120.0),
             update=True,
         )
 
     def _select_raw(self, sparql: str) -> ox.QuerySolutions:
         """A SELECT over every graph on the server (no dataset), for bookkeeping."""
-        r = self._request(self.query_url, {"query": sparql}, accept="application/sparql-results+json")
+        r = self._request(self.query_url, {"query": sparql}, accept=_ACCEPT_JSON)
         body = _fix_booleans(_fix_durations(r.content, _DUR_JSON), _BOOL_JSON) if self.virtuoso else r.content
         return ox.parse_query_results(_clean_bnodes(body), format=ox.QueryResultsFormat.JSON)
 
@@ -439,8 +442,10 @@ class RemoteStore(Store):
     ) -> QueryResult:
         if not isinstance(sparql, str) or not sparql.strip():
             raise InvalidQuery("empty query")
+        tokens = tokenize(sparql)
+        accept = _ACCEPT_GRAPH if _form(tokens) in ("CONSTRUCT", "DESCRIBE") else _ACCEPT_RESULTS
         if substitutions:
-            sparql = inject_values(sparql, substitutions)
+            sparql = _inject(sparql, tokens, substitutions)
         prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items())
         data: dict[str, Any] = {"query": prologue + sparql}
         explicit = self.dataset == "explicit" or (self.dataset == "auto" and not self.virtuoso)
@@ -454,37 +459,30 @@ class RemoteStore(Store):
             data["default-graph-uri"] = list(default_graph)
         if named_graphs is not None:
             data["named-graph-uri"] = list(named_graphs)
-        graph_result = query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
-        r = self._request(self.query_url, data, accept=_ACCEPT_GRAPH if graph_result else _ACCEPT_QUERY)
-        return self._parse_result(r)
+        return self._parse_result(self._request(self.query_url, data, accept=accept))
 
     def _parse_result(self, r: httpx.Response) -> QueryResult:
         ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
         body = r.content
+        # Results first: "application/json" and "application/xml" are read as results.
+        fmt = for_media_type(ctype, (*_RESULT_READS, *_GRAPH_READS))
+        if fmt is None:
+            raise StoreUnavailable(f"the SPARQL server answered with an unexpected media type {ctype!r}")
         try:
-            if ctype in ("application/sparql-results+json", "application/json"):
+            if fmt.results is not None:
+                xml = fmt.key == "xml"
                 if self.virtuoso:
-                    body = _fix_booleans(_fix_durations(body, _DUR_JSON), _BOOL_JSON)
-                return ox.parse_query_results(_clean_bnodes(body), format=ox.QueryResultsFormat.JSON)
-            if ctype in ("application/sparql-results+xml", "application/xml"):
-                if self.virtuoso:
-                    body = _fix_booleans(_fix_durations(body, _DUR_XML), _BOOL_XML)
-                return ox.parse_query_results(_clean_bnodes(body, xml=True), format=ox.QueryResultsFormat.XML)
-            if self.virtuoso and ctype in ("application/n-triples", "text/plain"):
+                    durations, booleans = (_DUR_XML, _BOOL_XML) if xml else (_DUR_JSON, _BOOL_JSON)
+                    body = _fix_booleans(_fix_durations(body, durations), booleans)
+                return ox.parse_query_results(_clean_bnodes(body, xml=xml), format=fmt.results)
+            assert fmt.rdf is not None
+            if self.virtuoso and fmt.key == "nt":
                 body = _fix_durations(body, _DUR_NT)
-            rdf = {
-                "application/n-triples": ox.RdfFormat.N_TRIPLES,
-                "text/plain": ox.RdfFormat.N_TRIPLES,
-                "text/turtle": ox.RdfFormat.TURTLE,
-                "application/rdf+xml": ox.RdfFormat.RDF_XML,
-                "application/ld+json": ox.RdfFormat.JSON_LD,
-            }.get(ctype)
-            if rdf is None:
-                raise StoreUnavailable(f"the SPARQL server answered with an unexpected media type {ctype!r}")
             # A throwaway store turns the parsed triples into a genuine QueryTriples.
             tmp = ox.Store()
             tmp.extend(
-                ox.Quad(q.subject, q.predicate, q.object) for q in ox.parse(body, format=rdf, rename_blank_nodes=False)
+                ox.Quad(q.subject, q.predicate, q.object)
+                for q in ox.parse(body, format=fmt.rdf, rename_blank_nodes=False)
             )
             return tmp.query("CONSTRUCT WHERE { ?s ?p ?o }")
         except SyntaxError as exc:
@@ -612,7 +610,7 @@ class RemoteStore(Store):
                 self._request(
                     self.query_url,
                     {"query": f"ASK {{ GRAPH {g} {{ ?s ?p ?o }} }}"},
-                    accept="application/sparql-results+json",
+                    accept=_ACCEPT_JSON,
                 ).content,
                 format=ox.QueryResultsFormat.JSON,
             )

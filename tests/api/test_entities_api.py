@@ -7,8 +7,6 @@ import json
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from rekg.api.routers.entities import negotiate
-from rekg.graph.errors import UnsupportedFormat
 
 ID = "https://w3id.org/rekg/id/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -86,25 +84,31 @@ def test_entity_iris_dereference_with_303(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("accept", "fmt"),
+    ("accept", "media"),
     [
-        (None, "json"),
-        ("*/*", "json"),
-        (BROWSER, "html"),
-        ("application/json;q=0.5, text/turtle", "ttl"),
-        ("text/turtle;q=0.2, application/ld+json;q=0.9", "jsonld"),
-        ("text/*", "html"),
-        ("application/n-quads, */*;q=0.1", "nq"),
-        ("text/turtle;q=0, application/json", "json"),
+        (None, "application/json"),
+        ("*/*", "application/json"),
+        (BROWSER, "text/html"),
+        ("application/json;q=0.5, text/turtle", "text/turtle"),
+        ("text/turtle;q=0.2, application/ld+json;q=0.9", "application/ld+json"),
+        ("text/*", "text/html"),
+        ("application/n-quads, */*;q=0.1", "application/n-quads"),
+        ("text/turtle;q=0, application/json", "application/json"),
+        # q=0 means "not acceptable" (RFC 9110): never JSON, even though */* follows.
+        ("application/json;q=0, */*", "text/html"),
+        ("application/json;q=0, text/html;q=0, */*", "text/turtle"),
     ],
 )
-def test_negotiate(accept: str | None, fmt: str) -> None:
-    assert negotiate(accept) == fmt
+def test_negotiation_through_the_one_accept_parser(client: TestClient, accept: str | None, media: str) -> None:
+    r = client.get("/entities/lynas", headers={"Accept": accept} if accept is not None else {})
+    assert r.status_code == 200 and r.headers["content-type"].split(";")[0] == media
 
 
-def test_negotiate_refuses() -> None:
-    with pytest.raises(UnsupportedFormat):
-        negotiate("image/png, text/turtle;q=0")
+@pytest.mark.parametrize("accept", ["image/png, text/turtle;q=0", "application/json;q=0", "*/*;q=0"])
+def test_nothing_acceptable_is_406_listing_the_formats(client: TestClient, accept: str) -> None:
+    r = client.get("/entities/lynas", headers={"Accept": accept})
+    assert r.status_code == 406 and r.json()["error"] == "unsupported_format"
+    assert r.json()["available"][:2] == ["application/json", "text/html"]
 
 
 def test_web_page_and_its_files(client: TestClient) -> None:

@@ -1,11 +1,15 @@
-"""The negotiation table and the Accept parser, as pure functions."""
+"""The Accept parser and the choice among the registry's formats, as pure functions."""
 
 from __future__ import annotations
 
 import pytest
 from rekg.api.errors import ApiError
-from rekg.api.negotiation import GRAPH_OFFERS, RESULT_OFFERS, choose_format, negotiate, offers_for, parse_accept
-from rekg.graph.sparql.executor import GRAPH_FORMATS, RESULT_FORMATS
+from rekg.api.negotiation import choose_format, negotiate, offers_for, parse_accept
+
+RESULT_OFFERS = offers_for("results")
+GRAPH_OFFERS = offers_for("graph")
+ENTITY_OFFERS = offers_for("entity")
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
 
 @pytest.mark.parametrize(
@@ -149,12 +153,51 @@ def test_only_blank_format_values_fall_back_to_accept() -> None:
     assert choose_format("results", "text/csv", ["", "  "]).key == "csv"
 
 
-def test_the_table_matches_what_the_core_can_write() -> None:
-    assert [o.key for o in RESULT_OFFERS] == list(RESULT_FORMATS)
-    assert [o.key for o in GRAPH_OFFERS] == list(GRAPH_FORMATS)
-    for offer in (*RESULT_OFFERS, *GRAPH_OFFERS):
-        assert offer.media_type.split(";")[0] == offer.accepts[0]
-        assert offer.key == offer.names[0]
+def test_every_offer_is_chosen_by_its_own_media_type_and_key() -> None:
+    for kind in ("results", "graph", "entity"):
+        for offer in offers_for(kind):
+            assert negotiate(offer.media_type, offers_for(kind)) == offer
+            assert choose_format(kind, None, [offer.key]) == offer
+
+
+@pytest.mark.parametrize(
+    ("accept", "key"),
+    [
+        (None, "json"),
+        ("", "json"),
+        ("*/*", "json"),
+        ("application/*", "json"),
+        (BROWSER, "html"),
+        ("text/*", "html"),  # HTML before Turtle in the server's order
+        ("application/json", "json"),  # the description, not JSON-LD through its alias
+        ("application/json;q=0.5, text/turtle", "ttl"),
+        ("text/turtle;q=0.2, application/ld+json;q=0.9", "jsonld"),
+        ("application/n-quads, */*;q=0.1", "nq"),
+        ("text/turtle;q=0, application/json", "json"),
+        ("application/x-turtle", "ttl"),
+        ("application/xhtml+xml", "html"),
+        # q=0 refuses JSON: the old entity parser answered JSON here.
+        ("application/json;q=0, */*", "html"),
+        ("application/json;q=0, text/html;q=0, */*", "ttl"),
+        ("application/json;q=0, application/*", "jsonld"),
+    ],
+)
+def test_entity_negotiation(accept: str | None, key: str) -> None:
+    offer = negotiate(accept, ENTITY_OFFERS)
+    assert offer is not None and offer.key == key
+    assert choose_format("entity", accept).key == key
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["image/png", "image/png, text/turtle;q=0", "application/json;q=0", "*/*;q=0", "application/sparql-results+json"],
+)
+def test_an_entity_nothing_acceptable_is_a_406(accept: str) -> None:
+    assert negotiate(accept, ENTITY_OFFERS) is None
+    with pytest.raises(ApiError) as info:
+        choose_format("entity", accept)
+    assert info.value.status == 406 and info.value.code == "unsupported_format"
+    assert "application/json" in info.value.extra["available"]
 
 
 def test_unknown_kind_is_a_programming_error() -> None:

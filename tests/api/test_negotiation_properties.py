@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rekg.api.negotiation import GRAPH_OFFERS, RESULT_OFFERS, Offer, negotiate, parse_accept
+from rekg.api.negotiation import negotiate, offers_for, parse_accept
+from rekg.graph.formats import Format
 
-MEDIA = sorted({m for offer in (*RESULT_OFFERS, *GRAPH_OFFERS) for m in offer.accepts} | {"text/html", "image/png"})
+RESULT_OFFERS = offers_for("results")
+GRAPH_OFFERS = offers_for("graph")
+ENTITY_OFFERS = offers_for("entity")
+# text/plain is N-Triples' legacy media type: read from remote servers, never offered.
+OFFERED = {m for offer in (*RESULT_OFFERS, *GRAPH_OFFERS, *ENTITY_OFFERS) for m in offer.accepts}
+MEDIA = sorted(OFFERED | {"text/plain", "image/png"})
 Q = st.sampled_from(["", ";q=1", ";q=0.9", ";q=0.5", ";q=0.1", ";q=0", ";q=0.001"])
 
 
@@ -27,7 +33,7 @@ def test_the_chosen_offer_is_never_refused_and_has_the_best_q(items: list[tuple[
         # With duplicates the most recent statement of the same range is not special: take the max,
         # which is what "the most specific, then highest q" gives for identical ranges.
         q_of[m] = max(q_of.get(m, 0.0), float(q.split("=")[1]) if q else 1.0)
-    for offers in (RESULT_OFFERS, GRAPH_OFFERS):
+    for offers in (RESULT_OFFERS, GRAPH_OFFERS, ENTITY_OFFERS):
         chosen = negotiate(header, offers)
         # An offer whose own media type the client refuses (q=0) is not acceptable through an alias:
         # the response would carry the refused Content-Type.
@@ -42,5 +48,5 @@ def test_the_chosen_offer_is_never_refused_and_has_the_best_q(items: list[tuple[
 
 
 @given(st.sampled_from([*RESULT_OFFERS]))
-def test_each_result_offer_is_chosen_by_its_own_media_type(offer: Offer) -> None:
+def test_each_result_offer_is_chosen_by_its_own_media_type(offer: Format) -> None:
     assert negotiate(offer.accepts[0], RESULT_OFFERS) == offer

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +14,8 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rekg.graph import KnowledgeGraph
 from rekg.graph.errors import ForbiddenQuery, InvalidQuery, QueryTimeout, ResultTooLarge, UnsupportedFormat
+from rekg.graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from rekg.graph.sparql.executor import (
-    FORMAT_IRIS,
-    GRAPH_FORMATS,
-    RESULT_FORMATS,
     PreparedQuery,
     QueryExecutor,
     evaluate,
@@ -28,6 +24,8 @@ from rekg.graph.sparql.executor import (
     service_description,
 )
 from rekg.graph.store import OxigraphStore
+
+from tests.serverutil import canary_listener
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -71,7 +69,7 @@ def test_select_results_round_trip_in_every_parseable_format(fmt: str) -> None:
     q = "SELECT ?s ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?s <https://example.org/nothing> ?none } } ORDER BY ?s"
     out = evaluate(TRICKY.store, q, fmt)
     direct = list(TRICKY.store.query(q))
-    back = list(ox.parse_query_results(out.body, RESULT_FORMATS[fmt]))
+    back = list(ox.parse_query_results(out.body, RESULT_FORMATS[fmt].results))
     assert out.count == 4
     assert [(r["s"], r["o"], r["none"]) for r in back] == [(r["s"], r["o"], r["none"]) for r in direct]
 
@@ -88,7 +86,7 @@ def test_construct_results_parse_back_to_the_same_triples(kg: KnowledgeGraph, fm
     out = evaluate(kg.store, q, fmt, prefixes=kg.prefixes)
     expected = set(kg.construct(q))
     assert expected, "the seeds should have facilities operated by Lynas"
-    parsed = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(out.body, format=GRAPH_FORMATS[fmt])}
+    parsed = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(out.body, format=GRAPH_FORMATS[fmt].rdf)}
     assert parsed == expected
     assert out.count == len(kg.construct(q))
 
@@ -195,7 +193,9 @@ def test_service_description_lists_formats_graphs_counts_and_prefixes(kg: Knowle
     g = Graph().parse(data=service_description(kg, endpoint, "ttl"), format="turtle")
     me = URIRef(endpoint)
     assert (me, SD.endpoint, me) in g
-    assert {str(o) for o in g.objects(me, SD.resultFormat)} == set(FORMAT_IRIS.values())
+    listed = {str(o) for o in g.objects(me, SD.resultFormat)}
+    assert listed == {f.iri for f in (*RESULT_FORMATS.values(), *GRAPH_FORMATS.values())}
+    assert "http://www.w3.org/ns/formats/SPARQL_Results_JSON" in listed and len(listed) == 11
     assert (me, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")) in g
     dataset = g.value(me, SD.defaultDataset)
     assert "union of all named graphs" in " ".join(
@@ -213,7 +213,7 @@ def test_service_description_lists_formats_graphs_counts_and_prefixes(kg: Knowle
 @pytest.mark.parametrize("fmt", sorted(GRAPH_FORMATS))
 def test_service_description_in_every_rdf_format(kg: KnowledgeGraph, fmt: str) -> None:
     body = service_description(kg, "http://127.0.0.1:8000/sparql", fmt)
-    assert any(q.object == ox.NamedNode(str(SD.Service)) for q in ox.parse(body, format=GRAPH_FORMATS[fmt]))
+    assert any(q.object == ox.NamedNode(str(SD.Service)) for q in ox.parse(body, format=GRAPH_FORMATS[fmt].rdf))
 
 
 # -- the executor -----------------------------------------------------------------------------
@@ -315,6 +315,41 @@ def test_workers_are_recycled_when_the_graph_changes() -> None:
         ex.close()
 
 
+class _NoWorkers(OxigraphStore):
+    """A back end that declares no worker reader, as the remote store does."""
+
+    def worker_reader(self) -> None:
+        return None
+
+
+def test_a_back_end_without_a_worker_reader_is_queried_in_process() -> None:
+    store = _NoWorkers()
+    store.replace_graph(f"{EX}g", [ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal("here"))])
+    kg = KnowledgeGraph(store)
+    ex = QueryExecutor(kg, timeout_s=5, workers=1)
+    try:
+        assert ex.isolation == "in-process"
+        assert b"here" in run(ex.run(prepare_query(kg, "SELECT ?o WHERE { ?s ?p ?o }"), "csv")).body
+        assert ex.worker_pids == []
+    finally:
+        ex.close()
+
+
+def test_the_sparql_package_knows_back_ends_only_by_their_interface() -> None:
+    # The executor asks a store what it can do (Store.worker_reader); it never names a back end.
+    import ast
+
+    import rekg.graph.sparql as package
+
+    back_ends = {"rekg.graph.store", "rekg.graph.store.oxigraph", "rekg.graph.store.remote"}
+    for path in Path(package.__path__[0]).glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+        }
+        assert not imported & back_ends, path.name
+
+
 def test_persistent_store_is_read_in_read_only_workers(tmp_path: Path) -> None:
     store = OxigraphStore(tmp_path / "db")
     store.replace_graph(f"{EX}g", [ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal("on disk"))])
@@ -331,16 +366,15 @@ def test_persistent_store_is_read_in_read_only_workers(tmp_path: Path) -> None:
 
 
 def test_mirrored_store_is_read_from_the_forked_copy_and_follows_writes(tmp_path: Path) -> None:
-    from rekg.graph.sparql.executor import _open_in_worker, _ReadOnlyOxigraph
-
     def fact(value: str) -> list[ox.Quad]:
         return [ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal(value))]
 
     disk = OxigraphStore(tmp_path / "db")
-    assert isinstance(_open_in_worker(disk), _ReadOnlyOxigraph)
+    reader = disk.worker_reader()()  # what a worker forked now would read: the files, read-only
+    assert reader is not disk and reader.reopen()
     disk.close()
     store = OxigraphStore(tmp_path / "db", mirror_max_quads=100)
-    assert _open_in_worker(store) is store  # no RocksDB handle opened next to the writer
+    assert store.worker_reader()() is store  # no RocksDB handle opened next to the writer
     kg = KnowledgeGraph(store)
     ex = QueryExecutor(kg, timeout_s=5, workers=1)
     query = prepare_query(kg, "SELECT ?o WHERE { ?s ?p ?o }")
@@ -357,41 +391,21 @@ def test_mirrored_store_is_read_from_the_forked_copy_and_follows_writes(tmp_path
 
 
 def test_workers_have_no_network_even_if_a_service_got_past_the_guard(kg: KnowledgeGraph) -> None:
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    srv.settimeout(0.1)
-    hits: list[int] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-                hits.append(1)
-                conn.close()
-            except (TimeoutError, OSError):
-                pass
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
     ex = QueryExecutor(kg, timeout_s=5, workers=1)
     try:
-        run(ex.run(prepare_query(kg, "ASK {}"), "json"))
-        if ex.sandboxed is not True:
-            pytest.skip("this kernel does not allow unprivileged network namespaces (the lexer guard still applies)")
-        # Bypass the guard on purpose: build the prepared query by hand.
-        smuggled = PreparedQuery(
-            f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{srv.getsockname()[1]}/> {{ ?s ?p ?o }} }}", "SELECT"
-        )
-        with pytest.raises(Exception, match=r"(?i)network|unreachable|connect"):
-            run(ex.run(smuggled, "json"))
-        time.sleep(0.2)
-        assert hits == []
+        with canary_listener() as canary:
+            run(ex.run(prepare_query(kg, "ASK {}"), "json"))
+            if ex.sandboxed is not True:
+                pytest.skip(
+                    "this kernel does not allow unprivileged network namespaces (the lexer guard still applies)"
+                )
+            # Bypass the guard on purpose: build the prepared query by hand.
+            smuggled = PreparedQuery(f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}", "SELECT")
+            with pytest.raises(Exception, match=r"(?i)network|unreachable|connect"):
+                run(ex.run(smuggled, "json"))
+            time.sleep(0.2)
+            assert canary.hits == []
     finally:
-        stop.set()
-        thread.join()
-        srv.close()
         ex.close()
 
 

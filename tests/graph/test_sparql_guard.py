@@ -10,15 +10,16 @@ the canary, the guard must have refused the query.
 from __future__ import annotations
 
 import random
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
 from rekg.graph.errors import ForbiddenQuery, InvalidQuery
-from rekg.graph.sparql.guard import inspect_query, resolve_iri, tokenize
+from rekg.graph.lexer import tokenize
+from rekg.graph.sparql.guard import inspect_query, resolve_iri
+
+from tests.serverutil import Canary, canary_listener
 
 PREFIXES = {"src": "https://w3id.org/rekg/source/", "rekg": "https://w3id.org/rekg/ontology#"}
 
@@ -182,32 +183,9 @@ def test_iri_resolution_follows_rfc3986(ref: str, base: str | None, expected: st
 
 
 @pytest.fixture(scope="module")
-def canary() -> Iterator[tuple[str, list[int]]]:
-    """A TCP listener on 127.0.0.1 that counts connections (and closes them at once)."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(64)
-    hits: list[int] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        srv.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            hits.append(1)
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.getsockname()[1]}/", hits
-    stop.set()
-    thread.join()
-    srv.close()
+def canary() -> Iterator[Canary]:
+    with canary_listener() as c:
+        yield c
 
 
 class _Generator:
@@ -295,8 +273,8 @@ class _Generator:
         return q
 
 
-def test_no_query_oxigraph_would_send_to_the_canary_gets_past_the_guard(canary: tuple[str, list[int]]) -> None:
-    url, hits = canary
+def test_no_query_oxigraph_would_send_to_the_canary_gets_past_the_guard(canary: Canary) -> None:
+    url, hits = canary.url, canary.hits
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode("http://a"), ox.NamedNode("http://b"), ox.Literal("1"), ox.NamedNode("http://g")))
     gen = _Generator(20251030, url)
@@ -331,8 +309,8 @@ def test_no_query_oxigraph_would_send_to_the_canary_gets_past_the_guard(canary: 
     assert parsed > 250 and reached > 30 and refused_reaching == reached
 
 
-def test_queries_without_service_that_oxigraph_runs_are_not_refused(canary: tuple[str, list[int]]) -> None:
-    url, _ = canary
+def test_queries_without_service_that_oxigraph_runs_are_not_refused(canary: Canary) -> None:
+    url = canary.url
     store = ox.Store()
     gen = _Generator(7, url)
     checked = 0
