@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pyoxigraph as ox
+from rekg.graph.answers.measures import ClaimedValue, measure_status
 from rekg.graph.answers.names import name_index, resolve
 from rekg.graph.answers.refs import Ref, SourceRef, label_of, ref, source_refs, type_of, vocab_name
 from rekg.graph.errors import InvalidParameter, NodeNotFound, UnsupportedFormat
 from rekg.graph.formats import Format, pick
 from rekg.graph.kg import KnowledgeGraph, to_python
+from rekg.graph.results import Result
 from rekg.ontology import DCTERMS, OWL, RDF, RDFS, REKG, SKOS
 
 __all__ = [
@@ -27,10 +29,12 @@ __all__ = [
     "ClaimInfo",
     "Conflict",
     "EntityDescription",
+    "Label",
     "Neighbour",
     "Part",
     "RelationGroup",
     "Statement",
+    "StatusToday",
     "Value",
     "describe_entity",
     "entity_iri",
@@ -126,102 +130,177 @@ ENTITY_RDF_FORMATS: dict[str, Format] = pick("graph", "ttl", "jsonld", "trig", "
 
 
 @dataclass
-class Value:
-    """The object of a statement: an entity, a literal, or a blank node shown with its parts."""
+class Value(Result):
+    """The object of a statement: an entity (``iri``), a ``literal``, or a blank ``node`` with its parts."""
 
     kind: str
+    """iri, literal or node."""
     label: str
+    """How to show it: a label, a literal's text, or a node's summary."""
     id: str | None = None
+    """The IRI, for kind iri."""
     type: str | None = None
+    """What the entity or node is."""
     datatype: str | None = None
+    """A literal's datatype IRI."""
     lang: str | None = None
+    """A literal's language tag."""
     parts: list[Part] = field(default_factory=list)
+    """A node's own statements."""
 
 
 @dataclass
-class Part:
+class Part(Result):
     """One statement about a blank node (an output's material, a stake's share...)."""
 
     property: str
+    """The property IRI."""
     label: str
+    """The property in words."""
     value: Value
+    """Its value."""
 
 
 @dataclass
-class Statement:
+class Statement(Result):
     """One value of a relation with the sources that state it."""
 
     value: Value
+    """The value."""
     sources: list[SourceRef]
-    #: stated in the shared entities file (identity data), not by a source
+    """The sources stating it."""
     reference: bool = False
+    """Stated in the shared entities file (identity data), not by a source."""
     conflict: bool = False
+    """Sources disagree about this value."""
 
 
 @dataclass
-class RelationGroup:
-    """All values of one property, outgoing (``out``) or pointing at the entity (``in``)."""
+class RelationGroup(Result):
+    """All values of one property: ``out`` (the entity's own) or ``in`` (pointing at it)."""
 
     property: str
+    """The property IRI."""
     label: str
+    """How the relation reads from the entity's side."""
     direction: str
+    """out or in."""
     statements: list[Statement]
+    """Its values, each with its sources."""
     functional: bool = False
+    """owl:FunctionalProperty: one value expected."""
 
 
 @dataclass
-class Conflict:
+class Conflict(Result):
     """Sources that disagree: a functional property with several values, or a claim."""
 
     kind: str
+    """functional or claim."""
     property: str | None
+    """The property disagreed on, if one."""
     label: str
+    """The property or claim in words."""
     values: list[Statement]
+    """The values given."""
     detail: str
+    """Who says what, in words."""
 
 
 @dataclass
-class ClaimInfo:
+class ClaimInfo(Result):
     """A ``rekg:Claim`` about the entity."""
 
     id: str
+    """The claim's IRI."""
     label: str
+    """English label."""
     claimant: Ref | None
+    """Who makes the claim."""
     claimed_status: str | None
-    claimed_values: list[dict]
+    """The status claimed, if any."""
+    claimed_values: list[ClaimedValue]
+    """Values claimed for the entity's properties."""
     disputed_by: list[SourceRef]
+    """Sources disputing it."""
     sources: list[SourceRef]
+    """Sources reporting it."""
 
 
 @dataclass
-class Neighbour:
+class Neighbour(Result):
     """An entity one step away, for the graph view."""
 
     id: str
+    """Its IRI."""
     label: str
+    """English label."""
     type: str | None
+    """What it is."""
     relation: str
+    """The relation joining it to the entity, in words."""
     direction: str
+    """out or in."""
 
 
 @dataclass
-class EntityDescription:
-    """Everything about one entity."""
+class Label(Result):
+    """One ``rdfs:label`` of the entity."""
+
+    value: str
+    """The label."""
+    lang: str | None
+    """Its language tag."""
+
+
+@dataclass
+class StatusToday(Result):
+    """For a measure: its status today, derived from its dates (see ``GET /measures``)."""
+
+    on: date
+    """Today."""
+    status: str
+    """The status that day."""
+    reason: str
+    """Why, in words."""
+    contested: bool
+    """A date sources disagree on could change it."""
+    possible_statuses: list[str]
+    """Every status the disputed dates allow."""
+
+
+@dataclass
+class EntityDescription(Result):
+    """Everything about one entity, grouped by relation, each statement with its sources."""
 
     id: str
+    """The entity's IRI."""
     label: str
+    """English label."""
     type: str | None
+    """What it is, in words."""
     types: list[Ref]
-    labels: list[dict]
+    """Its classes."""
+    labels: list[Label]
+    """Every rdfs:label with its language."""
     aliases: list[str]
+    """Other names and symbols (skos:altLabel)."""
     facts: list[RelationGroup]
+    """Its own statements, by property."""
     incoming: list[RelationGroup]
+    """Statements pointing at it, by property."""
     conflicts: list[Conflict]
+    """Where sources disagree about it."""
     claims: list[ClaimInfo]
+    """Claims about it."""
     sources: list[SourceRef]
+    """Every source saying something about it."""
     neighbours: list[Neighbour]
-    #: for a measure: its status today as :func:`rekg.graph.answers.measures.measure_status` derives it
-    status_today: dict | None = None
+    """Entities one step away."""
+    status_today: StatusToday | None = None
+    """For a measure: its status today."""
+    formats: dict[str, str] = field(default_factory=dict)
+    """Links to this entity in the other formats (set by the HTTP API, which knows its paths)."""
 
 
 def entity_iri(kg: KnowledgeGraph, name: str) -> str:
@@ -431,7 +510,7 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
     for c in claims:
         who = c.claimant.label if c.claimant else "someone"
         said = [f"it is {c.claimed_status}"] if c.claimed_status else []
-        said += [f"its {v['property']} is {v['value']}" for v in c.claimed_values]
+        said += [f"its {v.property} is {v.value}" for v in c.claimed_values]
         detail = f"{who} claims {' and '.join(said) or 'otherwise'}"
         if c.disputed_by:
             detail += "; disputed by " + _cited(c.disputed_by)
@@ -454,7 +533,7 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
         label=label_of(kg, iri),
         type=type_of(kg, iri),
         types=type_refs,
-        labels=[{"value": v, "lang": lang} for v, lang in labels],
+        labels=[Label(value=v, lang=lang) for v, lang in labels],
         aliases=sorted(aliases, key=str.casefold),
         facts=facts,
         incoming=inc,
@@ -466,19 +545,17 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
     )
 
 
-def _status_today(kg: KnowledgeGraph, iri: str) -> dict | None:
-    from rekg.graph.answers.measures import measure_status
-
+def _status_today(kg: KnowledgeGraph, iri: str) -> StatusToday | None:
     st = measure_status(kg, iri)
     if st is None:
         return None
-    return {
-        "on": date.today(),
-        "status": st.status,
-        "reason": st.reason,
-        "contested": st.contested,
-        "possible_statuses": st.possible_statuses,
-    }
+    return StatusToday(
+        on=date.today(),
+        status=st.status,
+        reason=st.reason,
+        contested=st.contested,
+        possible_statuses=st.possible_statuses,
+    )
 
 
 def _node_conflicts(facts: list[RelationGroup], functional: frozenset[str]) -> list[Conflict]:
@@ -548,7 +625,7 @@ def _claims(kg: KnowledgeGraph, iri: str) -> list[ClaimInfo]:
             label=label_of(kg, c_iri),
             claimant=ref(kg, c["claimant"]),
             claimed_status=vocab_name(c["status"]),
-            claimed_values=[{"property": p, "value": v} for p, v in sorted(c["values"])],
+            claimed_values=[ClaimedValue(property=p, value=v) for p, v in sorted(c["values"])],
             disputed_by=source_refs(kg, c["disputed"]),
             sources=source_refs(kg, c["graphs"]),
         )

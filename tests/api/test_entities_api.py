@@ -126,3 +126,20 @@ def test_web_page_and_its_files(client: TestClient) -> None:
         assert "cdn" not in f.text.lower() and "https://" not in f.text.replace("https://w3id.org/", "")
     for bad in ("../app.py", "..%2Fapp.py", ".hidden", "nope.js"):
         assert client.get(f"/static/{bad}").status_code == 404
+
+
+def test_documented_example_is_a_valid_entity_description() -> None:
+    from pydantic import TypeAdapter
+    from rekg.api.routers.entities import EXAMPLE
+    from rekg.graph.answers.entities import EntityDescription
+
+    assert TypeAdapter(EntityDescription).validate_python(EXAMPLE).to_dict() == EXAMPLE
+
+
+def test_entity_json_is_the_python_answer(client: TestClient, kg) -> None:
+    from rekg.graph.answers.entities import describe_entity
+
+    body = client.get("/entities/lynas", headers={"Accept": "application/json"}).json()
+    expected = describe_entity(kg, "lynas").to_dict()
+    assert {k: v for k, v in body.items() if k != "formats"} == {k: v for k, v in expected.items() if k != "formats"}
+    assert body["formats"]["ttl"] == "/entities/lynas?format=ttl"

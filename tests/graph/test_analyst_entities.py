@@ -30,7 +30,7 @@ def test_facility_facts_with_sources(kg: KnowledgeGraph) -> None:
     outputs = _group(d, "#output").statements
     assert all(s.value.kind == "node" and s.value.parts for s in outputs)
     assert {n.id for n in d.neighbours} >= {kg.iri("lynas"), kg.iri("malaysia"), kg.iri("dysprosium-oxide")}
-    assert any(label["lang"] == "zh" for label in d.labels)
+    assert any(label.lang == "zh" for label in d.labels)
 
 
 def test_output_status_conflict_is_flagged(kg: KnowledgeGraph) -> None:
@@ -45,7 +45,7 @@ def test_claims_are_conflicts(kg: KnowledgeGraph) -> None:
     d = describe_entity(kg, "mofcom-2025-18")
     claims = [c for c in d.conflicts if c.kind == "claim"]
     assert claims and any("White House" in c.detail and "lifted" in c.detail for c in claims)
-    assert d.status_today is not None and d.status_today["status"] == "in force"
+    assert d.status_today is not None and d.status_today.status == "in force"
     value_claim = next(c for c in describe_entity(kg, "mofcom-2025-70").claims if c.claimed_values)
     assert value_claim.claimed_values[0]["value"] == "2025-11-10"
 
