@@ -47,7 +47,7 @@ def test_claims_are_conflicts(kg: KnowledgeGraph) -> None:
     assert claims and any("White House" in c.detail and "lifted" in c.detail for c in claims)
     assert d.status_today is not None and d.status_today.status == "in force"
     value_claim = next(c for c in describe_entity(kg, "mofcom-2025-70").claims if c.claimed_values)
-    assert value_claim.claimed_values[0]["value"] == "2025-11-10"
+    assert value_claim.claimed_values[0].value == "2025-11-10"
 
 
 def test_functional_property_with_two_values_is_a_conflict(kg: KnowledgeGraph) -> None:
