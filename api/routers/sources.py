@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
+from rekg.graph.io.seeds import SOURCE_FORMATS
 from rekg.graph.io.sources import (
     IsolatedValidation,
     SourceInfo,
@@ -41,10 +42,7 @@ def sources(kg: KG) -> list[SourceInfo]:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                mt: {"schema": {"type": "string"}}
-                for mt in ("application/trig", "text/turtle", "application/ld+json", "application/n-quads")
-            },
+            "content": {mt: {"schema": {"type": "string"}} for mt in SOURCE_FORMATS},
         }
     },
 )

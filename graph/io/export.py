@@ -37,6 +37,7 @@ from rekg.graph.errors import UnsupportedFormat
 from rekg.graph.formats import DATA_FORMATS
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.projection import projection
+from rekg.graph.network.spells import start_of
 from rekg.graph.rules import KINDS
 
 __all__ = [
@@ -177,7 +178,7 @@ def render_gexf(G: nx.MultiDiGraph) -> bytes:
     )
     days = sorted(
         {x for _, d in G.nodes(data=True) for sp in d.get("spells") or () for x in sp if x}
-        | {x for _, _, d in G.edges(data=True) for x in [_edge_start(d)] if x}
+        | {x for _, _, d in G.edges(data=True) for x in [start_of(d)] if x}
     )
     graph = E.graph(mode="dynamic", defaultedgetype="directed", timeformat="date", timerepresentation="interval")
     if days:
@@ -205,20 +206,12 @@ def render_gexf(G: nx.MultiDiGraph) -> bytes:
     for i, (u, v, k, d) in enumerate(G.edges(keys=True, data=True)):
         edge = E.edge(id=f"e{i}", source=u, target=v, label=k, kind=k)
         edge.append(_attvalues(E, d, _EDGE_ATTRS))
-        start = _edge_start(d)
+        start = start_of(d)
         if start:
             edge.append(E.spells(E.spell(start=start)))
         edges.append(edge)
     graph.append(edges)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def _edge_start(d: dict) -> str | None:
-    if d.get("start_date"):
-        return str(d["start_date"])
-    if d.get("start_year"):
-        return f"{int(d['start_year']):04d}-01-01"
-    return None
 
 
 def _interval(start: str | None, end: str | None) -> dict[str, str]:

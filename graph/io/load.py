@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rekg.graph.errors import InvalidParameter, SeedError
 from rekg.graph.io.seeds import SEEDS_DIR, load_seeds, seed_files
 from rekg.graph.kg import KnowledgeGraph
@@ -211,7 +212,7 @@ def load_files(
         previous = json.loads(store.get_meta(key) or "null")
         if not force and previous and {k: previous.get(k) for k in stamp} == stamp:
             continue
-        if format_for(p).name == "RDF/XML":
+        if format_for(p) == ox.RdfFormat.RDF_XML:
             check_rdfxml(p)
         if previous:
             for g in previous.get("graphs", []):

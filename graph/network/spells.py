@@ -17,7 +17,7 @@ import networkx as nx
 from rekg.graph.dates import iso, period_start, to_date
 from rekg.graph.rules import derive_status
 
-__all__ = ["date_open_suspensions", "set_spells"]
+__all__ = ["date_open_suspensions", "set_spells", "start_of"]
 
 
 def set_spells(d: dict, measure_dates: dict[str, date] | None = None) -> None:
@@ -61,7 +61,7 @@ def set_spells(d: dict, measure_dates: dict[str, date] | None = None) -> None:
         else:
             spells = []
     elif kind == "facility":
-        start = _start_of(d)
+        start = start_of(d)
         status = d.get("status")
         if status == "closed" or (status == "planned" and not start):
             spells = []
@@ -96,7 +96,8 @@ def _in_force_spells(dates: dict[str, date | None]) -> list[tuple[str | None, st
     return spells
 
 
-def _start_of(d: dict) -> str | None:
+def start_of(d: dict) -> str | None:
+    """When a facility or a facility's output starts: its start day, else the first of its start year."""
     if d.get("start_date"):
         return iso(d["start_date"])
     if d.get("start_year"):
