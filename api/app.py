@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from rekg.graph import KnowledgeGraph
 
+from rekg import __version__
+
 from .caching import install_caching
 from .errors import install_error_handlers
 from .middleware import install_middleware
@@ -40,7 +42,7 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     app = FastAPI(
         title="rekg",
         summary="Knowledge graph of the critical-minerals supply chain and the trade measures around it.",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -93,11 +93,11 @@ class Graph:
         return answers.measures_in_force(self.kg, on=on, imposed_by=imposed_by, targets=targets, material=material)
 
     def agreements(self, party: str | None = None) -> answers.AgreementsAnswer:
-        """Agreements, supply deals and meetings; see :func:`rekg.graph.answers.measures.agreements`."""
+        """Agreements, supply deals and meetings; see :func:`rekg.graph.answers.agreements.agreements`."""
         return answers.agreements(self.kg, party=party)
 
     def timeline(self, start: date | str | None = None, end: date | str | None = None) -> answers.Timeline:
-        """Dated events in order; see :func:`rekg.graph.answers.measures.timeline`."""
+        """Dated events in order; see :func:`rekg.graph.answers.timeline.timeline`."""
         return answers.timeline(self.kg, start, end)
 
     def search(self, q: str, limit: int = 10) -> answers.SearchResults:

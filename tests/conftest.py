@@ -88,10 +88,3 @@ def backend_kg(
     """The seed graph on each back end in turn (memory, oxigraph on disk, remote Virtuoso). Do not write to it."""
     store = open_backend(request.param, request, tmp_path_factory)
     return open_graph(store, seeds_dir=seeds_snapshot, validate_shapes=False)
-
-
-@pytest.fixture(scope="session")
-def backend_client(backend_kg: KnowledgeGraph, settings: Settings) -> TestClient:
-    """The real app over ``backend_kg``, for protocol and endpoint tests on every back end."""
-    with TestClient(create_app(settings, backend_kg)) as c:
-        yield c

@@ -1,21 +1,30 @@
-"""Run the real `rekg serve` as a subprocess on a free loopback port, and stop it by its PID."""
+"""Run the real `rekg serve` as a subprocess on a free loopback port, and stop it by its PID; a canary listener."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
+if TYPE_CHECKING:
+    import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
+
+#: The command line as the tests run it: the installed package, ``python -m rekg``.
+REKG = (sys.executable, "-m", "rekg")
 
 
 def free_port() -> int:
@@ -46,21 +55,47 @@ class Server:
     def pid(self) -> int:
         return self.proc.pid
 
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+    def query_workers(self) -> list[psutil.Process]:
+        """The live SPARQL query worker processes (named ``rekg-sparql``): children of the server."""
+        import psutil
+
+        found = []
+        for child in psutil.Process(self.pid).children():
+            with contextlib.suppress(psutil.Error):
+                if child.is_running() and child.name() == "rekg-sparql":
+                    found.append(child)
+        return found
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
         return stop_process(self.proc, sig, timeout)
 
 
 def start_server(
-    args: list[str], env: dict[str, str] | None = None, log: Path | None = None, timeout: float = 60
+    args: list[str],
+    env: Mapping[str, str] | None = None,
+    log: Path | None = None,
+    timeout: float = 60,
+    *,
+    command: Sequence[str] = REKG,
+    cwd: Path = ROOT,
+    base_env: Mapping[str, str] | None = None,
 ) -> Server:
-    """Start `rekg serve ARGS` on 127.0.0.1 and wait until /healthz answers."""
+    """Start `rekg serve ARGS` on 127.0.0.1 and wait until /healthz answers.
+
+    ``command`` is the ``rekg`` to run (another installation's script, say), from ``cwd``, with
+    ``env`` on top of ``base_env`` (by default this process's environment).
+    """
     port = free_port()
     log = log or Path(f"/tmp/rekg-test-server-{port}.log")
     fh = open(log, "wb")  # noqa: SIM115 - the child owns it for its lifetime
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        [*command, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        cwd=cwd,
+        env={**(os.environ if base_env is None else base_env), **(env or {})},
         stdout=fh,
         stderr=subprocess.STDOUT,
     )
@@ -75,14 +110,64 @@ def start_server(
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    proc.kill()
+    stop_process(proc, signal.SIGKILL)
     raise RuntimeError(f"server did not answer within {timeout}s:\n{log.read_text(errors='replace')}")
 
 
 @contextmanager
-def running_server(args: list[str], env: dict[str, str] | None = None) -> Iterator[Server]:
+def running_server(args: list[str], env: Mapping[str, str] | None = None) -> Iterator[Server]:
     server = start_server(args, env)
     try:
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class Canary:
+    """A TCP listener on 127.0.0.1 that records every connection made to it."""
+
+    url: str
+    #: One entry per connection: the first bytes the client sent (``b""`` if it sent none).
+    hits: list[bytes]
+
+
+@contextmanager
+def canary_listener() -> Iterator[Canary]:
+    """A :class:`Canary` for the ``with`` block: proof that nothing reached out to it.
+
+    Each connection is accepted, read once (0.2 s at most: an HTTP client sends its request
+    straight away, and the hit keeps it), counted and only then closed: a client that saw its
+    connection fail has been counted by then.
+    """
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    srv.settimeout(0.1)
+    hits: list[bytes] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(0.2)
+                try:
+                    data = conn.recv(1024)
+                except OSError:
+                    data = b""
+                hits.append(data)
+
+    thread = threading.Thread(target=accept, name="canary", daemon=True)
+    thread.start()
+    try:
+        yield Canary(f"http://127.0.0.1:{srv.getsockname()[1]}/", hits)
+    finally:
+        stop.set()
+        thread.join()
+        srv.close()

@@ -1,19 +1,24 @@
-"""rekg paths, centrality, chokepoints, concentration, scenario: supply-dependency analysis."""
+"""rekg paths, centrality, chokepoints, concentration, scenario: supply-dependency analysis.
+
+Each command calls one function of :mod:`rekg.graph.network` and renders the result it returns:
+``--format json`` prints its ``to_dict()``, the JSON the HTTP API sends; the table reads the same result.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rekg.graph.network import analysis
 from rich.table import Table
 
 from ._app import app
 from .common import console, load_kg, reported_errors
+
+if TYPE_CHECKING:
+    from rekg.graph.results import Result
 
 
 class Output(StrEnum):
@@ -39,10 +44,9 @@ _FORMAT = typer.Option("--format", "-f", help="table (readable) or json (the API
 _AS_OF = typer.Option("--as-of", help="Use only what is active on that day (YYYY-MM-DD).")
 
 
-def _print_json(value: object) -> None:
-    print(
-        json.dumps(asdict(value) if not isinstance(value, list) else [asdict(v) for v in value], default=str, indent=2)
-    )
+def _print_json(result: Result) -> None:
+    """The result exactly as the HTTP API sends it."""
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
 
 
 def _labels(nodes: list) -> str:
@@ -62,16 +66,21 @@ def paths(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """Supply-dependency paths from SOURCE to TARGET, each step with its relation and sources."""
+    from rekg.graph import network
+
     kg = load_kg()
     with reported_errors():
-        found = analysis.supply_paths(kg, source, target, avoid or [], max_len, limit=limit, as_of=as_of)
+        found = network.supply_paths(kg, source, target, avoid or [], max_len, limit=limit, as_of=as_of)
     if format is Output.json:
         _print_json(found)
         return
-    if not found:
-        console.print(f"no supply path from {source} to {target} within {max_len} steps")
+    if not found.paths:
+        avoiding = f" avoiding {_labels(found.avoid)}" if found.avoid else ""
+        console.print(
+            f"no supply path from {found.source.label} to {found.target.label}{avoiding} within {found.max_len} steps"
+        )
         return
-    for i, p in enumerate(found, 1):
+    for i, p in enumerate(found.paths, 1):
         table = Table(title=f"path {i}: {p.length} steps, via {_labels(p.countries)}", title_justify="left")
         table.add_column("#", justify="right")
         table.add_column("step")
@@ -90,14 +99,17 @@ def centrality(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """The most central nodes of the supply graph."""
+    from rekg.graph import network
+
     kg = load_kg()
     with reported_errors():
-        ranked = analysis.centrality(kg, metric.value, kind, top)
+        found = network.centrality(kg, metric.value, kind, top)
     if format is Output.json:
-        _print_json(ranked)
+        _print_json(found)
         return
-    table = Table("rank", "node", "kind", metric.value, title=f"{metric.value} centrality", title_justify="left")
-    for r in ranked:
+    title = f"{found.metric} centrality" + (f" of {found.kind} nodes" if found.kind else "")
+    table = Table("rank", "node", "kind", found.metric, title=title, title_justify="left")
+    for r in found.ranked:
         table.add_row(str(r.rank), r.label, r.kind, f"{r.score:.4f}")
     console.print(table)
 
@@ -110,9 +122,11 @@ def chokepoints(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """Nodes every supply path from CONSUMER to MATERIAL passes, and a minimum node cut."""
+    from rekg.graph import network
+
     kg = load_kg()
     with reported_errors():
-        cp = analysis.chokepoints(kg, consumer, material, as_of=as_of)
+        cp = network.chokepoints(kg, consumer, material, as_of=as_of)
     if format is Output.json:
         _print_json(cp)
         return
@@ -134,14 +148,16 @@ def concentration(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """Herfindahl–Hirschman index of who mines, processes or makes a material."""
+    from rekg.graph import network
+
     kg = load_kg()
     with reported_errors():
-        c = analysis.concentration(kg, material, indicator.value, period)
+        c = network.concentration(kg, material, indicator.value, period)
     if format is Output.json:
         _print_json(c)
         return
     if c.hhi is None:
-        have = "; ".join(f"{a['material'].label} {a['indicator']} {a['period']}" for a in c.available)
+        have = "; ".join(f"{a.material.label} {a.indicator} {a.period}" for a in c.available)
         console.print(f"{c.note}. The graph has: {have or 'no figures'}")
         return
     title = f"{c.material.label}, {c.indicator}, {c.period}: HHI {c.hhi:,.0f}"
@@ -167,9 +183,11 @@ def scenario(
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
     """What breaks when countries stop supplying or measures come back: a disruption scenario."""
+    from rekg.graph import network
+
     kg = load_kg()
     with reported_errors():
-        d = analysis.disruption(kg, remove=remove or [], as_of=as_of or date.today(), reimpose=reimpose or [])
+        d = network.disruption(kg, remove=remove or [], as_of=as_of or date.today(), reimpose=reimpose or [])
     if format is Output.json:
         _print_json(d)
         return

@@ -1,17 +1,22 @@
-"""Helpers shared by the CLI commands: settings, loading the graph, printing errors."""
+"""Helpers shared by the CLI commands: settings, loading the graph, printing errors.
+
+Cheap to import (see :mod:`._app`): the core and the settings are imported when a command runs.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
-from rekg.graph import KnowledgeGraph
-from rekg.graph.errors import RekgError
 from rich.console import Console
 
-from ..settings import Settings
+if TYPE_CHECKING:
+    from rekg.graph import KnowledgeGraph
+
+    from ..settings import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -20,6 +25,8 @@ err_console = Console(stderr=True)
 @contextmanager
 def reported_errors() -> Iterator[None]:
     """Turn core errors into a readable message on stderr and exit code 1."""
+    from rekg.graph.errors import RekgError
+
     try:
         yield
     except RekgError as exc:
@@ -28,6 +35,8 @@ def reported_errors() -> Iterator[None]:
 
 
 def load_kg(settings: Settings | None = None) -> KnowledgeGraph:
+    from ..settings import Settings
+
     with reported_errors():
         return (settings or Settings()).open_graph()
 

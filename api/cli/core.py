@@ -13,21 +13,27 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rekg.graph.io.export import FORMATS
-from rekg.graph.io.export import export as export_graph
-from rekg.graph.io.seeds import load_seeds
-from rekg.graph.kg import to_python
 from rich.table import Table
+from typer.core import TyperCommand, TyperOption
 
-from ..settings import Settings, settings_table
-from ._app import app
+from ._app import app, help_filled_by
 from .common import console, err_console, load_kg, reported_errors, write_bytes
 
 
-def _settings_help() -> str:
+def _settings_epilog(command: TyperCommand) -> None:
+    from ..settings import settings_table
+
     lines = ["Settings (environment variables; flags override them):", ""]
     lines += [f"{env} (default {default or 'unset'}): {text}" for env, default, text in settings_table()]
-    return "\n\n".join(lines)
+    command.epilog = "\n\n".join(lines)
+
+
+def _export_formats_help(command: TyperCommand) -> None:
+    from rekg.graph.io.export import FORMATS
+
+    for param in command.params:
+        if isinstance(param, TyperOption) and param.name == "format":
+            param.help = f"One of: {', '.join(FORMATS)}."
 
 
 class StoreKind(StrEnum):
@@ -36,7 +42,7 @@ class StoreKind(StrEnum):
     remote = "remote"
 
 
-@app.command(epilog=_settings_help())
+@app.command(cls=help_filled_by(_settings_epilog))
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
@@ -52,6 +58,7 @@ def serve(
     import uvicorn
 
     from ..app import create_app
+    from ..settings import Settings
 
     overrides = {
         k: v
@@ -111,6 +118,8 @@ def load(
     reset: Annotated[bool, typer.Option(help="Empty the store first and reload the seeds.")] = False,
 ) -> None:
     """Load RDF files (and the seeds, once) into a persistent store that `rekg serve` then opens."""
+    from ..settings import Settings
+
     if store is StoreKind.memory:
         err_console.print("error: `rekg load` needs a persistent store (--store oxigraph or remote)")
         raise typer.Exit(2)
@@ -137,10 +146,12 @@ def query(
     format: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
 ) -> None:
     """Run a SPARQL query over the seed graph and print the result."""
+    import pyoxigraph as ox
+    from rekg.graph.kg import to_python
+
     kg = load_kg()
     with reported_errors():
         res = kg.store.query(sparql, prefixes=kg.prefixes)
-    import pyoxigraph as ox
 
     if isinstance(res, ox.QueryBoolean):
         console.print("true" if bool(res) else "false")
@@ -171,6 +182,10 @@ def validate(
     seeds_dir: Annotated[Optional[Path], typer.Option(help="Seed folder to check.")] = None,
 ) -> None:
     """Parse every seed file and run the SHACL shapes; exit 1 with a report on failure."""
+    from rekg.graph.io.seeds import load_seeds
+
+    from ..settings import Settings
+
     settings = Settings()
     with reported_errors():
         ds = load_seeds(seeds_dir or settings.seeds_dir, base=settings.base_iri)
@@ -178,12 +193,14 @@ def validate(
     console.print(f"ok: {len(graphs)} graphs, {sum(len(g) for g in graphs)} triples conform to the shapes")
 
 
-@app.command()
+@app.command(cls=help_filled_by(_export_formats_help))
 def export(
-    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")] = "ttl",
+    format: Annotated[str, typer.Option("--format", "-f", help="The format (listed by --help).")] = "ttl",
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
 ) -> None:
     """Write the whole graph: GEXF (Gephi), GraphML (yEd, Cytoscape), node-link JSON, CSV zip, or RDF."""
+    from rekg.graph.io.export import export as export_graph
+
     kg = load_kg()
     with reported_errors():
         out = export_graph(kg, format)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rekg.graph.io.seeds import SOURCE_FORMATS
-from rekg.graph.io.sources import add_source, list_sources, remove_source
 from rich.table import Table
 
-from ..settings import Settings
 from ._app import app
 from .common import console, load_kg, reported_errors
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 _BY_SUFFIX = {
     ".trig": "application/trig",
@@ -25,6 +25,8 @@ _BY_SUFFIX = {
 
 
 def _store_settings(store_path: Path | None) -> Settings:
+    from ..settings import Settings
+
     # One-off commands: copying the store into memory for queries would only cost time.
     return Settings(
         **({"store": "oxigraph", "store_path": store_path} if store_path else {}), memory_mirror_max_quads=0
@@ -50,6 +52,9 @@ def ingest(
     store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
 ) -> None:
     """Validate a new source and add it to the persistent store as its own graph (all or nothing)."""
+    from rekg.graph.io.seeds import SOURCE_FORMATS
+    from rekg.graph.io.sources import add_source
+
     media = _BY_SUFFIX.get(file.suffix.lower())
     if media is None:
         console.print(f"[red]error[/]: unknown extension {file.suffix!r}; use one of {', '.join(_BY_SUFFIX)}")
@@ -67,6 +72,8 @@ def sources(
     store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
 ) -> None:
     """List the sources in the store with their triple counts."""
+    from rekg.graph.io.sources import list_sources
+
     kg = load_kg(_store_settings(store_path))
     found = list_sources(kg)
     table = Table()
@@ -87,6 +94,8 @@ def retract(
     store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
 ) -> None:
     """Remove an uploaded source and its graph from the persistent store."""
+    from rekg.graph.io.sources import remove_source
+
     kg = load_kg(_persistent(store_path))
     with reported_errors():
         removed = remove_source(kg, source_id)

@@ -12,9 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 from rekg.graph import answers as analyst
-from rekg.graph.answers.measures import AgreementsAnswer, MeasuresAnswer, Timeline
+from rekg.graph.answers.agreements import AgreementsAnswer
+from rekg.graph.answers.measures import MeasuresAnswer
 from rekg.graph.answers.search import SearchResults
 from rekg.graph.answers.suppliers import SupplierAnswer
+from rekg.graph.answers.timeline import Timeline
 
 from ..deps import KG
 
@@ -123,8 +125,8 @@ _AGREEMENTS = {
     "party": {"id": _CN, "label": "China"},
     "agreements": [
         {
-            "id": "https://w3id.org/rekg/id/busan-meeting",
-            "label": "Busan meeting",
+            "id": "https://w3id.org/rekg/id/busan-meeting-2025",
+            "label": "Xi–Trump meeting in Busan",
             "kind": "meeting",
             "date": "2025-10-30",
             "date_precision": "day",
@@ -151,9 +153,9 @@ _TIMELINE = {
             "date": "2025-10-30",
             "precision": "day",
             "kind": "takes place",
-            "entity": {"id": "https://w3id.org/rekg/id/busan-meeting", "label": "Busan meeting"},
+            "entity": {"id": "https://w3id.org/rekg/id/busan-meeting-2025", "label": "Xi–Trump meeting in Busan"},
             "entity_type": "meeting",
-            "summary": "Busan meeting takes place",
+            "summary": "Xi–Trump meeting in Busan takes place",
             "contested": False,
             "sources": [_CAIXIN],
         }

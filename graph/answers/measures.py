@@ -1,4 +1,4 @@
-"""Trade measures and their status on a day, agreements and meetings, and a timeline of events.
+"""Trade measures and their status on a day.
 
 Status of a measure on day D (never stored; derived from its dates as the modelling guide says)
 -------------------------------------------------------------------------------------------------
@@ -27,37 +27,28 @@ with its sources, and if another value would change the status the measure is ma
 
 from __future__ import annotations
 
-import functools
 import itertools
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from rdflib import URIRef
-from rekg.graph.answers.names import class_closure, resolve
+from rekg.graph.answers.facts import Subject, given, graph_date, kind, label, pick, refs, subjects
+from rekg.graph.answers.names import resolve
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
 from rekg.graph.dates import parse_date, period_start
-from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
-from rekg.graph.rules import derive_status, entity_class, material_ancestors
-from rekg.ontology import RDF, RDFS, REKG, ontology_graph
+from rekg.graph.rules import derive_status, material_ancestors
+from rekg.ontology import REKG
 
 __all__ = [
-    "AgreementInfo",
-    "AgreementsAnswer",
     "Claim",
     "ClaimedValue",
     "DateValue",
     "MeasureStatus",
     "MeasuresAnswer",
     "ReportedStatus",
-    "Timeline",
-    "TimelineEvent",
-    "agreements",
     "measure_status",
     "measures_in_force",
-    "timeline",
 ]
 
 _DATE_PROPS = {
@@ -69,35 +60,8 @@ _DATE_PROPS = {
     "valid_until": str(REKG.validUntil),
 }
 
-_FACTS = """
-SELECT ?cls ?s ?p ?o ?g WHERE {
-    ?s a/rdfs:subClassOf* ?cls .
-    GRAPH ?g { ?s ?p ?o }
-}
-"""
-
-# Every suspension and claim; only those about the class's instances are kept, in Python
-# (Virtuoso drops rows when the class path is joined here).
-_SUSPENDERS = """
-SELECT ?s ?by ?g WHERE {
-    GRAPH ?g { ?by rekg:suspends ?s }
-}
-"""
-
-_CLAIMS = """
-SELECT ?claim ?about ?claimant ?status ?property ?value ?g WHERE {
-    GRAPH ?g { ?claim a rekg:Claim ; rekg:about ?about . }
-    OPTIONAL { ?claim rekg:claimant ?claimant }
-    OPTIONAL { ?claim rekg:claimedStatus ?status }
-    OPTIONAL { ?claim rekg:claimedProperty ?property ; rekg:claimedValue ?value }
-}
-"""
-
 #: Month- or year-precision counterparts of the day properties (xsd:gYearMonth / xsd:gYear).
 _COARSE_PROPS = {"announced_on": str(REKG.announcedIn), "effective_from": str(REKG.imposedIn)}
-
-# Direct links only; the closure is taken in Python (some stores refuse a path with no fixed end).
-_MATERIAL_PARENTS = "SELECT ?a ?b WHERE { ?a rekg:formOf|skos:broader ?b }"
 
 
 @dataclass
@@ -210,184 +174,12 @@ class MeasuresAnswer(Result):
     rows_field = "measures"
 
 
-@dataclass
-class AgreementInfo(Result):
-    """An agreement, supply deal, meeting or supply initiative."""
-
-    id: str
-    """The agreement's IRI."""
-    label: str
-    """English label."""
-    kind: str
-    """agreement, supply deal, meeting or supply initiative."""
-    date: date | None
-    """When it was made or held."""
-    date_precision: str | None
-    """day, or month/year when the source gives no day."""
-    end_date: date | None
-    """When it ended."""
-    valid_until: date | None
-    """When its term runs out."""
-    place: list[Ref]
-    """Where it was made or held."""
-    parties: list[Ref]
-    """Its parties."""
-    participants: list[Ref]
-    """People or bodies taking part."""
-    suspends: list[Ref]
-    """Measures it suspends."""
-    creates: list[Ref]
-    """What it creates."""
-    covers: list[Ref]
-    """Materials or sectors it covers."""
-    outcome_of: list[Ref]
-    """Meetings it came out of."""
-    implements: list[Ref]
-    """Agreements it implements."""
-    sources: list[SourceRef]
-    """Every source stating something about it."""
-
-
-@dataclass
-class AgreementsAnswer(Result):
-    """Agreements and meetings, oldest first."""
-
-    party: Ref | None
-    """The party asked about, resolved."""
-    agreements: list[AgreementInfo]
-    """Oldest first."""
-
-    rows_field = "agreements"
-
-
-@dataclass
-class TimelineEvent(Result):
-    """Something that happened, or is due, on a day."""
-
-    date: date
-    """The day (the first day of the month or year when only those are known)."""
-    precision: str
-    """day, or month / year when only those are known."""
-    kind: str
-    """announced, takes effect, suspended, suspension ends, ended, takes place..."""
-    entity: Ref
-    """What the event is about."""
-    entity_type: str
-    """What that is: export control, meeting, facility..."""
-    summary: str
-    """The event in words."""
-    contested: bool = False
-    """Sources give different dates for this."""
-    sources: list[SourceRef] = field(default_factory=list)
-    """The sources giving this date."""
-
-
-@dataclass
-class Timeline(Result):
-    """Dated events in order."""
-
-    start: date | None
-    """From (inclusive)."""
-    end: date | None
-    """To (inclusive)."""
-    events: list[TimelineEvent]
-    """By date, then entity label."""
-
-    rows_field = "events"
-
-
-# ---------------------------------------------------------------------------------------------
-# Facts per subject, cached per graph version
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Subject:
-    iri: str
-    types: set[str] = field(default_factory=set)
-    #: property -> value -> graphs stating it
-    facts: dict[str, dict[object, set[str]]] = field(default_factory=dict)
-    claims: dict[str, dict] = field(default_factory=dict)
-
-    def values(self, prop: str) -> list:
-        return sorted(self.facts.get(str(prop), {}), key=str)
-
-    def graphs(self) -> set[str]:
-        return {g for vals in self.facts.values() for gs in vals.values() for g in gs}
-
-    def add(self, prop: str, value: object, graph: str) -> None:
-        self.facts.setdefault(prop, {}).setdefault(value, set()).add(graph)
-
-
-def _subjects(kg: KnowledgeGraph, cls: str) -> dict[str, _Subject]:
-    """Every instance of ``cls`` with every statement about it and the graphs stating it."""
-    from rekg.graph.kg import iri
-
-    def build() -> dict[str, _Subject]:
-        event = str(REKG.Event)
-        if cls != event and _is_event_class(cls):
-            # Read the events once and pick the instances of each kind from them: after a
-            # write this halves the work of /measures, /agreements and /timeline.
-            classes = class_closure(kg)
-            return {s: v for s, v in _subjects(kg, event).items() if cls in classes.get(s, ())}
-        out: dict[str, _Subject] = {}
-        for r in kg.select(_FACTS, cls=iri(cls)):
-            s = out.setdefault(r["s"], _Subject(r["s"]))
-            if r["p"] == str(RDF.type):
-                s.types.add(r["o"])
-            s.add(r["p"], r["o"], r["g"])
-        for r in kg.select(_SUSPENDERS):
-            if r["s"] in out:
-                out[r["s"]].add(str(REKG.suspendedBy), r["by"], r["g"])
-        for r in kg.select(_CLAIMS):
-            if r["about"] in out:
-                c = out[r["about"]].claims.setdefault(
-                    r["claim"],
-                    {"claimant": r.get("claimant"), "status": r.get("status"), "graphs": set(), "values": set()},
-                )
-                c["graphs"].add(r["g"])
-                if "property" in r and "value" in r:
-                    c["values"].add((r["property"], r["value"]))
-        return out
-
-    return kg.cached(("analyst.subjects", cls), build)
-
-
-@functools.cache
-def _is_event_class(cls: str) -> bool:
-    # From the ontology, not the store: Virtuoso 7 answers a bound path ASK wrongly.
-    return REKG.Event in ontology_graph().transitive_objects(URIRef(cls), RDFS.subClassOf)
-
-
-def _kind(types: set[str], kinds: set[str], default: str) -> str:
-    found = entity_class(types, among=kinds)
-    return found.phrase if found else default
-
-
-def _refs(kg: KnowledgeGraph, iris: Iterable[object]) -> list[Ref]:
-    return sorted((ref(kg, str(i)) for i in iris if isinstance(i, str)), key=lambda r: r.label.casefold())
-
-
-def _label(kg: KnowledgeGraph, s: _Subject) -> str:
-    return ref(kg, s.iri).label
-
-
-def _graph_date(kg: KnowledgeGraph, graphs: Iterable[str]) -> date:
-    dates = [sr.date for g in graphs if (sr := source_ref(kg, g)) and sr.date]
-    return max(dates) if dates else date.min
-
-
 # ---------------------------------------------------------------------------------------------
 # Status derivation
 # ---------------------------------------------------------------------------------------------
 
 
-def _pick(kg: KnowledgeGraph, values: dict[object, set[str]]) -> date:
-    """The value most sources give; ties go to the newest source, then the earlier date."""
-    return min(values, key=lambda v: (-len(values[v]), -_graph_date(kg, values[v]).toordinal(), v))
-
-
-def _day_values(s: _Subject, prop: str) -> dict[object, set[str]]:
+def _day_values(s: Subject, prop: str) -> dict[object, set[str]]:
     return {v: gs for v, gs in s.facts.get(prop, {}).items() if isinstance(v, date)}
 
 
@@ -402,7 +194,7 @@ def _key_of(prop: str) -> str | None:
 
 
 def _measure_status(
-    kg: KnowledgeGraph, m: _Subject, day: date, measures: dict[str, _Subject], events: dict[str, _Subject]
+    kg: KnowledgeGraph, m: Subject, day: date, measures: dict[str, Subject], events: dict[str, Subject]
 ) -> MeasureStatus:
     candidates: dict[str, dict[object, set[str]]] = {}
     coarse: dict[str, str] = {}
@@ -440,7 +232,7 @@ def _measure_status(
                 break
     if "suspended_until" in candidates and "suspended_from" not in candidates:
         # Nothing dates the start: take the first source that reports the suspension.
-        graphs = candidates["suspended_until"][_pick(kg, candidates["suspended_until"])]
+        graphs = candidates["suspended_until"][pick(kg, candidates["suspended_until"])]
         first = min((sr.date for g in graphs if (sr := source_ref(kg, g)) and sr.date), default=None)
         if first:
             candidates["suspended_from"] = {first: set(graphs)}
@@ -460,7 +252,7 @@ def _measure_status(
                 if prop == str(REKG.effectiveFrom) and (d := period_start(value)):
                     alternatives.setdefault("suspended_from", {}).setdefault(d, set()).update(c["graphs"])
 
-    primary = {k: _pick(kg, vals) for k, vals in candidates.items()}
+    primary = {k: pick(kg, vals) for k, vals in candidates.items()}
     status, reason, deciding = derive_status(day, primary)
     for key, text in coarse.items():
         if key in deciding:
@@ -469,7 +261,7 @@ def _measure_status(
     # Without dates, the newest source's own view of the status is the best there is.
     reported_values = m.facts.get(str(REKG.reportedStatus), {})
     if status == "unknown" and reported_values:
-        newest = max(reported_values, key=lambda v: _graph_date(kg, reported_values[v]))
+        newest = max(reported_values, key=lambda v: graph_date(kg, reported_values[v]))
         status = vocab_name(str(newest)) or "unknown"
         sources = ", ".join(sr.publisher or sr.title or sr.id for sr in source_refs(kg, reported_values[newest]))
         reason = f"no dates in the graph; reported as {status} by {sources}"
@@ -518,18 +310,18 @@ def _measure_status(
     ]
     return MeasureStatus(
         id=m.iri,
-        label=_label(kg, m),
-        kind=_kind(m.types, {"measure"}, "measure"),
+        label=label(kg, m),
+        kind=kind(m.types, {"measure"}, "measure"),
         status=status,
         reason=reason,
         deciding=deciding,
-        imposed_by=_refs(kg, m.values(REKG.imposedBy)),
-        issued_by=_refs(kg, m.values(REKG.issuedBy)),
-        targets=_refs(kg, m.values(REKG.targets)),
-        restricts=_refs(kg, m.values(REKG.restricts)),
+        imposed_by=refs(kg, m.values(REKG.imposedBy)),
+        issued_by=refs(kg, m.values(REKG.issuedBy)),
+        targets=refs(kg, m.values(REKG.targets)),
+        restricts=refs(kg, m.values(REKG.restricts)),
         instrument=[str(v) for v in m.values(REKG.instrument)],
         dates={k: v for k, v in primary.items() if k in _DATE_PROPS},
-        suspended_by=_refs(kg, suspended_by),
+        suspended_by=refs(kg, suspended_by),
         reported_status=reported,
         claims=claims,
         contested=len(possible) > 1,
@@ -584,15 +376,15 @@ def measures_in_force(
     """
     day = parse_date(on, name="in_force_on") or date.today()
     actor_types = {str(REKG.Actor)}
-    imposer = resolve(kg, imposed_by, types=actor_types, what="country or body") if _given(imposed_by) else None
-    target = resolve(kg, targets, types=actor_types, what="country or firm") if _given(targets) else None
+    imposer = resolve(kg, imposed_by, types=actor_types, what="country or body") if given(imposed_by) else None
+    target = resolve(kg, targets, types=actor_types, what="country or firm") if given(targets) else None
     mat = (
         resolve(kg, material, types={str(REKG.Material), str(REKG.MaterialGroup)}, what="material")
-        if _given(material)
+        if given(material)
         else None
     )
-    measures = _subjects(kg, str(REKG.Measure))
-    agreements_ = _subjects(kg, str(REKG.Event))
+    measures = subjects(kg, str(REKG.Measure))
+    agreements_ = subjects(kg, str(REKG.Event))
     ancestors = material_ancestors(kg)
     out = []
     for m in measures.values():
@@ -628,190 +420,8 @@ def measure_status(kg: KnowledgeGraph, iri: str, on: date | str | None = None) -
     True
     """
     day = parse_date(on, name="on") or date.today()
-    measures = _subjects(kg, str(REKG.Measure))
+    measures = subjects(kg, str(REKG.Measure))
     m = measures.get(iri)
     if m is None:
         return None
-    return _measure_status(kg, m, day, measures, _subjects(kg, str(REKG.Event)))
-
-
-def _given(value: str | None) -> bool:
-    if value is not None and not isinstance(value, str):
-        raise InvalidParameter(f"expected a name, got {type(value).__name__}")
-    return bool(value and value.strip())
-
-
-# ---------------------------------------------------------------------------------------------
-# Agreements and meetings
-# ---------------------------------------------------------------------------------------------
-
-
-def _first_date(s: _Subject, prop: object, kg: KnowledgeGraph) -> date | None:
-    vals = {v: gs for v, gs in s.facts.get(str(prop), {}).items() if isinstance(v, date)}
-    return _pick(kg, vals) if vals else None
-
-
-def agreements(kg: KnowledgeGraph, party: str | None = None) -> AgreementsAnswer:
-    """Agreements, supply deals, meetings and supply initiatives, oldest first; optionally ``party``'s.
-
-    Parameters
-    ----------
-    kg : KnowledgeGraph
-    party : str, optional
-        A country, organization or person (name, code or IRI): a party or a participant.
-
-    Returns
-    -------
-    AgreementsAnswer
-        The party, resolved, and the agreements, oldest first.
-
-    Raises
-    ------
-    NodeNotFound
-        If ``party`` is unknown.
-
-    Examples
-    --------
-    >>> from rekg.graph import open_graph
-    >>> kg = open_graph(validate_shapes=False)
-    >>> kinds = {"agreement", "supply deal", "meeting", "supply initiative"}
-    >>> all(a.kind in kinds for a in agreements(kg).agreements)
-    True
-    """
-    who = resolve(kg, party, types={str(REKG.Actor)}, what="party") if _given(party) else None
-    found: dict[str, _Subject] = {}
-    for cls in (REKG.Agreement, REKG.Meeting, REKG.Initiative):
-        found.update(_subjects(kg, str(cls)))
-    out = []
-    for a in found.values():
-        if who and who not in a.values(REKG.party) and who not in a.values(REKG.participant):
-            continue
-        day = _first_date(a, REKG.date, kg) or _first_date(a, REKG.announcedOn, kg)
-        precision = "day" if day else None
-        if day is None:
-            # Month- or year-precision: the first day of the earliest period a source gives.
-            for prop in (REKG.heldIn, REKG.announcedIn):
-                periods = sorted(str(v) for v in a.values(prop))
-                if periods and (day := period_start(periods[0])):
-                    precision = "month" if len(periods[0]) >= 7 else "year"
-                    break
-        out.append(
-            AgreementInfo(
-                id=a.iri,
-                label=_label(kg, a),
-                kind=_kind(a.types, {"agreement", "meeting", "initiative"}, "agreement"),
-                date=day,
-                date_precision=precision,
-                end_date=_first_date(a, REKG.endDate, kg),
-                valid_until=_first_date(a, REKG.validUntil, kg),
-                place=_refs(kg, a.values(REKG.place)),
-                parties=_refs(kg, a.values(REKG.party)),
-                participants=_refs(kg, a.values(REKG.participant)),
-                suspends=_refs(kg, a.values(REKG.suspends)),
-                creates=_refs(kg, a.values(REKG.creates)),
-                covers=_refs(kg, a.values(REKG.covers)),
-                outcome_of=_refs(kg, a.values(REKG.outcomeOf)),
-                implements=_refs(kg, a.values(REKG.implements)),
-                sources=source_refs(kg, a.graphs()),
-            )
-        )
-    out.sort(key=lambda a: (a.date or date.max, a.label.casefold()))
-    return AgreementsAnswer(party=ref(kg, who), agreements=out)
-
-
-# ---------------------------------------------------------------------------------------------
-# Timeline
-# ---------------------------------------------------------------------------------------------
-
-_EVENT_WORDS = {
-    str(REKG.announcedOn): "announced",
-    str(REKG.effectiveFrom): "takes effect",
-    str(REKG.suspendedFrom): "suspended",
-    str(REKG.suspendedUntil): "suspension ends",
-    str(REKG.endedOn): "ended",
-    str(REKG.validUntil): "runs out",
-    str(REKG.date): "takes place",
-    str(REKG.endDate): "ends",
-    str(REKG.startDate): "starts",
-    str(REKG.startYear): "starts",
-    str(REKG.announcedIn): "announced",
-    str(REKG.imposedIn): "imposed",
-    str(REKG.heldIn): "takes place",
-}
-
-
-def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | str | None = None) -> Timeline:
-    """Dated events in order: measures' dates, suspensions, agreements, meetings, facilities starting.
-
-    Parameters
-    ----------
-    kg : KnowledgeGraph
-    start, end : date or str, optional
-        Inclusive bounds: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (a month or year counts from its
-        first day for ``start`` and to its last day for ``end``).
-
-    Returns
-    -------
-    Timeline
-        The bounds and the events by date, then entity label. A date that sources disagree on appears once per value,
-        marked ``contested``. Month- or year-only dates (``rekg:announcedIn``, a start year)
-        sit on the first day of the period with precision ``month`` or ``year``.
-
-    Raises
-    ------
-    InvalidParameter
-        If a bound is not a date, or ``start`` is after ``end``.
-
-    Examples
-    --------
-    >>> from rekg.graph import open_graph
-    >>> kg = open_graph(validate_shapes=False)
-    >>> events = timeline(kg, "2025", "2026").events
-    >>> [e.date for e in events] == sorted(e.date for e in events)
-    True
-    """
-    lo = parse_date(start, name="from", partial=True)
-    hi = parse_date(end, name="to", partial=True, end=True)
-    if lo and hi and lo > hi:
-        raise InvalidParameter(f"from ({lo}) is after to ({hi})", parameter="from")
-    events: list[TimelineEvent] = []
-    groups = [
-        (_subjects(kg, str(REKG.Event)), "event"),
-        (_subjects(kg, str(REKG.Facility)), "facility"),
-    ]
-    seen: set[str] = set()
-    for subjects, default in groups:
-        for s in subjects.values():
-            if s.iri in seen:
-                continue
-            seen.add(s.iri)
-            found = entity_class(s.types)
-            kind = found.phrase if found else default
-            label = _label(kg, s)
-            for prop, word in _EVENT_WORDS.items():
-                values = s.facts.get(prop, {})
-                dated = []
-                for v, gs in values.items():
-                    if isinstance(v, date):
-                        dated.append((v, "day", gs))
-                    elif (d := period_start(v)) is not None:
-                        dated.append((d, "month" if len(str(v)) >= 7 else "year", gs))
-                for d, precision, gs in dated:
-                    if (lo and d < lo) or (hi and d > hi):
-                        continue
-                    events.append(
-                        TimelineEvent(
-                            date=d,
-                            precision=precision,
-                            kind=word,
-                            entity=Ref(s.iri, label),
-                            entity_type=kind,
-                            summary=f"{label} {word}",
-                            contested=len(dated) > 1,
-                            sources=source_refs(kg, gs),
-                        )
-                    )
-    # Coarser dates sort before the days of their period, which they may precede.
-    finer = {"year": 0, "month": 1, "day": 2}
-    events.sort(key=lambda e: (e.date, finer[e.precision], e.entity.label.casefold(), e.kind))
-    return Timeline(start=lo, end=hi, events=events)
+    return _measure_status(kg, m, day, measures, subjects(kg, str(REKG.Event)))

@@ -91,6 +91,7 @@ def list_sources(kg: KnowledgeGraph) -> list[SourceInfo]:
 
     Examples
     --------
+    >>> from rekg.graph import open_graph
     >>> kg = open_graph(validate_shapes=False)
     >>> any(s.id == "caixin-2025-11" and s.curated for s in list_sources(kg))
     True

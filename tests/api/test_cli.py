@@ -1,26 +1,71 @@
-"""Each CLI command, run as a user runs it: the installed `rekg` script in a subprocess."""
+"""Each CLI command, run as a user runs it: the installed package, `python -m rekg`, in a subprocess."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 from rdflib import Dataset
 from rekg.graph.io.seeds import SEEDS_DIR
 
-REKG = [sys.executable, "-m", "api.cli"]
+from tests.serverutil import REKG
 
 
 def rekg(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
     return subprocess.run(
         [*REKG, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}, check=False
     )
+
+
+def imported_by(*args: str) -> set[str]:
+    """Every module `rekg ARGS` imports (``python -X importtime`` lists them on stderr)."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", *REKG[1:], *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "REKG_VALIDATE_SEEDS": "false"},
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return {m.group(1) for m in re.finditer(r"^import time:.*\|\s*([\w.]+)\s*$", out.stderr, re.MULTILINE)}
+
+
+WEB_STACK = ("fastapi", "starlette", "uvicorn", "rekg.api.app")
+
+
+def loads(modules: set[str], *names: str) -> set[str]:
+    return {m for m in modules if any(m == n or m.startswith(n + ".") for n in names)}
+
+
+def test_help_imports_neither_the_web_app_nor_the_core() -> None:
+    modules = imported_by("--help")
+    assert "rekg.api.cli" in modules  # the listing is read right
+    assert not loads(modules, *WEB_STACK)
+    # The core (rdflib, networkx, pydantic settings) would triple the time `rekg --help` takes:
+    # command modules import it inside the commands.
+    assert not loads(modules, "rekg.graph", "rekg.api.settings", "rdflib", "networkx")
+
+
+def test_query_commands_do_not_import_the_web_app() -> None:
+    modules = imported_by("suppliers", "dysprosium")
+    assert "rekg.graph.answers" in modules
+    assert not loads(modules, *WEB_STACK)
+
+
+def test_version_is_the_package_version() -> None:
+    import rekg as package
+
+    out = rekg("--version")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"rekg {version('rekg')}" == f"rekg {package.__version__}"
 
 
 def test_query_returns_rows_from_the_seeds_as_json() -> None:
@@ -79,7 +124,17 @@ def test_export_unknown_format_fails() -> None:
 
 
 def test_serve_help_lists_every_setting() -> None:
-    out = rekg("serve", "--help")
-    assert out.returncode == 0
-    for var in ("REKG_STORE", "REKG_QUERY_TIMEOUT_S", "REKG_MAX_ROWS", "REKG_WRITE_TOKEN", "REKG_MAX_BODY_BYTES"):
+    from rekg.api.settings import settings_table
+
+    out = rekg("serve", "--help", env={"COLUMNS": "200"})
+    assert out.returncode == 0, out.stderr
+    for var, _, _ in settings_table():
         assert var in out.stdout
+
+
+def test_export_help_lists_every_format() -> None:
+    from rekg.graph.io.export import FORMATS
+
+    out = rekg("export", "--help", env={"COLUMNS": "200"})
+    assert out.returncode == 0, out.stderr
+    assert f"One of: {', '.join(FORMATS)}." in " ".join(out.stdout.replace("│", " ").split())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -14,9 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
+from tests import serverutil
 from tests.graph.test_export_graph import _schema
 
-REKG = [sys.executable, "-m", "api.cli"]
+REKG = list(serverutil.REKG)
 
 
 def rekg(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,22 +1,21 @@
-"""The analyst CLI mirrors, run as a user runs them: `python -m api.cli` in a subprocess."""
+"""The analyst CLI mirrors, run as a user runs them: `python -m rekg` in a subprocess."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 
 import pytest
+
+from tests.serverutil import REKG
 
 # The seeds are validated by the suite elsewhere; skip SHACL here to keep each run short.
 ENV = {**os.environ, "REKG_VALIDATE_SEEDS": "false", "COLUMNS": "200", "NO_COLOR": "1"}
 
 
 def rekg(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=180, env=ENV, check=False
-    )
+    return subprocess.run([*REKG, *args], capture_output=True, text=True, timeout=180, env=ENV, check=False)
 
 
 def test_suppliers_dysprosium_outside_china() -> None:

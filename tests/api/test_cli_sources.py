@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.api.test_durability import source_doc
+from tests.serverutil import REKG
 
 
 def rekg(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=120, check=False
-    )
+    return subprocess.run([*REKG, *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_ingest_list_retract(tmp_path: Path) -> None:

@@ -11,13 +11,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.serverutil import REKG
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,7 +44,7 @@ def server() -> Iterator[str]:
     port = _free_port()
     log = open(os.devnull, "wb")  # noqa: SIM115 (closed below, after the process)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [*REKG, "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

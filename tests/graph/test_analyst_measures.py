@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rekg.graph import KnowledgeGraph
-from rekg.graph.answers.measures import agreements, measure_status, measures_in_force, timeline
+from rekg.graph.answers.agreements import agreements
+from rekg.graph.answers.measures import measure_status, measures_in_force
+from rekg.graph.answers.timeline import timeline
 from rekg.graph.errors import InvalidParameter, NodeNotFound
 from rekg.graph.rules import derive_status
 
