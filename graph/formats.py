@@ -51,6 +51,8 @@ __all__ = [
     "format_for",
     "formats_of",
     "pick",
+    "rdf_format",
+    "results_format",
 ]
 
 Kind = Literal["results", "graph", "page"]
@@ -353,3 +355,45 @@ def accept_header(preferred: Sequence[Format]) -> str:
     if not 0 < len(preferred) <= 10:
         raise ValueError("an Accept header here names between 1 and 10 formats")
     return ", ".join(f.media_type if i == 0 else f"{f.media_type};q={(10 - i) / 10:g}" for i, f in enumerate(preferred))
+
+
+def _one_of(keys: Sequence[str]) -> str:
+    return f"{', '.join(keys[:-1])} or {keys[-1]}"
+
+
+def results_format(key: str, what: str) -> ox.QueryResultsFormat:
+    """The pyoxigraph writer of the results format ``key``, for ``what`` (named in the error).
+
+    Raises
+    ------
+    UnsupportedFormat
+        If ``key`` is not a results format.
+
+    Examples
+    --------
+    >>> results_format("csv", "a SELECT").name
+    'SPARQL Results in CSV'
+    """
+    found = RESULT_FORMATS.get(key)
+    if found is None or found.results is None:
+        raise UnsupportedFormat(f"{what} result cannot be written as {key}; use {_one_of(list(RESULT_FORMATS))}")
+    return found.results
+
+
+def rdf_format(key: str, what: str) -> ox.RdfFormat:
+    """The pyoxigraph writer of the RDF format ``key``, for ``what`` (named in the error).
+
+    Raises
+    ------
+    UnsupportedFormat
+        If ``key`` is not an RDF format.
+
+    Examples
+    --------
+    >>> rdf_format("ttl", "a CONSTRUCT result").name
+    'Turtle'
+    """
+    found = GRAPH_FORMATS.get(key)
+    if found is None or found.rdf is None:
+        raise UnsupportedFormat(f"{what} cannot be written as {key}; use {_one_of(list(GRAPH_FORMATS))}")
+    return found.rdf

@@ -21,8 +21,8 @@ from rekg.graph.sparql.executor import (
     evaluate,
     prepare_query,
     run_query,
-    service_description,
 )
+from rekg.graph.sparql.service import service_description
 from rekg.graph.store import OxigraphStore
 
 from tests.serverutil import canary_listener
