@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -34,12 +35,12 @@ from typing import Any
 
 import pyoxigraph as ox
 from rekg.graph.errors import InvalidParameter, SeedError
-from rekg.graph.io.seeds import SEEDS_DIR, load_seeds, seed_files
+from rekg.graph.io.seeds import SEEDS_DIR, cache_dir, load_seeds, seed_files, validation_stamp
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.store import LoadReport, Store, format_for, open_store
 from rekg.ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, namespaces
 
-__all__ = ["FileProgress", "check_rdfxml", "data_graph", "load_files", "open_graph", "seed_fingerprint"]
+__all__ = ["FileProgress", "check_rdfxml", "data_graph", "load_files", "open_graph", "seed_fingerprint", "seed_quads"]
 
 #: Called with (file, bytes read, file size) while a data file loads.
 FileProgress = Callable[[Path, int, int], None]
@@ -225,6 +226,48 @@ def load_files(
     return reports
 
 
+def seed_quads(
+    seeds_dir: Path = SEEDS_DIR, *, base: str = DEFAULT_BASE_IRI, validate_shapes: bool = True, refresh: bool = False
+) -> bytes:
+    """The seed graphs (and the ontology graph) as N-Quads, parsed once per content and kept in the cache.
+
+    Parsing the TriG seeds with rdflib is the slowest step of opening a graph (about 0.12 s of a
+    0.6 s ``rekg suppliers``); pyoxigraph reads the same quads as N-Quads in milliseconds. The
+    cache file is named by :func:`seed_fingerprint` and the rdflib version, so any change to the
+    ontology, a seed file or the base IRI parses the seeds again. With ``validate_shapes`` the
+    cache is only used once the same content has passed SHACL (the validation stamp of
+    :func:`rekg.graph.io.seeds.load_seeds`). ``refresh`` parses the seeds again whatever the cache holds.
+
+    Raises
+    ------
+    SeedError
+        If a seed file does not parse or validate.
+
+    Examples
+    --------
+    >>> b"graph/entities>" in seed_quads(validate_shapes=False)
+    True
+    """
+    from importlib.metadata import version
+
+    key = hashlib.sha256(f"{seed_fingerprint(seeds_dir, base)}\0{version('rdflib')}".encode()).hexdigest()[:32]
+    cached = cache_dir() / f"seeds-{key}.nq"
+    trusted = not validate_shapes or validation_stamp(seeds_dir, base).exists()
+    if trusted and not refresh and cached.is_file():
+        return cached.read_bytes()
+    data = load_seeds(seeds_dir, base=base, validate_shapes=validate_shapes).serialize(
+        format="nquads", encoding="utf-8"
+    )
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        partial.replace(cached)  # atomic: a concurrent reader sees the old file or the whole new one
+    except OSError:
+        pass  # an unwritable cache only costs the next start the parse
+    return data
+
+
 def open_graph(
     store: Store | str = "memory",
     path: str | Path | None = None,
@@ -286,12 +329,14 @@ def open_graph(
         store.clear()
     fingerprint = seed_fingerprint(seeds_dir, base)
     if store.get_meta(_SEEDS_KEY) != fingerprint:
-        ds = load_seeds(seeds_dir, base=base, validate_shapes=validate_shapes)
-        new_graphs = sorted({str(g.identifier) for g in ds.graphs() if len(g)})
+        try:
+            new_graphs = store.load_nquads(seed_quads(seeds_dir, base=base, validate_shapes=validate_shapes))
+        except SyntaxError:  # a damaged cache file: parse the seeds again (and rewrite it)
+            fresh = seed_quads(seeds_dir, base=base, validate_shapes=validate_shapes, refresh=True)
+            new_graphs = store.load_nquads(fresh)
         for old in json.loads(store.get_meta(_SEED_GRAPHS_KEY) or "[]"):
             if old not in new_graphs:
                 store.remove_graph(old)
-        store.load_dataset(ds)
         store.set_meta(_SEED_GRAPHS_KEY, json.dumps(new_graphs))
         store.set_meta(_SEEDS_KEY, fingerprint)
     if data:

@@ -241,7 +241,7 @@ def load_seeds(
             target = ds.graph(URIRef(gid))
             for t in g:
                 target.add(t)
-    stamp = _validation_stamp(seed_files(seeds_dir), base) if validate_shapes else None
+    stamp = validation_stamp(seeds_dir, base) if validate_shapes else None
     if stamp is not None and not stamp.exists():
         problems = validate(ds, base=base)
         if problems:
@@ -260,23 +260,28 @@ def load_seeds(
     return ds
 
 
-def _validation_stamp(files: list[Path], base: str) -> Path:
+def cache_dir() -> Path:
+    """Where rekg keeps what it can recompute (``REKG_CACHE_DIR``, else ``~/.cache/rekg``)."""
+    import os
+
+    return Path(os.environ.get("REKG_CACHE_DIR") or Path.home() / ".cache" / "rekg")
+
+
+def validation_stamp(seeds_dir: Path, base: str) -> Path:
     """A cache file whose existence records that exactly this content passed SHACL.
 
     The key covers the ontology, the shapes, every seed file's name and bytes, the base IRI and
     the pyshacl version, so any change triggers a full validation again.
     """
     import hashlib
-    import os
     from importlib.metadata import version
 
     h = hashlib.sha256()
     for part in (base, version("pyshacl"), version("rdflib")):
         h.update(part.encode() + b"\0")
-    for path in [ONTOLOGY_FILE, SHAPES_FILE, *files]:
+    for path in [ONTOLOGY_FILE, SHAPES_FILE, *seed_files(seeds_dir)]:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    cache = Path(os.environ.get("REKG_CACHE_DIR") or Path.home() / ".cache" / "rekg")
-    return cache / f"shacl-ok-{h.hexdigest()[:32]}"
+    return cache_dir() / f"shacl-ok-{h.hexdigest()[:32]}"
 
 
 @lru_cache(maxsize=1)

@@ -235,14 +235,21 @@ class Store(ABC):
 
     def load_dataset(self, ds: Dataset) -> None:
         """Copy every graph of an rdflib dataset into the store, one graph at a time."""
+        self.load_nquads(ds.serialize(format="nquads", encoding="utf-8"))
+
+    def load_nquads(self, data: bytes) -> list[str]:
+        """Replace each named graph of an N-Quads document with its quads; return the graphs' names.
+
+        Default-graph quads are dropped: nothing is ever written to a store's own default graph.
+        """
         by_graph: dict[str, list[ox.Quad]] = {}
-        data = ds.serialize(format="nquads", encoding="utf-8")
         for q in ox.parse(data, format=ox.RdfFormat.N_QUADS):
             if isinstance(q.graph_name, ox.DefaultGraph):
                 continue
             by_graph.setdefault(q.graph_name.value, []).append(q)
         for name, quads in by_graph.items():
             self.replace_graph(name, quads)
+        return sorted(by_graph)
 
     def worker_reader(self) -> ReaderOpener | None:
         """How a forked query worker reads this store, or ``None`` if it cannot.
