@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.kg import KnowledgeGraph, iri
 from rekg.ontology import REKG, SKOS
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "MATERIAL_PARENTS",
     "MATERIAL_PATH",
     "EntityClass",
+    "acting_for",
     "belonging_to",
     "derive_status",
     "entity_class",
@@ -227,6 +228,30 @@ def belonging_to(kg: KnowledgeGraph, actor: str) -> frozenset[str]:
         return frozenset(within([actor], parts, stakes))
 
     return kg.cached(("rules.belonging_to", actor), build)
+
+
+_BODIES = "SELECT ?body ?actor WHERE { ?body a rekg:GovernmentBody ; rekg:country ?actor }"
+
+
+def acting_for(kg: KnowledgeGraph, actor: str) -> frozenset[str]:
+    """``actor`` and the government bodies that act for it (a ``rekg:GovernmentBody`` based there).
+
+    A deal the Department of Defense signs is a deal of the United States, a rule MOFCOM issues
+    a rule of China: questions about a country's measures or agreements count its bodies. Firms
+    do not act for their country (a US company's supply deal is not a US government deal).
+
+    Examples
+    --------
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
+    >>> kg.iri("mofcom") in acting_for(kg, kg.iri("china"))
+    True
+    """
+
+    def build() -> frozenset[str]:
+        return frozenset({actor} | {r["body"] for r in kg.select(_BODIES, actor=iri(actor))})
+
+    return kg.cached(("rules.acting_for", actor), build)
 
 
 # ---------------------------------------------------------------------------------------------

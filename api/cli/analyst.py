@@ -29,6 +29,14 @@ def _json(answer: Result) -> None:
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
 
 
+def _evidence(answer: Result) -> None:
+    """The answer's evidence note, under its table: what it rests on and how fresh that is."""
+    evidence = getattr(answer, "evidence", None)
+    if evidence is not None:
+        style = "yellow" if evidence.projected or evidence.data_until is None else "dim"
+        console.print(evidence.note, style=style, highlight=False)
+
+
 def _sources(sources: list) -> str:
     return "\n".join(f"{s.publisher or s.title or s.id}{f' ({s.date})' if s.date else ''}" for s in sources)
 
@@ -98,6 +106,15 @@ def suppliers(
             )
     console.print(table)
     console.print(f"{len(answer.suppliers)} supplier(s)")
+    if answer.countries:
+        by_country = Table("country", "figure", "period", "share of world", "sources", title="Country-level supply")
+        for c in answer.countries:
+            share = f"{c.share_of_world:g} %" if c.share_of_world is not None else ""
+            figure = f"{c.indicator}: {c.value:g} {c.unit or ''}".strip()
+            by_country.add_row(c.country.label, figure, c.period or "", share, _sources(c.sources))
+        console.print(by_country)
+    console.print(answer.coverage.note, style="yellow" if not answer.suppliers else None, highlight=False)
+    _evidence(answer)
     if show_query:
         console.print(answer.query, markup=False, highlight=False)
 
@@ -115,19 +132,32 @@ def measures(
     """Each trade measure's status on a day, e.g. `rekg measures --in-force-on 2026-01-01`."""
     from rekg.graph import answers as analyst
 
-    kg = load_kg()
+    from ..settings import Settings
+
+    settings = Settings()
+    kg = load_kg(settings)
     with reported_errors():
         day = analyst.parse_date(in_force_on, name="in_force_on")
-        found = analyst.measures_in_force(kg, on=day, imposed_by=imposed_by, targets=targets, material=material)
+        found = analyst.measures_in_force(
+            kg,
+            on=day,
+            imposed_by=imposed_by,
+            targets=targets,
+            material=material,
+            stale_after_days=settings.stale_after_days,
+        )
     if format is Output.json:
         _json(found)
         return
     table = Table("measure", "kind", "imposed by", "status", "why", "sources", title=f"Measures on {found.on}")
     for m in found.measures:
         status = _status(m.status) + (" [yellow](contested)[/]" if m.contested else "")
+        status += " [yellow](projected)[/]" if m.projected else ""
+        status += " [yellow](stale report)[/]" if m.stale else ""
         table.add_row(m.label, m.kind, _labels(m.imposed_by), status, m.reason, _sources(m.sources))
     console.print(table)
     console.print(", ".join(f"{n} {s}" for s, n in found.counts.items()) or "no measures")
+    _evidence(found)
 
 
 @app.command()
@@ -149,6 +179,7 @@ def agreements(
         when = str(a.date) if a.date and a.date_precision == "day" else (str(a.date)[:7] if a.date else "")
         table.add_row(when, a.label, a.kind, _labels(a.parties), _labels(a.suspends), _sources(a.sources))
     console.print(table)
+    _evidence(found)
 
 
 @app.command()
@@ -172,6 +203,7 @@ def timeline(
         what = e.entity_type + (" [yellow](contested)[/]" if e.contested else "")
         table.add_row(when, e.summary, what, _sources(e.sources))
     console.print(table)
+    _evidence(found)
 
 
 @app.command()
@@ -219,5 +251,6 @@ def entity(
             mark = " [yellow]≠[/]" if st.conflict else ""
             table.add_row(grp.label, st.value.label + mark, _sources(st.sources) or "entities file")
     console.print(table)
+    _evidence(d)
     for c in d.conflicts:
         console.print(f"[yellow]conflict[/] {c.label}: {c.detail}", highlight=False)

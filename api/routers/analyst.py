@@ -18,7 +18,7 @@ from rekg.graph.answers.search import SearchResults
 from rekg.graph.answers.suppliers import SupplierAnswer
 from rekg.graph.answers.timeline import Timeline
 
-from ..deps import KG
+from ..deps import KG, AppSettings
 
 __all__ = ["EXAMPLES", "example", "router"]
 
@@ -76,6 +76,24 @@ _SUPPLIERS = {
     ],
     "query": "# ?material = <https://w3id.org/rekg/id/dysprosium>\nSELECT ?material ?outside ...",
     "bindings": {"material": _DY, "outside": _CN},
+    "countries": [],
+    "coverage": {
+        "facilities": 1,
+        "companies": 1,
+        "countries": 0,
+        "facilities_outside": 1,
+        "countries_outside": 0,
+        "note": "The graph holds 1 facility of 1 company making dysprosium and production statistics for 0 countries; "
+        "suppliers outside China are among those, not every producer.",
+    },
+    "evidence": {
+        "as_of": "2026-12-01",
+        "data_until": "2025-11-01",
+        "graph_data_until": "2025-12-01",
+        "projected": False,
+        "note": "The newest source on dysprosium suppliers is from 2025-11-01, 395 days before 2026-12-01; "
+        "the graph knows nothing newer about it.",
+    },
 }
 
 _SEARCH = {
@@ -113,12 +131,23 @@ _MEASURES = {
             "suspended_by": [],
             "reported_status": [],
             "claims": [],
+            "projected": False,
+            "reported_on": None,
+            "stale": False,
             "contested": False,
             "possible_statuses": ["suspended"],
             "date_conflicts": [],
             "sources": [_CAIXIN],
         }
     ],
+    "evidence": {
+        "as_of": "2026-01-15",
+        "data_until": "2025-11-07",
+        "graph_data_until": "2025-12-01",
+        "projected": True,
+        "note": "The newest source on these measures is from 2025-11-07, 69 days before 2026-01-15; statuses after "
+        "that are projected from the dates sources gave, not reported by a source.",
+    },
 }
 
 _AGREEMENTS = {
@@ -143,6 +172,14 @@ _AGREEMENTS = {
             "sources": [_CAIXIN],
         }
     ],
+    "evidence": {
+        "as_of": "2026-12-01",
+        "data_until": "2025-11-03",
+        "graph_data_until": "2025-12-01",
+        "projected": False,
+        "note": "The newest source on China's agreements is from 2025-11-03, 393 days before 2026-12-01; "
+        "the graph knows nothing newer about it.",
+    },
 }
 
 _TIMELINE = {
@@ -160,6 +197,14 @@ _TIMELINE = {
             "sources": [_CAIXIN],
         }
     ],
+    "evidence": {
+        "as_of": "2026-12-31",
+        "data_until": "2025-12-01",
+        "graph_data_until": "2025-12-01",
+        "projected": False,
+        "note": "The newest source on these events is from 2025-12-01, 395 days before 2026-12-31; "
+        "the graph knows nothing newer about it.",
+    },
 }
 
 #: path -> example answer, for the documentation and its tests.
@@ -222,6 +267,7 @@ def search(
 @router.get("/measures", response_model=MeasuresAnswer, responses=example(_MEASURES))
 def measures(
     kg: KG,
+    settings: AppSettings,
     in_force_on: str | None = Query(
         None, max_length=40, description="The day (YYYY-MM-DD); today when omitted.", examples=["2026-01-15"]
     ),
@@ -232,7 +278,14 @@ def measures(
     material: _NAME = Query(None, description="Material restricted (forms and groups count).", examples=["Dy"]),
 ) -> MeasuresAnswer:
     """Each trade measure's status on a day (announced, in force, suspended, lapsed, lifted), with deciding dates."""
-    return analyst.measures_in_force(kg, on=in_force_on, imposed_by=imposed_by, targets=targets, material=material)
+    return analyst.measures_in_force(
+        kg,
+        on=in_force_on,
+        imposed_by=imposed_by,
+        targets=targets,
+        material=material,
+        stale_after_days=settings.stale_after_days,
+    )
 
 
 @router.get("/agreements", response_model=AgreementsAnswer, responses=example(_AGREEMENTS))

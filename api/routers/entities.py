@@ -40,6 +40,14 @@ EXAMPLE = {
     "sources": [],
     "neighbours": [],
     "status_today": None,
+    "evidence": {
+        "as_of": "2026-12-01",
+        "data_until": "2025-11-01",
+        "graph_data_until": "2025-12-01",
+        "projected": False,
+        "note": "The newest source on Lynas Rare Earths is from 2025-11-01, 395 days before 2026-12-01; "
+        "the graph knows nothing newer about it.",
+    },
     "formats": {"json": "/entities/lynas?format=json", "ttl": "/entities/lynas?format=ttl"},
 }
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from rekg.graph.answers.evidence import Evidence, evidence
 from rekg.graph.answers.facts import Subject, first_date, given, kind, label, refs, subjects
 from rekg.graph.answers.names import resolve
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_refs
 from rekg.graph.dates import period_start
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
+from rekg.graph.rules import acting_for
 from rekg.ontology import REKG
 
 __all__ = ["AgreementInfo", "AgreementsAnswer", "agreements"]
@@ -62,6 +64,8 @@ class AgreementsAnswer(Result):
     """The party asked about, resolved."""
     agreements: list[AgreementInfo]
     """Oldest first."""
+    evidence: Evidence
+    """What the answer rests on and how fresh that is."""
 
     rows_field = "agreements"
 
@@ -94,12 +98,14 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> AgreementsAnswer
     True
     """
     who = resolve(kg, party, types={str(REKG.Actor)}, what="party") if given(party) else None
+    # A country's government bodies sign for it (the Department of Defense for the United States).
+    parties = acting_for(kg, who) if who else frozenset()
     found: dict[str, Subject] = {}
     for cls in (REKG.Agreement, REKG.Meeting, REKG.Initiative):
         found.update(subjects(kg, str(cls)))
     out = []
     for a in found.values():
-        if who and who not in a.values(REKG.party) and who not in a.values(REKG.participant):
+        if who and parties.isdisjoint([*a.values(REKG.party), *a.values(REKG.participant)]):
             continue
         day = first_date(a, REKG.date, kg) or first_date(a, REKG.announcedOn, kg)
         precision = "day" if day else None
@@ -131,4 +137,8 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> AgreementsAnswer
             )
         )
     out.sort(key=lambda a: (a.date or date.max, a.label.casefold()))
-    return AgreementsAnswer(party=ref(kg, who), agreements=out)
+    graphs = {s.id for a in out for s in a.sources}
+    about = f"{ref(kg, who).label}'s agreements" if who else "these agreements"
+    return AgreementsAnswer(
+        party=ref(kg, who), agreements=out, evidence=evidence(kg, date.today(), graphs, about=about)
+    )

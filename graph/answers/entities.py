@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pyoxigraph as ox
+from rekg.graph.answers.evidence import Evidence, evidence
 from rekg.graph.answers.measures import ClaimedValue, measure_status
 from rekg.graph.answers.names import name_index, resolve
 from rekg.graph.answers.refs import Ref, SourceRef, label_of, ref, source_refs, type_of, vocab_name
@@ -263,6 +264,10 @@ class StatusToday(Result):
     """The status that day."""
     reason: str
     """Why, in words."""
+    projected: bool
+    """Derived from dates older sources scheduled, not reported by a source (see ``GET /measures``)."""
+    stale: bool
+    """A reported status older than the stale limit."""
     contested: bool
     """A date sources disagree on could change it."""
     possible_statuses: list[str]
@@ -299,6 +304,8 @@ class EntityDescription(Result):
     """Entities one step away."""
     status_today: StatusToday | None = None
     """For a measure: its status today."""
+    evidence: Evidence | None = None
+    """What the description rests on and how fresh that is."""
     formats: dict[str, str] = field(default_factory=dict)
     """Links to this entity in the other formats (set by the HTTP API, which knows its paths)."""
 
@@ -541,7 +548,10 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
         claims=claims,
         sources=source_refs(kg, all_graphs),
         neighbours=_neighbours(kg, iri, facts, inc),
-        status_today=_status_today(kg, iri),
+        status_today=(today := _status_today(kg, iri)),
+        evidence=evidence(
+            kg, date.today(), all_graphs, projected=bool(today and today.projected), about=ref(kg, iri).label
+        ),
     )
 
 
@@ -553,6 +563,8 @@ def _status_today(kg: KnowledgeGraph, iri: str) -> StatusToday | None:
         on=date.today(),
         status=st.status,
         reason=st.reason,
+        projected=st.projected,
+        stale=st.stale,
         contested=st.contested,
         possible_statuses=st.possible_statuses,
     )

@@ -31,16 +31,18 @@ import itertools
 from dataclasses import dataclass
 from datetime import date
 
+from rekg.graph.answers.evidence import Evidence, evidence
 from rekg.graph.answers.facts import Subject, given, graph_date, kind, label, pick, refs, subjects
 from rekg.graph.answers.names import resolve
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
 from rekg.graph.dates import parse_date, period_start
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
-from rekg.graph.rules import derive_status, material_ancestors
+from rekg.graph.rules import acting_for, derive_status, material_ancestors
 from rekg.ontology import REKG
 
 __all__ = [
+    "STALE_AFTER_DAYS",
     "Claim",
     "ClaimedValue",
     "DateValue",
@@ -61,6 +63,9 @@ _DATE_PROPS = {
 }
 
 #: Month- or year-precision counterparts of the day properties (xsd:gYearMonth / xsd:gYear).
+#: A status a source reported (no dates known) is marked stale once it is older than this on the day asked.
+STALE_AFTER_DAYS = 180
+
 _COARSE_PROPS = {"announced_on": str(REKG.announcedIn), "effective_from": str(REKG.imposedIn)}
 
 
@@ -150,6 +155,13 @@ class MeasureStatus(Result):
     """The status each source reports at its own date."""
     claims: list[Claim]
     """Statuses or values claimed about it."""
+    projected: bool
+    """True when the status is derived from dates that sources older than the change scheduled
+    (a suspension that ran out after the newest source about it), not reported by a source."""
+    reported_on: date | None
+    """For a status taken from what a source reported (no dates known): the date of that source."""
+    stale: bool
+    """A reported status older than the stale limit (180 days by default) on the day asked about."""
     contested: bool
     """True when a date sources disagree on could change the status."""
     possible_statuses: list[str]
@@ -170,6 +182,8 @@ class MeasuresAnswer(Result):
     """Number of measures per status."""
     measures: list[MeasureStatus]
     """In force first, then suspended, announced, lapsed and lifted; by label within each."""
+    evidence: Evidence
+    """What the answer rests on and how fresh that is."""
 
     rows_field = "measures"
 
@@ -194,7 +208,12 @@ def _key_of(prop: str) -> str | None:
 
 
 def _measure_status(
-    kg: KnowledgeGraph, m: Subject, day: date, measures: dict[str, Subject], events: dict[str, Subject]
+    kg: KnowledgeGraph,
+    m: Subject,
+    day: date,
+    measures: dict[str, Subject],
+    events: dict[str, Subject],
+    stale_after_days: int = STALE_AFTER_DAYS,
 ) -> MeasureStatus:
     candidates: dict[str, dict[object, set[str]]] = {}
     coarse: dict[str, str] = {}
@@ -260,6 +279,8 @@ def _measure_status(
 
     # Without dates, the newest source's own view of the status is the best there is.
     reported_values = m.facts.get(str(REKG.reportedStatus), {})
+    reported_on: date | None = None
+    stale = projected = False
     if status == "unknown" and reported_values:
         newest = max(reported_values, key=lambda v: graph_date(kg, reported_values[v]))
         status = vocab_name(str(newest)) or "unknown"
@@ -268,6 +289,24 @@ def _measure_status(
         others = {vocab_name(str(v)) for v in reported_values} - {None}
         if len(others) > 1:
             reason += "; other sources report " + ", ".join(sorted(others - {status}))
+        reported_on = graph_date(kg, reported_values[newest])
+        if reported_on == date.min:
+            reported_on = None
+        elif (day - reported_on).days > stale_after_days:
+            stale = True
+            reason += f"; that report is from {reported_on}, {(day - reported_on).days} days before {day}"
+    else:
+        # Projected: the change that gives today's status happened after the newest source about
+        # the measure (or what suspended it), so no source reported it; rekg worked it out.
+        about = m.graphs().union(*(x.graphs() for x in suspenders))
+        newest_source = graph_date(kg, about)
+        change = max((d for d in deciding.values() if d <= day), default=None)
+        if change is not None and newest_source != date.min and change > newest_source:
+            projected = True
+            reason += (
+                f"; projected: the newest source on it is from {newest_source} and no later source reports"
+                " an extension, a re-imposition or a change"
+            )
 
     options = {
         k: set(candidates.get(k, {})) | set(alternatives.get(k, {})) for k in set(candidates) | set(alternatives)
@@ -324,6 +363,9 @@ def _measure_status(
         suspended_by=refs(kg, suspended_by),
         reported_status=reported,
         claims=claims,
+        projected=projected,
+        reported_on=reported_on,
+        stale=stale,
         contested=len(possible) > 1,
         possible_statuses=sorted(possible),
         date_conflicts=conflicts,
@@ -337,6 +379,8 @@ def measures_in_force(
     imposed_by: str | None = None,
     targets: str | None = None,
     material: str | None = None,
+    *,
+    stale_after_days: int = STALE_AFTER_DAYS,
 ) -> MeasuresAnswer:
     """Every measure known on day ``on`` with its status that day and the dates that decide it.
 
@@ -387,8 +431,9 @@ def measures_in_force(
     agreements_ = subjects(kg, str(REKG.Event))
     ancestors = material_ancestors(kg)
     out = []
+    imposers = acting_for(kg, imposer) if imposer else frozenset()
     for m in measures.values():
-        if imposer and imposer not in m.values(REKG.imposedBy) and imposer not in m.values(REKG.issuedBy):
+        if imposer and imposers.isdisjoint([*m.values(REKG.imposedBy), *m.values(REKG.issuedBy)]):
             continue
         if target and m.values(REKG.targets) and target not in m.values(REKG.targets):
             continue
@@ -397,7 +442,7 @@ def measures_in_force(
             for x in m.values(REKG.restricts)
         ):
             continue
-        st = _measure_status(kg, m, day, measures, agreements_)
+        st = _measure_status(kg, m, day, measures, agreements_, stale_after_days)
         if st.status == "not yet announced":
             continue
         out.append(st)
@@ -406,7 +451,9 @@ def measures_in_force(
     counts: dict[str, int] = {}
     for m in out:
         counts[m.status] = counts.get(m.status, 0) + 1
-    return MeasuresAnswer(on=day, counts=counts, measures=out)
+    graphs = {s.id for m in out for s in m.sources}
+    found = evidence(kg, day, graphs, projected=any(m.projected for m in out), about="these measures")
+    return MeasuresAnswer(on=day, counts=counts, measures=out, evidence=found)
 
 
 def measure_status(kg: KnowledgeGraph, iri: str, on: date | str | None = None) -> MeasureStatus | None:

@@ -1,26 +1,86 @@
 """Resolve the names users type (labels, aliases, symbols, ISO codes, IRIs) to entity IRIs.
 
-The index is built from the graph once per graph version. Matching is case- and
-accent-insensitive; an unknown name raises :class:`~graph.errors.NodeNotFound` listing close
-matches.
+The index is built from the graph once per graph version. A name is looked up at ever looser
+levels; the first level at which it names something of the wanted types wins, and every level
+but the first is echoed to the user (:class:`Resolution`, ``resolved_from`` in answers):
+
+===========  ==================================================================================
+how          what is ignored (each level ignores what the ones above it ignore too)
+===========  ==================================================================================
+exact        case, spacing, letter width: ``"DY"``, ``"lynas rare earths"`` (not echoed)
+diacritics   accents: ``"Reunion"`` ~ ``"Réunion"``
+punctuation  punctuation and hyphens: ``"US"`` ~ ``"U.S."``, ``"rare earth metals"`` ~ ``"rare-earth metals"``
+spacing      spaces: ``"rareearth metals"``
+script       traditional Chinese read as simplified: ``"鏑"`` ~ ``"镝"``, ``"中國"`` ~ ``"中国"``
+plural       English plural endings: ``"rare earth"`` ~ ``"rare earths"``, ``"lithium-ion battery"``
+suffix       trailing corporate suffixes (:data:`CORPORATE_SUFFIXES`): ``"Lynas Corp"`` ~ ``"Lynas"``
+fuzzy        one typo (two in names longer than 8 characters), when only one entity is that close:
+             ``"dysprosum"``, ``"Untied States"``; never for names under 4 characters or in Chinese
+===========  ==================================================================================
+
+An unknown name raises :class:`~rekg.graph.errors.NodeNotFound` listing close matches; a name
+that several entities share at the same level and rank raises
+:class:`~rekg.graph.errors.AmbiguousName`. Both carry ``suggestions``: ``{"id", "label"}`` dicts
+the page turns into links.
+
+Fuzzy scoring is rapidfuzz's (C++, wheels for every common platform, maintained); traditional to
+simplified Chinese is OpenCC's ``t2s`` conversion (see :func:`simplified`).
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
+import threading
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from rekg.graph.errors import AmbiguousName, InvalidParameter, NodeNotFound
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.kg import iri as iri_term
+from rekg.graph.results import Result
 
-__all__ = ["Entry", "NameIndex", "class_closure", "loose", "name_index", "normalise", "resolve"]
+__all__ = [
+    "CORPORATE_SUFFIXES",
+    "LEVELS",
+    "Entry",
+    "NameIndex",
+    "Resolution",
+    "class_closure",
+    "loose",
+    "name_index",
+    "normalise",
+    "resolve",
+    "resolve_name",
+    "simplified",
+    "singular",
+]
 
 _DROP = re.compile(r"[.'’‘\"“”()\[\]]")
-_SPACE = re.compile(r"[\s,;:_/-]+")
+# Hyphens and dashes of every kind separate words like spaces do ("US–China" ~ "US-China"), and so
+# does the middle dot of transliterated names ("唐纳德·特朗普").
+_SPACE = re.compile(r"[\s,;:_/\-‐‑‒–—―·・]+")
+
+#: Matching levels of :meth:`NameIndex.matches`, strictest first; ``fuzzy`` comes after them.
+LEVELS: tuple[str, ...] = ("exact", "punctuation", "spacing", "script", "plural", "suffix")
+
+# fmt: off
+#: Words that end company names without telling companies apart: "Lynas Corp" is Lynas. Only a
+#: trailing run of them is dropped, and never the whole name ("AG" alone stays "AG").
+CORPORATE_SUFFIXES: frozenset[str] = frozenset({
+    "corp", "corporation", "inc", "incorporated", "ltd", "limited", "co", "company", "plc", "ag", "sa", "gmbh",
+    "llc", "lp", "nv", "bv", "pty", "se", "spa", "srl", "kk", "oyj", "asa", "ab", "bhd", "sdn", "berhad", "tbk",
+    "holding", "holdings",
+})
+# fmt: on
+
+# A fuzzy match may differ by this many edits (optimal string alignment: a swap of two neighbours is
+# one edit) from a name, by the length of what was typed. Short names are too close to each other
+# for a typo to be told from another name ("Chin" is one edit from "China" and from "chip").
+_MIN_FUZZY_LEN = 4
+_LONG_NAME = 8
 
 # Properties whose values name an entity, best first (a label beats an alias).
 _NAME_PROPS = """
@@ -54,6 +114,8 @@ def normalise(text: str) -> str:
     'dysprosium'
     >>> normalise("U.S.")
     'u.s.'
+    >>> normalise("Réunion")
+    'reunion'
     """
     folded = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
@@ -62,7 +124,7 @@ def normalise(text: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def loose(text: str) -> str:
-    """:func:`normalise`, then punctuation dropped, so ``"U.S."`` ~ ``"US"`` and ``"No 61"`` ~ ``"No. 61"``.
+    """:func:`normalise`, then punctuation dropped and hyphens read as spaces, so ``"U.S."`` ~ ``"US"``.
 
     Used only when the exact (normalised) name is unknown.
 
@@ -70,8 +132,93 @@ def loose(text: str) -> str:
     --------
     >>> loose("U.S."), loose("praseodymium-neodymium oxide"), loose("No. 61")
     ('us', 'praseodymium neodymium oxide', 'no 61')
+    >>> loose("US–China talks")
+    'us china talks'
     """
     return " ".join(_SPACE.sub(" ", _DROP.sub("", normalise(text))).split())
+
+
+@functools.cache
+def _t2s() -> tuple[Any, threading.Lock]:
+    # OpenCC, the reference converter (BYVoid/OpenCC, maintained, Apache-2.0), from its own PyPI
+    # package: binary wheels for CPython 3.11+ on Linux x86-64/aarch64, macOS arm64 and Windows, so
+    # no compiler is needed there. Its phrase dictionaries convert by context, which the pure-Python
+    # ports (opencc-python-reimplemented, last released 2023; hanziconv, 2016, character by
+    # character) either lag behind or lack. Imported on first use: most commands never need it.
+    import opencc
+
+    # One converter is shared by the server's worker threads; the binding documents no thread
+    # safety, and a conversion takes microseconds, so a lock costs nothing.
+    return opencc.OpenCC("t2s"), threading.Lock()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def simplified(text: str) -> str:
+    """``text`` with traditional Chinese characters and phrases written in simplified ones (OpenCC ``t2s``).
+
+    Text without CJK characters is returned as it is, without calling the converter.
+
+    Examples
+    --------
+    >>> simplified("鏑"), simplified("中國"), simplified("萊納斯稀土"), simplified("Lynas")
+    ('镝', '中国', '莱纳斯稀土', 'Lynas')
+    """
+    if not _has_cjk(text):
+        return text
+    converter, lock = _t2s()
+    with lock:
+        return converter.convert(text)
+
+
+def _has_cjk(text: str) -> bool:
+    # U+2E80 onwards: CJK radicals, punctuation, kana, ideographs, compatibility forms.
+    return any(ord(c) >= 0x2E80 for c in text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def singular(word: str) -> str:
+    """The singular of an English plural word, by the regular rules; other words unchanged.
+
+    Applied to the names in the index and to what is typed alike, so the irregular cases only
+    have to agree with themselves ("lynas" becomes "lyna" on both sides).
+
+    Examples
+    --------
+    >>> [singular(w) for w in ["earths", "batteries", "boxes", "rees", "status", "analysis", "镝", "10x"]]
+    ['earth', 'battery', 'box', 'ree', 'status', 'analysis', '镝', '10x']
+    """
+    if len(word) <= 3 or not (word.isascii() and word.isalpha()):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _keys(text: str) -> tuple[str, ...]:
+    """The key of ``text`` at each of :data:`LEVELS`, each one looser than the one before."""
+    words = loose(text).split()
+    compact = "".join(words)
+    stems = [singular(w) for w in words]
+    core = list(words)
+    while len(core) > 1 and core[-1] in CORPORATE_SUFFIXES:
+        core.pop()
+    suffix = simplified("".join(singular(w) for w in core))
+    return normalise(text), " ".join(words), compact, simplified(compact), simplified("".join(stems)), suffix
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fuzzy_key(text: str) -> str:
+    return simplified(loose(text))
+
+
+def _plain(text: str) -> str:
+    # Case, spacing and letter width folded, accents kept: what "exact" means in the echo.
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @dataclass
@@ -85,44 +232,123 @@ class Entry:
 
 
 @dataclass
+class Resolution(Result):
+    """How a name that is not exactly a label or alias of its entity was read; answers echo it as ``resolved_from``."""
+
+    what: str
+    """What the name was given as ("material", "country"...)."""
+    typed: str
+    """The name as the user typed it."""
+    id: str
+    """The IRI it resolved to."""
+    label: str
+    """That entity's label."""
+    matched: str
+    """The label or alias of the entity that the name was matched with."""
+    how: str
+    """diacritics, punctuation, spacing, script, plural, suffix or fuzzy (see :mod:`rekg.graph.answers.names`)."""
+    score: float | None = None
+    """For fuzzy matches, the similarity of the typed name to the matched one (rapidfuzz ratio, 0-100)."""
+
+
+#: One hit at a level: (rank of the name, whether it is only the local id, the name as written).
+_Hit = tuple[int, bool, str]
+
+
+@dataclass
 class NameIndex:
     """Names to entities, built once per graph version."""
 
     entries: dict[str, Entry]
-    #: normalised name -> {iri: best rank}
-    by_name: dict[str, dict[str, int]]
-    #: name without punctuation -> {iri: best rank}, the fallback of :meth:`lookup`
-    by_loose: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: one dict per level of :data:`LEVELS`: key -> {iri: best hit}
+    levels: list[dict[str, dict[str, _Hit]]]
+    #: the distinct fuzzy keys (names without punctuation, in simplified script), for rapidfuzz
+    fuzzy_keys: list[str] = field(default_factory=list)
+    #: {iri: best hit} of each fuzzy key, in the order of :attr:`fuzzy_keys`
+    fuzzy_hits: list[dict[str, _Hit]] = field(default_factory=list)
 
-    def ranks(self, name: str) -> dict[str, int]:
-        """``{iri: rank}`` of the entities called ``name``: exactly after folding, else loosely."""
-        hits = self.by_name.get(normalise(name))
-        if not hits:
-            hits = self.by_loose.get(loose(name), {})
-        return hits
+    def matches(self, name: str) -> Iterator[tuple[str, dict[str, _Hit]]]:
+        """``(level, {iri: (rank, is_local_id, name)})`` for each level of :data:`LEVELS` that knows ``name``.
+
+        Examples
+        --------
+        >>> from rekg.graph import open_graph
+        >>> kg = open_graph(validate_shapes=False)
+        >>> level, hits = next(name_index(kg).matches("rare earth"))
+        >>> level, [h[2] for h in hits.values()]
+        ('plural', ['rare earths'])
+        """
+        for level, key, table in zip(LEVELS, _keys(name), self.levels, strict=True):
+            hits = table.get(key)
+            if hits:
+                yield level, hits
 
     def lookup(self, name: str) -> list[str]:
-        """IRIs whose names match ``name`` (after folding; punctuation ignored as a fallback), best rank first."""
-        hits = self.ranks(name)
-        return sorted(hits, key=lambda iri: (hits[iri], iri))
+        """IRIs of the entities called ``name`` at the strictest level that knows it, best rank first."""
+        for _, hits in self.matches(name):
+            return sorted(hits, key=lambda iri: (hits[iri][:2], iri))
+        return []
+
+    def near(self, name: str, types: set[str] | None = None) -> list[tuple[str, int, float, str]]:
+        """Entities within the typo allowance of ``name``: ``(iri, edits, similarity, matched name)``, closest first.
+
+        Empty for names under 4 characters and for names in Chinese, where one character more or
+        less makes another word.
+        """
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import OSA
+
+        key = _fuzzy_key(name)
+        if len(key) < _MIN_FUZZY_LEN or _has_cjk(key) or "://" in key:
+            return []
+        allowed = 1 if len(key) <= _LONG_NAME else 2
+        best: dict[str, tuple[int, _Hit, str]] = {}
+        for choice, edits, i in process.extract(
+            key, self.fuzzy_keys, scorer=OSA.distance, score_cutoff=allowed, limit=None
+        ):
+            for iri, hit in self.fuzzy_hits[i].items():
+                if types and not self.entries[iri].types & types:
+                    continue
+                if iri not in best or (edits, hit[:2]) < (best[iri][0], best[iri][1][:2]):
+                    best[iri] = (edits, hit, choice)
+        out = [(iri, edits, round(fuzz.ratio(key, choice), 1), hit[2]) for iri, (edits, hit, choice) in best.items()]
+        return sorted(out, key=lambda t: (t[1], -t[2], self.entries[t[0]].label, t[0]))
 
     def close_matches(self, name: str, n: int = 5, types: set[str] | None = None) -> list[dict]:
-        """Entities whose names are close to ``name``, for "did you mean" lists."""
-        key = normalise(name)
-        candidates = [k for k in self.by_name if len(k) > 1]
+        """Entities whose names are close to ``name``, for "did you mean" lists: ``[{"id", "label"}]``, best first.
+
+        Scored with rapidfuzz's ``WRatio`` (whole names, words in any order, and parts of longer
+        names); among equal scores the shorter label first.
+
+        Examples
+        --------
+        >>> from rekg.graph import open_graph
+        >>> kg = open_graph(validate_shapes=False)
+        >>> [s["label"] for s in name_index(kg).close_matches("dysprosum oxid", n=2)]
+        ['dysprosium oxide', 'dysprosium']
+        """
+        from rapidfuzz import fuzz, process
+
+        key = _fuzzy_key(name)
+        if not key:
+            return []
         scored: dict[str, float] = {}
-        for k in difflib.get_close_matches(key, candidates, n=n * 3, cutoff=0.6):
-            ratio = difflib.SequenceMatcher(None, key, k).ratio()
-            for iri in self.by_name[k]:
-                scored[iri] = max(scored.get(iri, 0.0), ratio)
-        for k in candidates:
-            if key and (k.startswith(key) or key in k):
-                for iri in self.by_name[k]:
-                    scored[iri] = max(scored.get(iri, 0.0), 0.59 + 0.4 * len(key) / len(k))
-        ranked = sorted(scored, key=lambda iri: (-scored[iri], self.entries[iri].label))
-        if types:
-            ranked = [iri for iri in ranked if self.entries[iri].types & types]
-        return [{"id": iri, "label": self.entries[iri].label} for iri in ranked[:n]]
+        for _, score, i in process.extract(key, self.fuzzy_keys, scorer=fuzz.WRatio, score_cutoff=60, limit=None):
+            for iri in self.fuzzy_hits[i]:
+                if types and not self.entries[iri].types & types:
+                    continue
+                scored[iri] = max(scored.get(iri, 0.0), score)
+        ranked = sorted(scored, key=lambda iri: (-scored[iri], len(self.entries[iri].label), self.entries[iri].label))
+        return [self.suggestion(iri) for iri in ranked[:n]]
+
+    def suggestion(self, iri: str) -> dict:
+        """``{"id", "label"}`` of an entity, as error bodies list them (the page links each)."""
+        return {"id": iri, "label": self.entries[iri].label}
+
+
+def _better(hit: _Hit, old: _Hit | None) -> bool:
+    # A better rank wins; at the same rank a real name beats the local id, and the first one stays.
+    return old is None or hit[:2] < old[:2]
 
 
 def name_index(kg: KnowledgeGraph) -> NameIndex:
@@ -130,7 +356,6 @@ def name_index(kg: KnowledgeGraph) -> NameIndex:
 
     def build() -> NameIndex:
         entries: dict[str, Entry] = {}
-        by_name: dict[str, dict[str, int]] = {}
         labelled: dict[str, bool] = {}
         parts = kg.per_graph("name_index.names", lambda g: kg.select(_NAMES_IN_GRAPH, g=iri_term(g)))
         distinct = {(r["s"], r["name"], r["rank"], r.get("lang", "")) for rows in parts.values() for r in rows}
@@ -138,8 +363,9 @@ def name_index(kg: KnowledgeGraph) -> NameIndex:
         types = class_closure(kg)
         # English labels win as display labels, then untagged ones; ties go to the plainer text.
         rows.sort(key=lambda r: (r["rank"], _lang_rank(r.get("lang", "")), not _is_ascii(r["name"]), r["name"]))
+        named: list[tuple[str, _Hit]] = []
         for r in rows:
-            iri, name, rank = r["s"], r["name"], r["rank"]
+            iri, name, rank = r["s"], r["name"], int(r["rank"])
             e = entries.get(iri)
             if e is None:
                 e = entries[iri] = Entry(
@@ -149,19 +375,26 @@ def name_index(kg: KnowledgeGraph) -> NameIndex:
             elif rank == 0 and not labelled[iri]:
                 e.label, labelled[iri] = name, True
             e.names.add(name)
-            slot = by_name.setdefault(normalise(name), {})
-            slot[iri] = min(rank, slot.get(iri, rank))
+            named.append((iri, (rank, False, name)))
+        # Local ids (``mp-materials``) are names too, as good as a label but never the one echoed.
         for iri, e in entries.items():
-            local = normalise(kg.local_id(iri))
-            slot = by_name.setdefault(local, {})
-            slot[iri] = min(0, slot.get(iri, 0))
-            e.names.add(local)
-        by_loose: dict[str, dict[str, int]] = {}
-        for key, hits in by_name.items():
-            slot = by_loose.setdefault(loose(key), {})
-            for iri, rank in hits.items():
-                slot[iri] = min(rank, slot.get(iri, rank))
-        return NameIndex(entries, by_name, by_loose)
+            local = kg.local_id(iri)
+            e.names.add(normalise(local))
+            named.append((iri, (0, True, local)))
+        levels: list[dict[str, dict[str, _Hit]]] = [{} for _ in LEVELS]
+        fuzzy: dict[str, dict[str, _Hit]] = {}
+        for iri, hit in named:
+            for table, key in zip(levels, _keys(hit[2]), strict=True):
+                if key:
+                    slot = table.setdefault(key, {})
+                    if _better(hit, slot.get(iri)):
+                        slot[iri] = hit
+            key = _fuzzy_key(hit[2])
+            if key and "://" not in key:  # nobody mistypes an IRI into one
+                slot = fuzzy.setdefault(key, {})
+                if _better(hit, slot.get(iri)):
+                    slot[iri] = hit
+        return NameIndex(entries, levels, list(fuzzy), list(fuzzy.values()))
 
     return kg.cached("name_index", build)
 
@@ -217,16 +450,119 @@ def _is_ascii(s: str) -> bool:
     return all(ord(c) < 128 for c in s)
 
 
-def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, what: str = "entity") -> str:
-    """Return the IRI of the entity called ``name``.
+def resolve_name(
+    kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, what: str = "entity"
+) -> tuple[str, Resolution | None]:
+    """The IRI of the entity called ``name``, and how the name was read when it was not exactly a name of it.
+
+    The name is looked up at the levels of :data:`LEVELS`, then fuzzily (see the module docstring);
+    the first level at which something of the wanted types has that name decides.
 
     Parameters
     ----------
     kg : KnowledgeGraph
     name : str
         A label, alias, symbol, ISO code, local id (``dysprosium``), CURIE (``id:dysprosium``) or
-        full IRI; any case and spacing. Punctuation is ignored when the exact name is unknown
-        (``"US"`` finds ``"U.S."``).
+        full IRI, as the user typed it.
+    types : set of str, optional
+        Class IRIs the entity must have one of (e.g. ``{REKG.Country}``).
+    what : str
+        What to call the thing in error messages and in the echo ("material", "country"...).
+
+    Returns
+    -------
+    tuple of (str, Resolution or None)
+        The IRI, and ``None`` when ``name`` is the entity's IRI, CURIE, local id, label or alias up
+        to case and spacing; otherwise the :class:`Resolution` that answers echo as ``resolved_from``.
+
+    Raises
+    ------
+    NodeNotFound
+        If nothing of the wanted types is called ``name`` or is one typo away from it alone; lists
+        close matches (``suggestions``).
+    AmbiguousName
+        If several entities share the name at the same level and rank; lists them (``suggestions``,
+        also as ``candidates``).
+    InvalidParameter
+        If ``name`` is blank or not a string.
+
+    Examples
+    --------
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
+    >>> resolve_name(kg, "Dysprosium") == (kg.iri("dysprosium"), None)
+    True
+    >>> iri, how = resolve_name(kg, "中國", what="country")
+    >>> iri == kg.iri("china"), how.how, how.matched
+    (True, 'script', '中国')
+    >>> _, how = resolve_name(kg, "Lynas Corp")
+    >>> how.label, how.how, how.matched
+    ('Lynas Rare Earths', 'suffix', 'Lynas')
+    >>> resolve_name(kg, "dysprosum", what="material")[1].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'what': 'material', 'typed': 'dysprosum', 'id': 'https://w3id.org/rekg/id/dysprosium',
+     'label': 'dysprosium', 'matched': 'dysprosium', 'how': 'fuzzy', 'score': 94.7}
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidParameter(f"give a {what} name, code or IRI", parameter=what)
+    index = name_index(kg)
+    typed = name = name.strip()
+    if name.startswith(("id:", "src:")) and "://" not in name:
+        ns = kg.ns.id if name.startswith("id:") else kg.ns.source
+        local = name.split(":", 1)[1].strip()
+        curie = str(ns[local])
+        # Local ids are indexed as names too, so an id in another case still resolves.
+        name = curie if curie in index.entries or name.startswith("src:") else local
+    if name in index.entries and (not types or index.entries[name].types & types):
+        return name, None
+
+    def wanted(iri: str) -> bool:
+        return not types or bool(index.entries[iri].types & types)
+
+    for level, found in index.matches(name):
+        hits = {iri: hit for iri, hit in found.items() if wanted(iri)}
+        if not hits:
+            continue
+        top = min(hit[0] for hit in hits.values())
+        best = sorted(iri for iri, hit in hits.items() if hit[0] == top)
+        if len(best) > 1:
+            labels = ", ".join(f"{index.entries[h].label} <{h}>" for h in best)
+            listed = [index.suggestion(h) for h in best]
+            raise AmbiguousName(
+                f"{typed!r} names several entities: {labels}; pass the IRI instead",
+                name=typed,
+                candidates=listed,
+                suggestions=listed,
+            )
+        iri = best[0]
+        how = level
+        if level == "exact":
+            # Folding accents is a reading of the name the user may not have meant: say so.
+            if any(_plain(n) == _plain(name) for n in index.entries[iri].names):
+                return iri, None
+            how = "diacritics"
+        return iri, Resolution(what, typed, iri, index.entries[iri].label, hits[iri][2], how)
+
+    near = index.near(name, types)
+    if near and (len(near) == 1 or near[1][1] > near[0][1]):
+        iri, _, score, matched = near[0]
+        return iri, Resolution(what, typed, iri, index.entries[iri].label, matched, "fuzzy", score)
+    # Several entities equally close: none is chosen, and they head the suggestions.
+    tied = [t[0] for t in near if t[1] == near[0][1]] if near else []
+    suggestions = [index.suggestion(iri) for iri in tied]
+    suggestions += [s for s in index.close_matches(name, types=types) if s["id"] not in tied]
+    raise NodeNotFound(typed, suggestions[: max(5, len(tied))], what=what)
+
+
+def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, what: str = "entity") -> str:
+    """Return the IRI of the entity called ``name`` (:func:`resolve_name` without the echo).
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+    name : str
+        A label, alias, symbol, ISO code, local id (``dysprosium``), CURIE (``id:dysprosium``) or
+        full IRI; any case, spacing, hyphenation, accents, Chinese script, plural or corporate
+        suffix, and one typo (see the module docstring).
     types : set of str, optional
         Class IRIs the entity must have one of (e.g. ``{REKG.Country}``).
     what : str
@@ -251,32 +587,7 @@ def resolve(kg: KnowledgeGraph, name: str, *, types: set[str] | None = None, wha
     True
     >>> resolve(kg, "  id:Lynas ") == resolve(kg, "lynas rare earths") == kg.iri("lynas")
     True
+    >>> resolve(kg, "鏑") == resolve(kg, "dysprosum") == kg.iri("dysprosium")
+    True
     """
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidParameter(f"give a {what} name, code or IRI", parameter=what)
-    index = name_index(kg)
-    name = name.strip()
-    if name.startswith(("id:", "src:")) and "://" not in name:
-        ns = kg.ns.id if name.startswith("id:") else kg.ns.source
-        local = name.split(":", 1)[1].strip()
-        curie = str(ns[local])
-        # Local ids are indexed as names too, so an id in another case still resolves.
-        name = curie if curie in index.entries or name.startswith("src:") else local
-    if name in index.entries and (not types or index.entries[name].types & types):
-        return name
-    hits = index.lookup(name)
-    if types:
-        hits = [h for h in hits if index.entries[h].types & types]
-    if not hits:
-        raise NodeNotFound(name, index.close_matches(name, types=types), what=what)
-    if len(hits) > 1:
-        ranks = index.ranks(name)
-        best = [h for h in hits if ranks[h] == ranks[hits[0]]]
-        if len(best) > 1:
-            labels = ", ".join(f"{index.entries[h].label} <{h}>" for h in best)
-            raise AmbiguousName(
-                f"{name!r} names several entities: {labels}; pass the IRI instead",
-                name=name,
-                candidates=[{"id": h, "label": index.entries[h].label} for h in best],
-            )
-    return hits[0]
+    return resolve_name(kg, name, types=types, what=what)[0]

@@ -18,7 +18,7 @@ from rekg.graph.results import Result
 from rekg.graph.rules import entity_class
 from rekg.ontology import REKG
 
-__all__ = ["Ref", "SourceRef", "label_of", "ref", "source_ref", "source_refs", "type_of", "vocab_name"]
+__all__ = ["Ref", "SourceRef", "all_sources", "label_of", "ref", "source_ref", "source_refs", "type_of", "vocab_name"]
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,11 @@ def source_ref(kg: KnowledgeGraph, graph_iri: str) -> SourceRef | None:
     True
     """
     return _source_table(kg).get(graph_iri)
+
+
+def all_sources(kg: KnowledgeGraph) -> list[SourceRef]:
+    """Every source of the graph, oldest first."""
+    return source_refs(kg, _source_table(kg))
 
 
 def source_refs(kg: KnowledgeGraph, graph_iris: Iterable[str]) -> list[SourceRef]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from rekg.graph.answers.evidence import Evidence, evidence
 from rekg.graph.answers.facts import label, subjects
 from rekg.graph.answers.refs import Ref, SourceRef, source_refs
 from rekg.graph.dates import parse_date, period_start
@@ -49,6 +50,8 @@ class Timeline(Result):
     """To (inclusive)."""
     events: list[TimelineEvent]
     """By date, then entity label."""
+    evidence: Evidence
+    """What the answer rests on and how fresh that is (as of the end of the range, or today)."""
 
     rows_field = "events"
 
@@ -144,4 +147,6 @@ def timeline(kg: KnowledgeGraph, start: date | str | None = None, end: date | st
     # Coarser dates sort before the days of their period, which they may precede.
     finer = {"year": 0, "month": 1, "day": 2}
     events.sort(key=lambda e: (e.date, finer[e.precision], e.entity.label.casefold(), e.kind))
-    return Timeline(start=lo, end=hi, events=events)
+    graphs = {s.id for e in events for s in e.sources}
+    found = evidence(kg, hi or date.today(), graphs, about="these events")
+    return Timeline(start=lo, end=hi, events=events, evidence=found)
