@@ -1,33 +1,41 @@
-"""HTTP caching: ETag and ``If-None-Match`` -> 304 for exports and entity pages, and a response
-cache for ``GET /sparql``.
+"""HTTP caching: ETag and ``If-None-Match`` -> 304 for exports and entity pages, a response
+cache for ``GET /sparql``, and gzip between the two.
 
-Two ASGI middlewares, so the routers stay unaware of them.
+ASGI middlewares, so the routers stay unaware of them. From the outside in: the response cache,
+gzip, ETag validation (so the cache keeps compressed bodies and replays them without compressing
+again, and a tag names one content coding).
 
 **Response cache.** A read-only SPARQL answer only changes when the graph does, so the bodies
-of successful ``GET /sparql`` answers are kept per graph version, keyed on the query string and
-the ``Accept`` / ``Accept-Encoding`` headers, and replayed without evaluating the query again
-(``X-Rekg-Cache: hit``). Bounded: answers over 2 MiB are not kept, and the least recently used
-go when the total passes 64 MiB; a write (new version) makes every entry stale. POST queries
-are not cached.
+of successful ``GET /sparql`` answers are kept per graph version and replayed without
+evaluating the query again (``X-Rekg-Cache: hit``). The key holds everything the answer depends
+on: the query string, ``Accept``, whether the client takes gzip, and the scheme, ``Host`` and
+root path the answer's IRIs are resolved against (relative IRIs resolve against the endpoint
+URL). ``Origin`` is not in it because no answer depends on it (CORS is ``*`` for everyone, added
+outside the cache). A query whose answer changes between evaluations (``NOW()``, ``RAND()``,
+``UUID()``, ``STRUUID()``, ``BNODE()``) is not kept, nor is the service description (no
+``query``). Bounded: answers over 2 MiB are not kept, and the least recently used go when the
+total passes 64 MiB; a write (new version) makes every entry stale. POST queries are not cached.
 
-**Validation.** The tag of a response is derived
-from what determines it: the graph version (which changes on every write), an id drawn once
-per app (so tags from before a restart, when versions start again, never match), the
-method, path, query string and the ``Accept`` header. A request whose ``If-None-Match``
-holds the current tag is answered 304 without running the route at all; a 200 response
-gets the tag, ``Cache-Control: no-cache`` (reuse, but ask first) and ``Vary: Accept``.
+**Validation.** The tag of a response is derived from what determines it: the graph version
+(which changes on every write), an id drawn once per app (so tags from before a restart, when
+versions start again, never match), the method, path, query string, the ``Accept`` header and
+whether the answer is gzipped. A request whose ``If-None-Match`` holds the current tag is
+answered 304 without running the route at all; a 200 response gets the tag,
+``Cache-Control: no-cache`` (reuse, but ask first) and ``Vary: Accept``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 __all__ = ["ETagMiddleware", "SparqlCacheMiddleware", "install_caching"]
 
@@ -39,6 +47,32 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: Path prefixes whose GET answers are validated by ETag.
 DEFAULT_PREFIXES = ("/export/", "/entities/")
+
+#: Answers smaller than this are sent uncompressed (gzip's header and a TCP segment make it pointless).
+GZIP_MIN_BYTES = 1024
+#: zlib level 6: close to level 9's size at a fraction of its time.
+GZIP_LEVEL = 6
+
+#: Built-in functions whose value changes between evaluations, followed by "(" after any whitespace and
+#: comments. A conservative test of the text: a match inside a string or an IRI only costs a cache miss.
+#: ``\u`` escapes could spell a name, so a query holding one is not cached either. (A comment must end with
+#: its newline here, so no text splits into comments in more than one way: the search stays linear.)
+_VOLATILE = re.compile(r"(?:now|rand|uuid|struuid|bnode)(?:\s|#[^\n]*\n)*\(|\\u", re.IGNORECASE)
+
+
+def volatile(query: str) -> bool:
+    """Whether the answer to ``query`` may change between two evaluations over the same graph.
+
+    >>> volatile("SELECT (NOW() AS ?t) {}"), volatile("select (rand  # why not\\n () as ?r) {}")
+    (True, True)
+    >>> volatile("SELECT ?s { ?s a rekg:Country }")
+    False
+    """
+    return _VOLATILE.search(query) is not None
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    return "gzip" in _header(scope, b"accept-encoding").lower()
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -93,6 +127,8 @@ class ETagMiddleware:
             scope["path"],
             scope.get("query_string", b"").decode("latin-1"),
             _header(scope, b"accept"),
+            # gzip (outside) compresses for clients that take it: another coding, another tag.
+            "gzip" if _accepts_gzip(scope) else "identity",
         ):
             h.update(part.encode() + b"\0")
         return f'"{h.hexdigest()[:32]}"'
@@ -165,15 +201,33 @@ class SparqlCacheMiddleware:
             scope["method"],
             scope.get("query_string", b""),
             _header(scope, b"accept"),
-            _header(scope, b"accept-encoding"),
+            _accepts_gzip(scope),
+            # What the endpoint URL is made of (the service description and relative IRIs echo it).
+            scope.get("scheme"),
+            _header(scope, b"host"),
+            scope.get("root_path", ""),
+            tuple(scope.get("server") or ()),
         )
+
+    @staticmethod
+    def _cacheable(scope: Scope) -> bool:
+        """A ``GET`` with one query whose answer depends on nothing but the graph and the key."""
+        raw: bytes = scope.get("query_string", b"")
+        if b"query=" not in raw:
+            return False
+        try:
+            params = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=1000)
+        except (UnicodeDecodeError, ValueError):
+            return False  # the endpoint refuses it; nothing to keep
+        queries = [v for k, v in params if k == "query"]
+        return len(queries) == 1 and bool(queries[0].strip()) and not volatile(queries[0])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
             or scope["method"] not in ("GET", "HEAD")
             or scope["path"] != self.path
-            or b"query=" not in scope.get("query_string", b"")
+            or not self._cacheable(scope)
         ):
             await self.app(scope, receive, send)
             return
@@ -225,6 +279,8 @@ class SparqlCacheMiddleware:
 
 
 def install_caching(app: FastAPI, prefixes: Iterable[str] = DEFAULT_PREFIXES) -> None:
-    """Add ETag validation for exports, entity pages and entity IRIs, and the ``GET /sparql`` cache."""
+    """Add ETag validation for exports, entity pages and entity IRIs, gzip, and the ``GET /sparql`` cache."""
     app.add_middleware(ETagMiddleware, prefixes=tuple(prefixes))
+    # gzip streams (each chunk is flushed), leaves 304s and small answers alone, and adds Vary: Accept-Encoding.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(SparqlCacheMiddleware)

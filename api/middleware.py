@@ -1,29 +1,52 @@
-"""ASGI middleware of the app: the request-body cap, a Server-Timing header, and CORS.
+"""The HTTP edge of the app: request limits, HEAD, CORS and security headers; the body cap and a timing header.
 
 All of it is plain ASGI (no ``BaseHTTPMiddleware``), so it adds next to nothing per request.
 
+* :class:`HttpEdge` is the outermost layer (outside even Starlette's 500 handler, see
+  :class:`rekg.api.app.RekgApp`), so whatever answers, a route, the response cache, the ETag
+  304 or the 500 handler, the answer passes through it:
+
+  - a URL over ``REKG_MAX_URL_BYTES`` is a JSON 414, headers over ``REKG_MAX_HEADER_BYTES``
+    or more than ``REKG_MAX_HEADERS`` lines a JSON 431;
+  - ``HEAD`` is answered wherever ``GET`` is (RFC 9110 9.3.2): the GET's status and headers,
+    no body;
+  - CORS is open to every origin, without credentials: ``Access-Control-Allow-Origin: *`` on
+    every response, whatever the request's ``Origin``, so an answer never depends on it (the
+    response cache can replay it to anyone); preflights are answered here;
+  - ``X-Content-Type-Options: nosniff`` on every response, and on HTML a Content Security
+    Policy, ``Referrer-Policy`` and frame protection.
+* :func:`limited_http_protocol` is the server side of the same limits: uvicorn's httptools
+  protocol, cutting off a request head at twice the app's limits before the app sees it (a
+  200 MB header line is refused after its first 64 kB instead of being buffered for seconds).
 * :class:`BodyLimit` refuses a body larger than ``REKG_MAX_BODY_BYTES`` with 413: at once
   when ``Content-Length`` says so, otherwise while the body streams in (chunked uploads),
   without ever holding more than the limit. If the route was already reading the body, its
   answer is replaced by the 413, so every route gets the same behaviour whatever it does
   with a failed read.
 * :class:`ServerTiming` adds ``Server-Timing: app;dur=<ms>`` to every response.
-* CORS is open to every origin for GET and POST, without credentials, and exposes the
-  timing headers to scripts.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
 
 from .errors import ApiError, error_response
 
-__all__ = ["BodyLimit", "ServerTiming", "install_middleware"]
+__all__ = [
+    "CSP_PAGE",
+    "BodyLimit",
+    "HttpEdge",
+    "ServerLimits",
+    "ServerTiming",
+    "install_middleware",
+    "limited_http_protocol",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -32,6 +55,22 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 BODY_SETTING = "REKG_MAX_BODY_BYTES"
+URL_SETTING = "REKG_MAX_URL_BYTES"
+HEADER_BYTES_SETTING = "REKG_MAX_HEADER_BYTES"
+HEADERS_SETTING = "REKG_MAX_HEADERS"
+
+#: The policy of the HTML pages: only this server's own scripts, styles, images and fetches; no inline code,
+#: no plugins, no framing. The page's JSON data blocks (``<script type="application/json">``) are not scripts
+#: and need no exception.
+CSP_PAGE = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+#: Response headers scripts on other origins may read.
+EXPOSED_HEADERS = "X-Query-Time-Ms, Server-Timing, X-Result-Count, X-Rekg-Cache, ETag"
+CORS_METHODS = "GET, HEAD, POST"
+#: Preflight answers are cached this long by browsers (seconds).
+CORS_MAX_AGE = "600"
 
 
 def _too_large(limit: int) -> ApiError:
@@ -42,6 +81,290 @@ def _too_large(limit: int) -> ApiError:
         limit=limit,
         setting=BODY_SETTING,
     )
+
+
+def _uri_too_long(limit: int) -> dict[str, Any]:
+    return {
+        "error": "uri_too_long",
+        "detail": f"The URL is longer than {limit} bytes ({URL_SETTING}). POST long SPARQL queries, as "
+        "application/sparql-query or form-encoded, instead.",
+        "limit": limit,
+        "setting": URL_SETTING,
+    }
+
+
+def _headers_too_large(limit: int) -> dict[str, Any]:
+    return {
+        "error": "headers_too_large",
+        "detail": f"The request headers are larger than {limit} bytes ({HEADER_BYTES_SETTING}).",
+        "limit": limit,
+        "setting": HEADER_BYTES_SETTING,
+    }
+
+
+def _too_many_headers(limit: int) -> dict[str, Any]:
+    return {
+        "error": "headers_too_large",
+        "detail": f"The request has more than {limit} header lines ({HEADERS_SETTING}).",
+        "limit": limit,
+        "setting": HEADERS_SETTING,
+    }
+
+
+# -- the edge ----------------------------------------------------------------------------------
+
+
+def _edge_headers(raw: list[tuple[bytes, bytes]], status: int) -> list[tuple[bytes, bytes]]:
+    """``raw`` response headers with CORS, ``nosniff`` and (on HTML) the security headers added where missing."""
+    names = {k.lower() for k, _ in raw}
+    out = list(raw)
+
+    def add(name: bytes, value: str) -> None:
+        if name not in names:
+            out.append((name, value.encode("latin-1")))
+
+    add(b"access-control-allow-origin", "*")
+    add(b"access-control-expose-headers", EXPOSED_HEADERS)
+    add(b"x-content-type-options", "nosniff")
+    content_type = next((v for k, v in raw if k.lower() == b"content-type"), b"")
+    if content_type.lower().startswith(b"text/html"):
+        add(b"content-security-policy", CSP_PAGE)
+        add(b"x-frame-options", "DENY")
+        add(b"referrer-policy", "same-origin")
+    if status == 405:
+        # A 405 names what the resource allows; wherever GET is allowed, so is HEAD (the edge answers it).
+        for i, (k, v) in enumerate(out):
+            allowed = [m.strip() for m in v.decode("latin-1").split(",")]
+            if k.lower() == b"allow" and "GET" in allowed and "HEAD" not in allowed:
+                out[i] = (k, ", ".join([*allowed, "HEAD"]).encode("latin-1"))
+    return out
+
+
+class HttpEdge:
+    """The outermost layer: request limits, ``HEAD``, CORS and security headers (see the module docstring).
+
+    Parameters
+    ----------
+    app : ASGI app
+    max_url_bytes, max_header_bytes, max_headers : int
+        Longest URL (path and query string), largest total of the header lines, most header lines.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_url_bytes: int, max_header_bytes: int, max_headers: int) -> None:
+        self.app = app
+        self.max_url_bytes = max_url_bytes
+        self.max_header_bytes = max_header_bytes
+        self.max_headers = max_headers
+
+    def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any]] | None:
+        url = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b"")) + 1
+        if url > self.max_url_bytes:
+            return 414, _uri_too_long(self.max_url_bytes)
+        headers = scope.get("headers", ())
+        if len(headers) > self.max_headers:
+            return 431, _too_many_headers(self.max_headers)
+        # Each line as sent: "name: value\r\n".
+        if sum(len(k) + len(v) + 4 for k, v in headers) > self.max_header_bytes:
+            return 431, _headers_too_large(self.max_header_bytes)
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+
+        async def edge_send(message: Message) -> None:
+            kind = message["type"]
+            if kind == "http.response.start":
+                message = {**message, "headers": _edge_headers(list(message.get("headers", [])), message["status"])}
+            elif head and kind in ("http.response.body", "http.response.pathsend"):
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            status, body = refusal
+            await error_response(status, body.pop("error"), body.pop("detail"), **body)(scope, receive, edge_send)
+            return
+        if _is_preflight(scope):
+            await _preflight(scope, edge_send)
+            return
+        # HEAD runs as the GET it mirrors (the routes, the ETag check and the response cache all see a GET);
+        # edge_send drops the body and keeps the GET's headers, Content-Length included.
+        await self.app({**scope, "method": "GET"} if head else scope, receive, edge_send)
+
+
+def _is_preflight(scope: Scope) -> bool:
+    if scope["method"] != "OPTIONS":
+        return False
+    names = {k for k, _ in scope.get("headers", ())}
+    return b"origin" in names and b"access-control-request-method" in names
+
+
+async def _preflight(scope: Scope, send: Send) -> None:
+    """Answer a CORS preflight: every origin, the read methods, whatever headers were asked for."""
+    asked = next((v for k, v in scope.get("headers", ()) if k == b"access-control-request-headers"), b"")
+    headers = [
+        (b"access-control-allow-methods", CORS_METHODS.encode()),
+        (b"access-control-max-age", CORS_MAX_AGE.encode()),
+        (b"vary", b"Access-Control-Request-Headers"),
+        (b"content-length", b"0"),
+    ]
+    if asked:
+        headers.append((b"access-control-allow-headers", asked))
+    # 200 rather than 204: some older clients treat a 204 preflight as a failure.
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+# -- the server side of the limits ---------------------------------------------------------------
+
+
+class ServerLimits:
+    """What the HTTP server itself lets through to the app: about twice the app's own limits.
+
+    Between the app's limit and this one, the app answers (a JSON 414 or 431 on a connection that
+    stays open, with the edge's headers); past it, the server refuses the request itself, with the
+    same JSON, and closes the connection, so an oversized head is never buffered whole.
+    """
+
+    #: httptools cannot parse a longer URL (its offsets are 16-bit).
+    HTTPTOOLS_MAX_URL = 65_535
+
+    def __init__(self, *, max_url_bytes: int, max_header_bytes: int, max_headers: int) -> None:
+        # The settings, which the refusals name (the cut-offs are the server's business).
+        self.max_url_bytes = max_url_bytes
+        self.max_header_bytes = max_header_bytes
+        self.max_headers = max_headers
+        self.url_bytes = min(2 * max_url_bytes, self.HTTPTOOLS_MAX_URL)
+        self.header_bytes = 2 * max_header_bytes
+        self.headers = 2 * max_headers
+
+    @property
+    def head_bytes(self) -> int:
+        """The request line and headers together (h11's ``max_incomplete_event_size``)."""
+        return self.url_bytes + self.header_bytes
+
+
+class _HeadRefused(Exception):
+    """Raised in a parser callback to stop parsing a request head that is over a limit."""
+
+
+#: After refusing a request head, the server reads and drops what the client still sends for this long
+#: (or this much), so the client can read the refusal before the connection closes.
+LINGER_S = 1.0
+LINGER_BYTES = 4 << 20
+
+
+def limited_http_protocol(limits: ServerLimits) -> type[asyncio.Protocol] | None:
+    """uvicorn's httptools protocol that refuses request heads over ``limits`` (``None`` without httptools).
+
+    httptools buffers a header line whole, growing it by concatenation, before handing it over:
+    a 200 MB line took 41 s and held the event loop. This protocol counts the bytes of a request
+    head as they arrive and answers as soon as the head passes the limit (JSON 414 for the URL,
+    431 for the headers), then closes the connection. It also bounds the number of header lines.
+    """
+    try:
+        from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+    except ImportError:  # uvicorn without its [standard] extra: the caller falls back to h11's size cap
+        return None
+
+    class LimitedHttpToolsProtocol(HttpToolsProtocol):
+        """:class:`HttpToolsProtocol` with bounded request heads."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._in_head = True
+            self._head_bytes = 0
+            self._url_bytes = 0
+            self._header_lines = 0
+            self._refusal: tuple[int, dict[str, Any]] | None = None
+            self._refused = False
+            self._dropped = 0
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._in_head = True
+            self._head_bytes = self._url_bytes = self._header_lines = 0
+
+        def on_url(self, url: bytes) -> None:
+            self._url_bytes += len(url)
+            if self._url_bytes > limits.url_bytes:
+                self._refusal = (414, _uri_too_long(limits.max_url_bytes))
+                raise _HeadRefused
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._header_lines += 1
+            if self._header_lines > limits.headers:
+                self._refusal = (431, _too_many_headers(limits.max_headers))
+                raise _HeadRefused
+            super().on_header(name, value)
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            super().on_headers_complete()
+
+        def data_received(self, data: bytes) -> None:
+            if self._refused:
+                # Lingering after a refusal: drop what still comes, up to a bound.
+                self._dropped += len(data)
+                if self._dropped > LINGER_BYTES:
+                    self.transport.close()
+                return
+            super().data_received(data)
+            if self._refused or not self._in_head:
+                return
+            # Still inside a head: all of this chunk belongs to it (at most the tail of an earlier body is
+            # counted too, which only makes the cut a little early). A header line is not handed over until
+            # it ends, so this count is what bounds one huge line.
+            self._head_bytes += len(data)
+            if self._head_bytes - self._url_bytes > limits.header_bytes:
+                self._refusal = (431, _headers_too_large(limits.max_header_bytes))
+                self._refuse()
+
+        def send_400_response(self, msg: str) -> None:
+            # A callback that raised _HeadRefused surfaces as a parser error: answer with its refusal instead.
+            if self._refusal is None:
+                super().send_400_response(msg)
+            else:
+                self._refuse()
+
+        def _refuse(self) -> None:
+            assert self._refusal is not None
+            status, body = self._refusal
+            payload = json.dumps(body, separators=(",", ":")).encode()
+            content = [STATUS_LINE[status]]
+            for name, value in self.server_state.default_headers:
+                content.extend([name, b": ", value, b"\r\n"])
+            content.extend(
+                [
+                    b"content-type: application/json\r\n",
+                    b"content-length: " + str(len(payload)).encode("ascii") + b"\r\n",
+                    b"connection: close\r\n",
+                    b"access-control-allow-origin: *\r\n",
+                    b"x-content-type-options: nosniff\r\n",
+                    b"\r\n",
+                    payload,
+                ]
+            )
+            self.transport.write(b"".join(content))
+            self._refused = True
+            self.logger.warning("%s: request refused, %s", self.client, body["detail"])
+            # Half-close: the client sees the answer and the end of it, while what it is still sending is
+            # read and dropped for a moment; closing with unread data at once would reset the connection and
+            # could destroy the answer before the client reads it.
+            if self.transport.can_write_eof():
+                self.transport.write_eof()
+            self.loop.call_later(LINGER_S, self.transport.close)
+
+    return LimitedHttpToolsProtocol
+
+
+# -- body cap and timing -----------------------------------------------------------------------------
 
 
 class BodyLimit:
@@ -131,15 +454,6 @@ class ServerTiming:
 
 
 def install_middleware(app: FastAPI, *, max_body_bytes: int) -> None:
-    """Install the body cap, the timing header and CORS (outermost) on ``app``."""
+    """Install the body cap and the timing header on ``app`` (the edge wraps the whole app: see ``RekgApp``)."""
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(ServerTiming)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST"],
-        allow_headers=["*"],
-        allow_credentials=False,
-        expose_headers=["X-Query-Time-Ms", "Server-Timing", "X-Result-Count"],
-        max_age=600,
-    )

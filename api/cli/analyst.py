@@ -31,6 +31,8 @@ def _json(answer: Result) -> None:
 
 def _evidence(answer: Result) -> None:
     """The answer's evidence note, under its table: what it rests on and how fresh that is."""
+    for how in getattr(answer, "resolved_from", []):
+        console.print(f"read {how.what} {how.typed!r} as {how.label} ({how.how})", style="dim", highlight=False)
     evidence = getattr(answer, "evidence", None)
     if evidence is not None:
         style = "yellow" if evidence.projected or evidence.data_until is None else "dim"

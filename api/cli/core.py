@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -18,6 +18,9 @@ from typer.core import TyperCommand, TyperOption
 
 from ._app import app, help_filled_by
 from .common import console, err_console, load_kg, reported_errors, write_bytes
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 
 def _settings_epilog(command: TyperCommand) -> None:
@@ -80,7 +83,21 @@ def serve(
         f"rekg: serving {len(kg.store.graph_names())} graphs ({kg.store.kind} store) "
         f"on http://{settings.host}:{settings.port}/"
     )
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info", **_http_options(settings))
+
+
+def _http_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's HTTP protocol: httptools with bounded request heads (h11 with its size cap without httptools)."""
+    from ..middleware import ServerLimits, limited_http_protocol
+
+    limits = ServerLimits(
+        max_url_bytes=settings.max_url_bytes,
+        max_header_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+    )
+    protocol = limited_http_protocol(limits)
+    # h11 bounds a request head by size only (and answers a plain 400 past it); used only without httptools.
+    return {"http": protocol or "h11", "h11_max_incomplete_event_size": limits.head_bytes}
 
 
 @contextmanager

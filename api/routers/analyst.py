@@ -94,6 +94,7 @@ _SUPPLIERS = {
         "note": "The newest source on dysprosium suppliers is from 2025-11-01, 395 days before 2026-12-01; "
         "the graph knows nothing newer about it.",
     },
+    "resolved_from": [],
 }
 
 _SEARCH = {
@@ -148,6 +149,7 @@ _MEASURES = {
         "note": "The newest source on these measures is from 2025-11-07, 69 days before 2026-01-15; statuses after "
         "that are projected from the dates sources gave, not reported by a source.",
     },
+    "resolved_from": [],
 }
 
 _AGREEMENTS = {
@@ -180,6 +182,7 @@ _AGREEMENTS = {
         "note": "The newest source on China's agreements is from 2025-11-03, 393 days before 2026-12-01; "
         "the graph knows nothing newer about it.",
     },
+    "resolved_from": [],
 }
 
 _TIMELINE = {

@@ -34,7 +34,11 @@ def export_graph(
     fmt: Annotated[str, Path(description=f"One of: {', '.join(FORMATS)}.", examples=["gexf"], max_length=20)],
     kg: KG,
 ) -> Response:
-    """The whole graph: gexf (Gephi), graphml (yEd, Cytoscape), json (node-link), csv (zip), or RDF."""
+    """The whole graph: gexf (Gephi), graphml (yEd, Cytoscape), json (node-link), csv (zip), or RDF.
+
+    CSV cells that a spreadsheet would run as a formula get a leading `'`; the XML formats write a
+    character XML cannot carry as U+FFFD, so every download opens.
+    """
     out = export(kg, fmt)
     return Response(
         out.body,

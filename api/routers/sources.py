@@ -18,6 +18,20 @@ from ..deps import KG, Writer
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
+#: What a refused upload answers (every error is the JSON ``{"error", "detail"}`` shape).
+_UPLOAD_ERRORS: dict[int | str, dict] = {
+    409: {
+        "description": "`conflict`: a source with that id exists. `curated_entity`: the document gives an entity "
+        "of the curated graphs a label, alias, code, title, type or sameAs; `triples` lists the offending statements."
+    },
+    415: {"description": "`unsupported_media_type`: not one of the source formats."},
+    422: {
+        "description": "`invalid_data`: the document does not parse (JSON-LD whose context names another document "
+        "is refused, never fetched), holds characters XML 1.0 cannot carry (each triple named), or violates the "
+        "SHACL shapes (`problems` lists them). Nothing is written."
+    },
+}
+
 
 def upload_validation(app: FastAPI) -> IsolatedValidation:
     """The app's validator of uploads, created on first use (the lifespan starts and closes it)."""
@@ -39,6 +53,7 @@ def sources(kg: KG) -> list[SourceInfo]:
     response_model=SourceWrite,
     status_code=201,
     dependencies=[Writer],
+    responses=_UPLOAD_ERRORS,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -56,7 +71,15 @@ async def add(request: Request, kg: KG) -> SourceWrite:
     return written
 
 
-@router.delete("/{source_id}", response_model=SourceWrite, dependencies=[Writer])
+@router.delete(
+    "/{source_id}",
+    response_model=SourceWrite,
+    dependencies=[Writer],
+    responses={
+        404: {"description": "`not_found`: no source has that id."},
+        409: {"description": "`conflict`: a curated seed source; change it in `seeds/` instead."},
+    },
+)
 def delete(source_id: str, kg: KG) -> SourceWrite:
     """Remove an uploaded source and every fact in its graph; needs the write token."""
     return remove_source(kg, source_id)

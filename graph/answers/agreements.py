@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from rekg.graph.answers.evidence import Evidence, evidence
-from rekg.graph.answers.facts import Subject, first_date, given, kind, label, refs, subjects
-from rekg.graph.answers.names import resolve
+from rekg.graph.answers.facts import Subject, first_date, kind, label, refs, resolved, subjects
+from rekg.graph.answers.names import Resolution
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_refs
 from rekg.graph.dates import period_start
 from rekg.graph.kg import KnowledgeGraph
@@ -66,6 +66,8 @@ class AgreementsAnswer(Result):
     """Oldest first."""
     evidence: Evidence
     """What the answer rests on and how fresh that is."""
+    resolved_from: list[Resolution] = field(default_factory=list)
+    """How a party name that was not exactly a label or alias was read."""
 
     rows_field = "agreements"
 
@@ -97,7 +99,8 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> AgreementsAnswer
     >>> all(a.kind in kinds for a in agreements(kg).agreements)
     True
     """
-    who = resolve(kg, party, types={str(REKG.Actor)}, what="party") if given(party) else None
+    echoes: list[Resolution] = []
+    who = resolved(kg, party, echoes, types={str(REKG.Actor)}, what="party")
     # A country's government bodies sign for it (the Department of Defense for the United States).
     parties = acting_for(kg, who) if who else frozenset()
     found: dict[str, Subject] = {}
@@ -139,6 +142,5 @@ def agreements(kg: KnowledgeGraph, party: str | None = None) -> AgreementsAnswer
     out.sort(key=lambda a: (a.date or date.max, a.label.casefold()))
     graphs = {s.id for a in out for s in a.sources}
     about = f"{ref(kg, who).label}'s agreements" if who else "these agreements"
-    return AgreementsAnswer(
-        party=ref(kg, who), agreements=out, evidence=evidence(kg, date.today(), graphs, about=about)
-    )
+    found = evidence(kg, date.today(), graphs, about=about)
+    return AgreementsAnswer(party=ref(kg, who), agreements=out, evidence=found, resolved_from=echoes)

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rdflib import URIRef
-from rekg.graph.answers.names import class_closure
+from rekg.graph.answers.names import Resolution, class_closure, resolve_name
 from rekg.graph.answers.refs import Ref, ref, source_ref
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph, iri
 from rekg.graph.rules import entity_class
 from rekg.ontology import RDF, RDFS, REKG, ontology_graph
 
-__all__ = ["Subject", "first_date", "given", "graph_date", "kind", "label", "pick", "refs", "subjects"]
+__all__ = ["Subject", "first_date", "given", "graph_date", "kind", "label", "pick", "refs", "resolved", "subjects"]
 
 _FACTS = """
 SELECT ?cls ?s ?p ?o ?g WHERE {
@@ -146,6 +146,18 @@ def first_date(s: Subject, prop: object, kg: KnowledgeGraph) -> date | None:
     """The day sources give for ``prop``, picked by :func:`pick`; ``None`` if none."""
     vals = {v: gs for v, gs in s.facts.get(str(prop), {}).items() if isinstance(v, date)}
     return pick(kg, vals) if vals else None
+
+
+def resolved(
+    kg: KnowledgeGraph, name: str | None, echoes: list[Resolution], *, types: set[str], what: str
+) -> str | None:
+    """The IRI ``name`` stands for (``None`` when no name was given), noting in ``echoes`` how a loose name was read."""
+    if not given(name):
+        return None
+    found, how = resolve_name(kg, name, types=types, what=what)
+    if how is not None:
+        echoes.append(how)
+    return found
 
 
 def given(value: str | None) -> bool:

@@ -28,12 +28,12 @@ with its sources, and if another value would change the status the measure is ma
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from rekg.graph.answers.evidence import Evidence, evidence
-from rekg.graph.answers.facts import Subject, given, graph_date, kind, label, pick, refs, subjects
-from rekg.graph.answers.names import resolve
+from rekg.graph.answers.facts import Subject, graph_date, kind, label, pick, refs, resolved, subjects
+from rekg.graph.answers.names import Resolution
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
 from rekg.graph.dates import parse_date, period_start
 from rekg.graph.kg import KnowledgeGraph
@@ -184,6 +184,8 @@ class MeasuresAnswer(Result):
     """In force first, then suspended, announced, lapsed and lifted; by label within each."""
     evidence: Evidence
     """What the answer rests on and how fresh that is."""
+    resolved_from: list[Resolution] = field(default_factory=list)
+    """How names that were not exactly a label or alias were read (a typo, another script...)."""
 
     rows_field = "measures"
 
@@ -420,13 +422,10 @@ def measures_in_force(
     """
     day = parse_date(on, name="in_force_on") or date.today()
     actor_types = {str(REKG.Actor)}
-    imposer = resolve(kg, imposed_by, types=actor_types, what="country or body") if given(imposed_by) else None
-    target = resolve(kg, targets, types=actor_types, what="country or firm") if given(targets) else None
-    mat = (
-        resolve(kg, material, types={str(REKG.Material), str(REKG.MaterialGroup)}, what="material")
-        if given(material)
-        else None
-    )
+    echoes: list[Resolution] = []
+    imposer = resolved(kg, imposed_by, echoes, types=actor_types, what="country or body")
+    target = resolved(kg, targets, echoes, types=actor_types, what="country or firm")
+    mat = resolved(kg, material, echoes, types={str(REKG.Material), str(REKG.MaterialGroup)}, what="material")
     measures = subjects(kg, str(REKG.Measure))
     agreements_ = subjects(kg, str(REKG.Event))
     ancestors = material_ancestors(kg)
@@ -453,7 +452,7 @@ def measures_in_force(
         counts[m.status] = counts.get(m.status, 0) + 1
     graphs = {s.id for m in out for s in m.sources}
     found = evidence(kg, day, graphs, projected=any(m.projected for m in out), about="these measures")
-    return MeasuresAnswer(on=day, counts=counts, measures=out, evidence=found)
+    return MeasuresAnswer(on=day, counts=counts, measures=out, evidence=found, resolved_from=echoes)
 
 
 def measure_status(kg: KnowledgeGraph, iri: str, on: date | str | None = None) -> MeasureStatus | None:

@@ -81,6 +81,8 @@ CORPORATE_SUFFIXES: frozenset[str] = frozenset({
 # for a typo to be told from another name ("Chin" is one edit from "China" and from "chip").
 _MIN_FUZZY_LEN = 4
 _LONG_NAME = 8
+# The least similarity (0-100) of a "did you mean" suggestion.
+_SUGGEST = 60
 
 # Properties whose values name an entity, best first (a label beats an alias).
 _NAME_PROPS = """
@@ -251,7 +253,8 @@ class Resolution(Result):
     """For fuzzy matches, the similarity of the typed name to the matched one (rapidfuzz ratio, 0-100)."""
 
 
-#: One hit at a level: (rank of the name, whether it is only the local id, the name as written).
+#: An entity's hit under one key: (best rank of its names with that key, whether the name shown is only the
+#: local id, the name shown as written).
 _Hit = tuple[int, bool, str]
 
 
@@ -317,8 +320,10 @@ class NameIndex:
     def close_matches(self, name: str, n: int = 5, types: set[str] | None = None) -> list[dict]:
         """Entities whose names are close to ``name``, for "did you mean" lists: ``[{"id", "label"}]``, best first.
 
-        Scored with rapidfuzz's ``WRatio`` (whole names, words in any order, and parts of longer
-        names); among equal scores the shorter label first.
+        A name scores its rapidfuzz ``QRatio`` with ``name``, or, if better, the ratio of ``name`` with
+        as much of the name's start, less 5 (``"dysprosim ox"`` is the start of ``"dysprosium oxide"``);
+        at least 60. Among equal scores the shorter label comes first. (``WRatio`` is not used: its
+        partial matching ranks one- and two-letter symbols, "in" or "y", first for any long query.)
 
         Examples
         --------
@@ -326,6 +331,8 @@ class NameIndex:
         >>> kg = open_graph(validate_shapes=False)
         >>> [s["label"] for s in name_index(kg).close_matches("dysprosum oxid", n=2)]
         ['dysprosium oxide', 'dysprosium']
+        >>> name_index(kg).close_matches("unobtainium")
+        []
         """
         from rapidfuzz import fuzz, process
 
@@ -333,11 +340,17 @@ class NameIndex:
         if not key:
             return []
         scored: dict[str, float] = {}
-        for _, score, i in process.extract(key, self.fuzzy_keys, scorer=fuzz.WRatio, score_cutoff=60, limit=None):
-            for iri in self.fuzzy_hits[i]:
-                if types and not self.entries[iri].types & types:
-                    continue
-                scored[iri] = max(scored.get(iri, 0.0), score)
+
+        def add(found: list[tuple[str, float, int]], less: float) -> None:
+            for _, score, i in found:
+                for iri in self.fuzzy_hits[i]:
+                    if not types or self.entries[iri].types & types:
+                        scored[iri] = max(scored.get(iri, 0.0), score - less)
+
+        add(process.extract(key, self.fuzzy_keys, scorer=fuzz.QRatio, score_cutoff=_SUGGEST, limit=None), 0)
+        if len(key) >= 3:
+            heads = [k[: len(key)] if len(k) > len(key) else "" for k in self.fuzzy_keys]
+            add(process.extract(key, heads, scorer=fuzz.ratio, score_cutoff=_SUGGEST + 5, limit=None), 5)
         ranked = sorted(scored, key=lambda iri: (-scored[iri], len(self.entries[iri].label), self.entries[iri].label))
         return [self.suggestion(iri) for iri in ranked[:n]]
 
@@ -346,9 +359,13 @@ class NameIndex:
         return {"id": iri, "label": self.entries[iri].label}
 
 
-def _better(hit: _Hit, old: _Hit | None) -> bool:
-    # A better rank wins; at the same rank a real name beats the local id, and the first one stays.
-    return old is None or hit[:2] < old[:2]
+def _merge(hit: _Hit, old: _Hit | None) -> _Hit:
+    # The best rank of the entity's names under this key decides ambiguity; the name shown is the
+    # best real one (a label before an alias), the local id only when no real name has the key.
+    if old is None:
+        return hit
+    shown = min(old, hit, key=lambda h: (h[1], h[0]))
+    return (min(old[0], hit[0]), shown[1], shown[2])
 
 
 def name_index(kg: KnowledgeGraph) -> NameIndex:
@@ -387,13 +404,11 @@ def name_index(kg: KnowledgeGraph) -> NameIndex:
             for table, key in zip(levels, _keys(hit[2]), strict=True):
                 if key:
                     slot = table.setdefault(key, {})
-                    if _better(hit, slot.get(iri)):
-                        slot[iri] = hit
+                    slot[iri] = _merge(hit, slot.get(iri))
             key = _fuzzy_key(hit[2])
             if key and "://" not in key:  # nobody mistypes an IRI into one
                 slot = fuzzy.setdefault(key, {})
-                if _better(hit, slot.get(iri)):
-                    slot[iri] = hit
+                slot[iri] = _merge(hit, slot.get(iri))
         return NameIndex(entries, levels, list(fuzzy), list(fuzzy.values()))
 
     return kg.cached("name_index", build)

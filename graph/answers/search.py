@@ -3,31 +3,35 @@
 The index is built once per graph version (:meth:`KnowledgeGraph.cached`): every entity and
 source (IRIs under the base's ``id/`` and ``source/``) with its labels (``rdfs:label``, ``skos:prefLabel``),
 aliases (``skos:altLabel``), symbols, ISO codes, source titles and legal instruments. A query is
-folded like names are (:func:`rekg.graph.answers.names.normalise`: case, accents, spacing) and scored
-against every name of every entity; an entity scores its best name.
+folded like names are (:func:`rekg.graph.answers.names.loose`: case, accents, punctuation, hyphens
+and spacing; then traditional Chinese as simplified, :func:`~rekg.graph.answers.names.simplified`)
+and scored against every name of every entity; an entity scores its best name.
 
 Ranking, best first:
 
 ====  =========================================================================
-100   the whole name equals the query ("dy", "镝")
+100   the whole name equals the query ("dy", "镝", "鏑", "No 61"), spaces aside ("rareearths")
+ 97   the same, singular for plural ("rare earth magnet")
+ 96   the same, trailing corporate suffixes aside ("Lynas Corp" -> "Lynas"; see
+      :data:`~rekg.graph.answers.names.CORPORATE_SUFFIXES`)
  90   the name starts with the query ("lyn" -> "Lynas Rare Earths")
- 80   every word of the query starts a word of the name ("earth lyn")
+ 80   every word of the query (or its singular) starts a word of the name ("earth lyn")
  70   the query occurs inside the name (Chinese names have no word breaks)
-<60   fuzzy: character-trigram similarity (Dice) of at least 0.4 ("dysprosim")
+<60   fuzzy: rapidfuzz similarity (0-100) of the query with the whole name, or less 10 with
+      the name's start, of at least 60, times 0.6 ("dysprosim", "dysprosim oxid")
 ====  =========================================================================
 
-Within a band a label beats an alias (-2), and a shorter name beats a longer one.
-Fuzzy candidates come from a trigram inverted index, so a query touches only names sharing
-trigrams with it.
+The first three are reported as ``exact`` matches. Within a band a label beats an alias (-2), and
+a shorter name beats a longer one. Fuzzy matching runs only when the bands above leave room
+under ``limit``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass, field
 
-from rekg.graph.answers.names import normalise
+from rekg.graph.answers.names import CORPORATE_SUFFIXES, loose, normalise, simplified, singular
 from rekg.graph.answers.refs import type_of
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph
@@ -48,16 +52,44 @@ SELECT DISTINCT ?g ?ids ?sources ?s ?name ?rank WHERE {
 """
 
 MAX_LIMIT = 100
+# The least rapidfuzz similarity (0-100) of a fuzzy hit.
+_FUZZY = 60
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """A name or query, folded for comparison."""
+
+    folded: str
+    """Case, accents, punctuation and spacing folded, in simplified script."""
+    compact: str
+    """``folded`` without spaces."""
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    """The singular of each word."""
+    singular: str
+    """The stems, without spaces."""
+    core: str
+    """``singular`` less a trailing run of corporate suffixes."""
+
+
+@functools.lru_cache(maxsize=1 << 16)  # names repeat across graph versions, queries across keystrokes
+def _fold(text: str) -> _Folded:
+    folded = simplified(loose(text)) or simplified(normalise(text))
+    words = tuple(folded.split())
+    stems = tuple(singular(w) for w in words)
+    core = list(words)
+    while len(core) > 1 and core[-1] in CORPORATE_SUFFIXES:
+        core.pop()
+    return _Folded(folded, "".join(words), words, stems, "".join(stems), "".join(singular(w) for w in core))
 
 
 @dataclass
 class _Name:
     text: str
-    folded: str
-    words: list[str]
     rank: int
     lang: str | None
-    trigrams: frozenset[str]
+    f: _Folded
 
 
 @dataclass
@@ -84,7 +116,7 @@ class SearchHit(Result):
     matched: str
     """The label or alias that matched."""
     match: str
-    """exact, prefix, words, contains or fuzzy."""
+    """exact (up to case, punctuation, spacing, script, plural, corporate suffix), prefix, words, contains or fuzzy."""
     score: float
     """Higher is better (100 = exact label)."""
 
@@ -103,17 +135,13 @@ class SearchResults(Result):
 
 @dataclass
 class SearchIndex:
-    """The names of every entity, with a trigram index for fuzzy matches."""
+    """The names of every entity, with their folded forms listed for rapidfuzz."""
 
     entries: list[_Entry]
-    #: trigram -> [(entry index, name index)]
-    trigrams: dict[str, list[tuple[int, int]]]
-
-
-@functools.lru_cache(maxsize=1 << 16)  # names repeat across graph versions
-def _trigrams(folded: str) -> frozenset[str]:
-    padded = f"  {folded} "
-    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+    #: the folded form of every name, in the order of :attr:`owners`
+    choices: list[str] = field(default_factory=list)
+    #: (entry index, name index) of each of :attr:`choices`
+    owners: list[tuple[int, int]] = field(default_factory=list)
 
 
 def search_index(kg: KnowledgeGraph) -> SearchIndex:
@@ -138,32 +166,41 @@ def search_index(kg: KnowledgeGraph) -> SearchIndex:
                 e = by_iri[s] = _Entry(iri=s, label=text if rank == 0 else kg.local_id(s), label_zh=None, type=None)
             if rank == 0 and lang and lang.startswith("zh") and e.label_zh is None:
                 e.label_zh = text
-            folded = normalise(text)
-            if not folded or (s, folded) in seen:
+            f = _fold(text)
+            if not f.folded or (s, f.folded) in seen:
                 continue
-            seen.add((s, folded))
-            e.names.append(_Name(text, folded, folded.split(), rank, lang, _trigrams(folded)))
+            seen.add((s, f.folded))
+            e.names.append(_Name(text, rank, lang, f))
         entries = list(by_iri.values())
-        trigrams: dict[str, list[tuple[int, int]]] = {}
+        index = SearchIndex(entries)
         for i, e in enumerate(entries):
             e.type = type_of(kg, e.iri)
             for j, n in enumerate(e.names):
-                for t in n.trigrams:
-                    trigrams.setdefault(t, []).append((i, j))
-        return SearchIndex(entries, trigrams)
+                index.choices.append(n.f.folded)
+                index.owners.append((i, j))
+        return index
 
     return kg.cached("analyst.search_index", build)
 
 
-def _score(q: str, q_words: list[str], n: _Name) -> tuple[float, str] | None:
-    penalty = 2 * (n.rank > 0) + min(len(n.folded) - len(q), 40) / 100
-    if n.folded == q:
-        return 100 - 2 * (n.rank > 0), "exact"
-    if n.folded.startswith(q):
+def _score(q: _Folded, n: _Name) -> tuple[float, str] | None:
+    alias = 2 * (n.rank > 0)
+    penalty = alias + min(len(n.f.folded) - len(q.folded), 40) / 100
+    name = n.f
+    if name.folded == q.folded or name.compact == q.compact:
+        return 100 - alias, "exact"
+    if name.singular == q.singular:
+        return 97 - alias, "exact"
+    if name.core == q.core:
+        return 96 - alias, "exact"
+    if name.folded.startswith(q.folded) or (len(q.compact) >= 3 and name.compact.startswith(q.compact)):
         return 90 - penalty, "prefix"
-    if q_words and all(any(w.startswith(qw) for w in n.words) for qw in q_words):
+    if q.words and all(
+        any(w.startswith(qw) or s.startswith(qs) for w, s in zip(name.words, name.stems, strict=True))
+        for qw, qs in zip(q.words, q.stems, strict=True)
+    ):
         return 80 - penalty, "words"
-    if q in n.folded:
+    if q.folded in name.folded:
         return 70 - penalty, "contains"
     return None
 
@@ -199,42 +236,43 @@ def search(kg: KnowledgeGraph, q: str, limit: int = 10) -> SearchResults:
     'dysprosium'
     >>> search(kg, "dysprosim").hits[0].match
     'fuzzy'
+    >>> [(h.label, h.matched, h.match) for h in search(kg, "Lynas Corp").hits]
+    [('Lynas Rare Earths', 'Lynas', 'exact')]
+    >>> search(kg, "鏑").hits[0].matched  # traditional script, read as simplified
+    '镝'
     """
     if not isinstance(q, str) or not q.strip():
         raise InvalidParameter("q: type at least one character", parameter="q")
     if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InvalidParameter(f"limit: must be between 1 and {MAX_LIMIT}", parameter="limit")
     index = search_index(kg)
-    folded = normalise(q)[:200]
-    words = folded.split()
+    query = _fold(q[:200])
     best: dict[int, tuple[float, str, str]] = {}
     for i, e in enumerate(index.entries):
         for n in e.names:
-            hit = _score(folded, words, n)
+            hit = _score(query, n)
             if hit and (i not in best or hit[0] > best[i][0]):
                 best[i] = (hit[0], hit[1], n.text)
 
-    # Fuzzy matching for what is left, only on names sharing trigrams with the query.
-    if len(folded) >= 3 and len(best) < limit:
-        qt = _trigrams(folded)
-        shared: Counter[tuple[int, int]] = Counter()
-        for t in qt:
-            for pair in index.trigrams.get(t, ()):
-                shared[pair] += 1
-        for (i, j), common in shared.items():
-            if i in best:
+    # Fuzzy matching for what is left: the whole name, or its start (so "dysprosim oxid" finds
+    # "dysprosium oxide" although the whole names differ more), scored by rapidfuzz.
+    if len(query.folded) >= 3 and len(best) < limit:
+        from rapidfuzz import fuzz, process
+
+        key = query.folded
+        similar: dict[tuple[int, int], float] = {}
+        for _, sim, k in process.extract(key, index.choices, scorer=fuzz.ratio, score_cutoff=_FUZZY, limit=None):
+            similar[index.owners[k]] = sim
+        heads = [c[: len(key) + 1] if len(c) > len(key) + 1 else "" for c in index.choices]
+        for _, sim, k in process.extract(key, heads, scorer=fuzz.ratio, score_cutoff=_FUZZY + 10, limit=None):
+            similar[index.owners[k]] = max(similar.get(index.owners[k], 0.0), sim - 10)
+        for (i, j), sim in similar.items():
+            if i in best and best[i][1] != "fuzzy":
                 continue
             n = index.entries[i].names[j]
-            dice = 2 * common / (len(qt) + len(n.trigrams))
-            # Fuzzy hits of long names against short queries are mostly noise; compare the
-            # query with the name's start too, so "dysprosim oxid" finds "dysprosium oxide".
-            if dice < 0.4:
-                head = _trigrams(n.folded[: len(folded) + 1])
-                dice = max(dice, 2 * len(qt & head) / (len(qt) + len(head)) - 0.1)
-            if dice >= 0.4:
-                score = 60 * dice - 2 * (n.rank > 0)
-                if i not in best or score > best[i][0]:
-                    best[i] = (score, "fuzzy", n.text)
+            score = 0.6 * sim - 2 * (n.rank > 0)
+            if i not in best or score > best[i][0]:
+                best[i] = (score, "fuzzy", n.text)
 
     ranked = sorted(
         best.items(), key=lambda kv: (-kv[1][0], len(index.entries[kv[0]].label), index.entries[kv[0]].label)

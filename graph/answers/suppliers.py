@@ -34,7 +34,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from rekg.graph.answers.evidence import Evidence, evidence
-from rekg.graph.answers.names import name_index, normalise, resolve
+from rekg.graph.answers.facts import resolved
+from rekg.graph.answers.names import Resolution, name_index, normalise, resolve
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_refs, vocab_name
 from rekg.graph.dates import parse_date, year_of
 from rekg.graph.errors import InvalidParameter
@@ -272,6 +273,8 @@ class SupplierAnswer(Result):
     """How much the graph knows about producers of the material."""
     evidence: Evidence
     """What the answer rests on and how fresh that is."""
+    resolved_from: list[Resolution] = field(default_factory=list)
+    """How names that were not exactly a label or alias were read (a typo, another script...)."""
 
     rows_field = "suppliers"
 
@@ -354,8 +357,9 @@ def suppliers_of(
     if not isinstance(material, str) or not material.strip():
         raise InvalidParameter("material: give a material name, symbol or IRI", parameter="material")
     day = parse_date(as_of, name="as_of")
-    material_iri = resolve(kg, material, types=MATERIAL_TYPES, what="material")
-    outside_iri = resolve(kg, outside, types=COUNTRY_TYPES, what="country") if outside and outside.strip() else None
+    echoes: list[Resolution] = []
+    material_iri = resolved(kg, material, echoes, types=MATERIAL_TYPES, what="material")
+    outside_iri = resolved(kg, outside, echoes, types=COUNTRY_TYPES, what="country")
     stage_iri = resolve_stage(kg, stage) if stage and stage.strip() else None
     if day is None:
         # A finite set of keys (resolved IRIs), so the per-version cache stays small; dated
@@ -367,7 +371,8 @@ def suppliers_of(
     # The evidence depends on the day it is read (today for an undated question), so it is not cached.
     graphs = {s.id for x in answer.suppliers for s in x.sources} | {s.id for c in answer.countries for s in c.sources}
     about = f"{answer.material.label} suppliers"
-    return replace(answer, evidence=evidence(kg, day or date.today(), graphs, about=about))
+    found = evidence(kg, day or date.today(), graphs, about=about)
+    return replace(answer, evidence=found, resolved_from=echoes)
 
 
 def _suppliers(

@@ -16,6 +16,13 @@ csv       a zip of ``nodes.csv`` and ``edges.csv`` (UTF-8 with BOM, for spreadsh
 Node ids are entity IRIs everywhere. List values (sources, stages) are GEXF ``liststring``
 values, lists in JSON, and ``|``-separated in GraphML and CSV. :func:`export` is the one entry
 point: :data:`FORMATS` maps each name to a small renderer, its media type and file name.
+
+Whatever the data holds, every export is well-formed. Uploads refuse characters XML 1.0 cannot
+carry (:data:`rekg.graph.io.seeds.NOT_XML_CHARS`), but ``--data`` files may bring them: the XML
+exports (GEXF, GraphML, RDF/XML) write each as U+FFFD (:func:`xml_safe`), since XML has no
+escape for them. CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+``-``, ``@``, tab or CR, and not a plain number) get a leading ``'`` (:func:`csv_safe`, as OWASP
+advises).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import csv
 import io
 import json
 import math
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +43,7 @@ from lxml import etree
 from lxml.builder import ElementMaker
 from rekg.graph.errors import UnsupportedFormat
 from rekg.graph.formats import DATA_FORMATS
+from rekg.graph.io.seeds import NOT_XML_CHARS
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.projection import projection
 from rekg.graph.network.spells import start_of
@@ -46,13 +55,68 @@ __all__ = [
     "KIND_COLOURS",
     "RDF_FORMATS",
     "Export",
+    "csv_safe",
     "export",
     "export_rdf",
     "render_csv",
     "render_gexf",
     "render_graphml",
     "render_node_link",
+    "xml_safe",
+    "xml_safe_bytes",
 ]
+
+#: U+FFFD, the replacement character: what the XML exports write for a character XML cannot carry.
+REPLACEMENT = "\ufffd"
+# The same characters in UTF-8 output: C0 bytes never occur inside a multi-byte sequence, U+FFFE and
+# U+FFFF are EF BF BE / EF BF BF, and a UTF-8 writer cannot produce lone surrogates.
+_NOT_XML_UTF8 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+def xml_safe(text: str) -> str:
+    r"""``text`` with every character XML 1.0 cannot carry (even escaped) replaced by U+FFFD.
+
+    Examples
+    --------
+    >>> xml_safe("Dy\x01\x08 oxide\ufffe") == "Dy\ufffd\ufffd oxide\ufffd"
+    True
+    >>> xml_safe("tab\tand\nnewline") == "tab\tand\nnewline"
+    True
+    """
+    return NOT_XML_CHARS.sub(REPLACEMENT, text)
+
+
+def xml_safe_bytes(body: bytes) -> bytes:
+    r""":func:`xml_safe` for a UTF-8 XML document some other writer produced (pyoxigraph's RDF/XML).
+
+    Examples
+    --------
+    >>> xml_safe_bytes("<a>Dy\x01\ufffe</a>".encode()) == "<a>Dy\ufffd\ufffd</a>".encode()
+    True
+    """
+    return _NOT_XML_UTF8.sub(REPLACEMENT.encode(), body)
+
+
+#: What makes a spreadsheet read a cell as a formula (OWASP's "CSV injection" list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula: a leading ``'`` where it could be one.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a ``'`` in front (the OWASP
+    advice); plain numbers such as ``-0.5`` stay as they are, since no formula hides in them.
+    Anything but text is returned unchanged.
+
+    Examples
+    --------
+    >>> csv_safe("=1+2"), csv_safe("-0.5"), csv_safe("@SUM(A1)"), csv_safe("-x"), csv_safe("Dy"), csv_safe(3)
+    ("'=1+2", '-0.5', "'@SUM(A1)", "'-x", 'Dy', 3)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True)
@@ -82,6 +146,9 @@ def export_rdf(kg: KnowledgeGraph, fmt: str) -> Export:
     UnsupportedFormat
         If ``fmt`` is not one of :data:`RDF_FORMATS`.
 
+    RDF/XML cannot carry some characters a literal may hold; they are written as U+FFFD
+    (:func:`xml_safe_bytes`). The other formats escape them.
+
     Examples
     --------
     >>> from rekg.graph import open_graph
@@ -98,7 +165,9 @@ def export_rdf(kg: KnowledgeGraph, fmt: str) -> Export:
         if quads:
             return kg.store.dump(oxfmt, prefixes=kg.prefixes)
         triples = kg.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-        return ox.serialize(triples, format=oxfmt, prefixes=kg.prefixes)
+        body = ox.serialize(triples, format=oxfmt, prefixes=kg.prefixes)
+        # pyoxigraph writes control characters into RDF/XML as they are; no XML parser reads that.
+        return xml_safe_bytes(body) if oxfmt == ox.RdfFormat.RDF_XML else body
 
     return Export(kg.cached(("export", fmt), build), media, f"rekg.{ext}")
 
@@ -159,6 +228,8 @@ def render_gexf(G: nx.MultiDiGraph) -> bytes:
     dynamic graph with ``timeformat="date"``; nodes without dates have no spells and are
     always shown.
 
+    Text XML cannot carry is written as U+FFFD (:func:`xml_safe`), so the file always parses.
+
     Examples
     --------
     >>> G = nx.MultiDiGraph()
@@ -166,6 +237,7 @@ def render_gexf(G: nx.MultiDiGraph) -> bytes:
     >>> b'<spell start="2025-01-01"/>' in render_gexf(G)
     True
     """
+    G = _xml_clean(G)
     E = ElementMaker(namespace=GEXF_NS, nsmap={None: GEXF_NS, "xsi": _XSI})
     root = E.gexf(version="1.3")
     root.set(f"{{{_XSI}}}schemaLocation", f"{GEXF_NS} http://gexf.net/1.3/gexf.xsd")
@@ -214,6 +286,39 @@ def render_gexf(G: nx.MultiDiGraph) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+def _needs_cleaning(value: object) -> bool:
+    if isinstance(value, str):
+        return NOT_XML_CHARS.search(value) is not None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_needs_cleaning(x) for x in value)
+    return False
+
+
+def _cleaned(value: object) -> object:
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return type(value)(_cleaned(x) for x in value)
+    return value
+
+
+def _xml_clean(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``G`` itself when every id, key and attribute is XML-safe (the usual case), else a cleaned copy."""
+    dirty = any(_needs_cleaning(n) or any(_needs_cleaning(v) for v in d.values()) for n, d in G.nodes(data=True))
+    dirty = dirty or any(
+        _needs_cleaning((u, v, k)) or any(_needs_cleaning(x) for x in d.values())
+        for u, v, k, d in G.edges(keys=True, data=True)
+    )
+    if not dirty:
+        return G
+    H = nx.MultiDiGraph(**G.graph)
+    for n, d in G.nodes(data=True):
+        H.add_node(_cleaned(n), **{a: _cleaned(v) for a, v in d.items()})
+    for u, v, k, d in G.edges(keys=True, data=True):
+        H.add_edge(_cleaned(u), _cleaned(v), key=_cleaned(k), **{a: _cleaned(x) for a, x in d.items()})
+    return H
+
+
 def _interval(start: str | None, end: str | None) -> dict[str, str]:
     return {k: v for k, v in (("start", start), ("end", end)) if v}
 
@@ -257,7 +362,11 @@ def render_graphml(G: nx.MultiDiGraph) -> bytes:
     >>> G.add_node("x", kind="country", label="X")
     >>> nx.read_graphml(io.BytesIO(render_graphml(G))).nodes["x"]["kind"]
     'country'
+    >>> G.add_node("y", kind="country", label="bell" + chr(7))
+    >>> nx.read_graphml(io.BytesIO(render_graphml(G))).nodes["y"]["label"] == "bell" + REPLACEMENT
+    True
     """
+    G = _xml_clean(G)
     E = ElementMaker(namespace=GRAPHML_NS, nsmap={None: GRAPHML_NS, "y": _YFILES_NS, "xsi": _XSI})
     Y = ElementMaker(namespace=_YFILES_NS, nsmap={"y": _YFILES_NS})
     root = E.graphml()
@@ -353,11 +462,16 @@ edges.csv  one row per edge, read "source relation target": source and target (I
            labels, relation, status, start_year, stage, basis, share, sources.
 
 Lists are separated by |. Files are UTF-8 with a byte-order mark so spreadsheets detect it.
+A cell that starts with =, +, -, @, tab or CR and is not a plain number starts with an added '
+so that no spreadsheet runs it as a formula (CSV injection); drop that ' to get the raw text.
 """
 
 
 def render_csv(G: nx.MultiDiGraph) -> bytes:
     """The projection as a zip of ``nodes.csv`` and ``edges.csv`` (and a short README).
+
+    Every cell goes through :func:`csv_safe`, so a label such as ``=HYPERLINK(...)`` reaches a
+    spreadsheet as text, not as a formula.
 
     Examples
     --------
@@ -374,7 +488,7 @@ def render_csv(G: nx.MultiDiGraph) -> bytes:
         row = {"id": n, **{c: _flat(d.get(c)) for c in _CSV_NODE_COLUMNS[1:]}}
         row["label"] = d.get("label", n)
         row["spells"] = _spells_text(d.get("spells"))
-        w.writerow(row)
+        w.writerow({c: csv_safe(v) for c, v in row.items()})
     edges = io.StringIO()
     w = csv.DictWriter(edges, fieldnames=_CSV_EDGE_COLUMNS, lineterminator="\r\n")
     w.writeheader()
@@ -387,7 +501,7 @@ def render_csv(G: nx.MultiDiGraph) -> bytes:
             target_label=G.nodes[v].get("label", v),
             relation=d.get("relation", k),
         )
-        w.writerow(row)
+        w.writerow({c: csv_safe(v) for c, v in row.items()})
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         # A fixed timestamp keeps the archive identical for an identical graph.

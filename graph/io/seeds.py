@@ -12,22 +12,27 @@ IRIs in seed files are relative to the deployment's base IRI, so the same files 
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rekg.graph.errors import SeedError
 from rekg.graph.formats import DATA_FORMATS
 from rekg.ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, REKG, SHAPES_FILE, namespaces
 
 __all__ = [
+    "NOT_XML_CHARS",
     "SEEDS_DIR",
     "Problem",
     "SeedFile",
+    "check_characters",
+    "context_references",
     "load_seeds",
     "parse_source",
     "seed_files",
@@ -113,6 +118,175 @@ def _reject_xml_entities(data: str | bytes, name: str) -> None:
         raise SeedError(f"{name}: does not parse as RDF/XML: {exc}", file=name) from exc
 
 
+#: Characters XML 1.0 cannot carry, not even as character references: C0 controls other than
+#: tab, LF and CR, lone surrogates, U+FFFE and U+FFFF. One of them in a label makes every XML
+#: writer (GEXF, GraphML, RDF/XML, SPARQL XML results) produce a document no parser reads, so
+#: sources may not hold them and the exports replace them (:func:`rekg.graph.io.export.xml_safe`).
+NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+_SHOWN_CHARS = 120
+
+
+def _escaped(text: str) -> str:
+    """``text`` cut to a readable length, with every character XML cannot carry written as ``\\uXXXX``."""
+    cut = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
+    return NOT_XML_CHARS.sub(lambda m: f"\\u{ord(m.group()):04X}", cut)
+
+
+def _shown(term: object) -> str:
+    """A term in N-Triples-like syntax for an error message (never raw control characters)."""
+    if isinstance(term, URIRef):
+        return f"<{_escaped(str(term))}>"
+    if isinstance(term, BNode):
+        return f"_:{_escaped(str(term))}"
+    if isinstance(term, Literal):
+        suffix = (
+            f"@{term.language}" if term.language else f"^^<{_escaped(str(term.datatype))}>" if term.datatype else ""
+        )
+        return f'"{_escaped(str(term))}"{suffix}'
+    return _escaped(str(term))
+
+
+def check_characters(graph: Graph, name: str = "<upload>") -> None:
+    """Refuse a graph whose IRIs or literals hold characters XML 1.0 cannot carry (:data:`NOT_XML_CHARS`).
+
+    Parameters
+    ----------
+    graph : rdflib.Graph
+        The statements of one source.
+    name : str
+        A file name or label used in error messages.
+
+    Raises
+    ------
+    SeedError
+        Naming every offending triple (the first 20 in the message, all in ``problems``) and the
+        code points it holds; the whole document is refused.
+
+    Examples
+    --------
+    >>> g = Graph()
+    >>> _ = g.add((URIRef("https://example.org/x"), URIRef("https://example.org/label"), Literal("Dy\\x01")))
+    >>> check_characters(g, "note.ttl")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    rekg.graph.errors.SeedError: note.ttl: 1 triple(s) hold characters XML 1.0 cannot carry ...
+      - <https://example.org/x> <https://example.org/label> "Dy\\u0001": U+0001
+    """
+    found: list[tuple[str, str, str, str]] = []
+    for s, p, o in graph:
+        texts = [str(t) for t in (s, p, o) if isinstance(t, (URIRef, Literal))]
+        if isinstance(o, Literal) and o.datatype is not None:
+            texts.append(str(o.datatype))
+        chars = sorted({c for text in texts for c in NOT_XML_CHARS.findall(text)})
+        if chars:
+            found.append((_shown(s), _shown(p), _shown(o), ", ".join(f"U+{ord(c):04X}" for c in chars)))
+    if found:
+        found.sort()
+        lines = [f"  - {s} {p} {o}: {chars}" for s, p, o, chars in found[:20]]
+        more = f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""
+        problems = [
+            Problem(
+                node=s[1:-1] if s.startswith("<") else s,
+                path=p[1:-1],
+                value=o,
+                message=f"holds {chars}, which XML 1.0 cannot carry",
+                files=[name],
+            )
+            for s, p, o, chars in found
+        ]
+        raise SeedError(
+            f"{name}: {len(problems)} triple(s) hold characters XML 1.0 cannot carry (control characters other "
+            "than tab, LF and CR, U+FFFE, U+FFFF, lone surrogates); remove them:\n" + "\n".join(lines) + more,
+            file=name,
+            problems=[q.as_dict() for q in problems],
+        )
+
+
+def context_references(doc: object) -> list[str]:
+    """Every JSON-LD context in ``doc`` that names another document instead of being inline.
+
+    A context is remote when ``@context`` holds a string (alone or in a list), at the top, in a
+    node or in a term definition (a scoped context), or when a context uses ``@import``. The
+    walk is iterative, so a deeply nested document cannot exhaust the stack here.
+
+    Examples
+    --------
+    >>> context_references({"@context": ["https://schema.org/", {"ex": "https://example.org/"}],
+    ...                     "@graph": [{"@context": "file:///etc/passwd"}]})
+    ['https://schema.org/', 'file:///etc/passwd']
+    >>> context_references({"@context": {"ex": {"@id": "https://example.org/", "@context": {"@import": "x"}}}})
+    ['x']
+    >>> context_references({"@context": {"ex": "https://example.org/"}, "ex:p": "not a context"})
+    []
+    """
+    found: list[str] = []
+    stack: list[object] = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            for key, value in reversed(list(node.items())):
+                if key == "@context":
+                    found.extend(c for c in (value if isinstance(value, list) else [value]) if isinstance(c, str))
+                elif key == "@import":
+                    found.append(value if isinstance(value, str) else json.dumps(value))
+                stack.append(value)
+    # The stack reverses what it pushes, so the references come out in document order.
+    return found
+
+
+class _NoContextFetch(dict):
+    """Stands in for rdflib's cache of fetched JSON-LD contexts: every IRI is "cached" as a refusal.
+
+    rdflib looks a remote context up in this cache before fetching it and shares the cache with
+    every sub-context, so this is the document loader that refuses whatever
+    :func:`context_references` might ever miss: nothing is fetched, from the web or from a file.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: object) -> dict:
+        raise _remote_context_error(self.name, str(key))
+
+
+def _remote_context_error(name: str, iri: str) -> SeedError:
+    # The same answer for every IRI, fetched or not: nothing tells whether a file or a port exists.
+    return SeedError(
+        f"{name}: the JSON-LD context {_escaped(iri)!r} refers to another document; rekg never fetches contexts "
+        '(from the web or from files): put the context inline, as an object under "@context"',
+        file=name,
+    )
+
+
+def _parse_jsonld(ds: Dataset, data: str | bytes, base: str, name: str) -> None:
+    """Parse JSON-LD into ``ds`` with inline contexts only (see :func:`context_references`)."""
+    from rdflib.plugins.parsers.jsonld import Parser as JsonLdParser
+    from rdflib.plugins.shared.jsonld.context import Context
+
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, nesting too deep
+        raise SeedError(f"{name}: does not parse as JSON-LD: {exc}", file=name) from exc
+    remote = context_references(doc)
+    if remote:
+        raise _remote_context_error(name, remote[0])
+    context = Context(base=base, version=1.1)
+    context._context_cache = _NoContextFetch(name)  # the refusing loader, shared with every sub-context
+    try:
+        JsonLdParser().parse(doc, context, ds)
+    except SeedError:
+        raise
+    except Exception as exc:  # rdflib's JSON-LD code raises many unrelated types on a bad document
+        raise SeedError(f"{name}: does not parse as JSON-LD: {exc}", file=name) from exc
+
+
 def parse_source(
     data: str | bytes,
     *,
@@ -141,7 +315,10 @@ def parse_source(
     ------
     SeedError
         If the document does not parse, mixes loose triples with a named graph, has more or
-        fewer than one source graph, or does not describe its graph as a ``rekg:Source``.
+        fewer than one source graph, does not describe its graph as a ``rekg:Source``, holds
+        characters XML cannot carry (:func:`check_characters`), or is JSON-LD whose context
+        refers to another document (:func:`context_references`: contexts must be inline, and
+        nothing is fetched from the web or from files).
 
     Examples
     --------
@@ -153,7 +330,10 @@ def parse_source(
     if fmt == "xml":
         _reject_xml_entities(data, name)
     ds = Dataset()
-    _parse_into(ds, data, fmt, base, name)
+    if fmt == "json-ld":
+        _parse_jsonld(ds, data, base, name)
+    else:
+        _parse_into(ds, data, fmt, base, name)
     default = ds.default_graph
     named = [g for g in ds.graphs() if g.identifier != default.identifier and len(g)]
     if len(default) and (named or not allow_default_graph):
@@ -184,6 +364,7 @@ def parse_source(
             "(add `<graph> a rekg:Source ; dcterms:title ... ; dcterms:publisher ... ; dcterms:date ...`)",
             file=name,
         )
+    check_characters(g, name)
     return ds
 
 

@@ -13,11 +13,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import RDF
-from rekg.graph.errors import NodeNotFound, SeedError, SourceConflict, StoreUnavailable, UnsupportedMediaType
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rekg.graph.errors import (
+    CuratedEntityConflict,
+    NodeNotFound,
+    SeedError,
+    SourceConflict,
+    StoreUnavailable,
+    UnsupportedMediaType,
+)
 from rekg.graph.io.seeds import SOURCE_FORMATS, Problem, parse_source, validate
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
@@ -25,10 +33,13 @@ from rekg.graph.sparql.pool import PoolClosed, WorkerGone, WorkerPool, WorkersBu
 from rekg.ontology import REKG, namespaces, ontology_graph
 
 __all__ = [
+    "CURATED_ONLY",
     "IsolatedValidation",
     "SourceInfo",
     "SourceWrite",
     "add_source",
+    "check_curated",
+    "curated_only_predicates",
     "list_sources",
     "remove_source",
     "source_format",
@@ -138,17 +149,35 @@ def source_format(media_type: str) -> str:
         ) from None
 
 
-def _referenced_types(kg: KnowledgeGraph, g: Graph) -> Graph:
-    """The types (and their labels) the store knows for IRIs the upload mentions, for sh:class checks."""
-    iris = {t for triple in g for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
-    out = Graph()
-    if not iris:
-        return out
-    values = " ".join(str(ox.NamedNode(str(i))) for i in sorted(iris))
-    rows = kg.select(f"SELECT ?x ?t WHERE {{ VALUES ?x {{ {values} }} ?x a ?t }}")
-    for r in rows:
-        out.add((URIRef(r["x"]), RDF.type, URIRef(r["t"])))
-    return out
+_KNOWN_ABOUT = """
+CONSTRUCT {{ ?s ?p ?o . ?o ?p2 ?o2 }} WHERE {{
+    VALUES ?s {{ {subjects} }}
+    ?s ?p ?o
+    OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o)) }}
+}}
+"""
+
+
+def _validation_context(kg: KnowledgeGraph, g: Graph) -> bytes:
+    """What the store knows that the shapes need to judge the upload's subjects, as N-Triples.
+
+    The shapes run over the union of the graphs, as for the seeds, so an upload is judged with
+    what the store already states about its subjects (a claim about a curated facility is checked
+    against the whole facility: its label, operator and outputs, blank nodes one level deep) and
+    with the store's types of every IRI either mentions (for ``sh:class``).
+    """
+    subjects = sorted({str(s) for s in g.subjects() if isinstance(s, URIRef)})
+    known: list[ox.Triple] = []
+    if subjects:
+        known = kg.construct(_KNOWN_ABOUT.format(subjects=" ".join(str(ox.NamedNode(s)) for s in subjects)))
+    iris = {str(t) for triple in g for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
+    iris |= {t.value for triple in known for t in (triple.subject, triple.object) if isinstance(t, ox.NamedNode)}
+    if iris:
+        values = " ".join(str(ox.NamedNode(i)) for i in sorted(iris))
+        rows = kg.select(f"SELECT ?x ?t WHERE {{ VALUES ?x {{ {values} }} ?x a ?t FILTER(isIRI(?t)) }}")
+        rdf_type = ox.NamedNode(str(RDF.type))
+        known += [ox.Triple(ox.NamedNode(r["x"]), rdf_type, ox.NamedNode(r["t"])) for r in rows]
+    return ox.serialize(known, format=ox.RdfFormat.N_TRIPLES) if known else b""
 
 
 def _check_namespaces(kg: KnowledgeGraph, g: Graph, name: str) -> None:
@@ -161,6 +190,141 @@ def _check_namespaces(kg: KnowledgeGraph, g: Graph, name: str) -> None:
             f"{name}: statements about the ontology or service graphs are not accepted: {', '.join(bad[:5])}",
             file=name,
         )
+
+
+#: What only the curated graphs may say about the entities they define: what an entity is called
+#: (labels, aliases, symbols, codes and titles, which name resolution and search read), what it is
+#: (types and class axioms) and what it is the same as. Claims about it (facts, each in its source's
+#: graph) stay open to uploads: that is what sources are for. The ontology's sub-properties of these
+#: count too (:func:`curated_only_predicates`).
+CURATED_ONLY: frozenset[str] = frozenset(
+    str(p)
+    for p in (
+        RDFS.label,
+        SKOS.prefLabel,
+        SKOS.altLabel,
+        SKOS.hiddenLabel,
+        SKOS.notation,
+        REKG.isoCode,
+        REKG.symbol,
+        REKG.hsCode,
+        DCTERMS.title,
+        DCTERMS.identifier,
+        RDF.type,
+        RDFS.subClassOf,
+        OWL.equivalentClass,
+        OWL.sameAs,
+    )
+)
+#: Of those, the ones that also reach the entity they point to: ``x owl:sameAs id:china`` re-names China.
+_BOTH_WAYS = frozenset({str(OWL.sameAs), str(OWL.equivalentClass)})
+_SHOWN_TRIPLES = 10
+
+
+@lru_cache(maxsize=1)
+def curated_only_predicates() -> frozenset[str]:
+    """:data:`CURATED_ONLY` and every property the ontology declares a sub-property of one of them.
+
+    Examples
+    --------
+    >>> str(REKG.isoCode) in curated_only_predicates(), str(REKG.operator) in curated_only_predicates()
+    (True, False)
+    """
+    onto = ontology_graph()
+    found = set(CURATED_ONLY)
+    grew = True
+    while grew:  # the transitive closure of rdfs:subPropertyOf, to a fixed point
+        more = {str(s) for s, _, o in onto.triples((None, RDFS.subPropertyOf, None)) if str(o) in found}
+        grew = not more <= found
+        found |= more
+    return frozenset(found)
+
+
+def check_curated(kg: KnowledgeGraph, quads: list[ox.Quad], name: str = "<upload>") -> None:
+    """Refuse statements that would rename, retype or re-code an entity the curated graphs define.
+
+    An entity is curated when a seed graph (the ontology, the entities graph or a seed source)
+    has a statement about it. A statement the curated graphs already make word for word adds
+    nothing and is let through, so a source may repeat, say, ``id:china a rekg:Country``.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        Its ``seed_graphs`` are the curated graphs (set by :func:`rekg.graph.io.load.open_graph`).
+    quads : list of pyoxigraph.Quad
+        The upload's statements.
+    name : str
+        A file name or label used in error messages.
+
+    Raises
+    ------
+    CuratedEntityConflict
+        Listing every offending statement, in N-Triples syntax.
+
+    Examples
+    --------
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
+    >>> china, alt = ox.NamedNode(kg.iri("china")), ox.NamedNode(str(SKOS.altLabel))
+    >>> check_curated(kg, [ox.Quad(china, ox.NamedNode(str(REKG.imposedBy)), ox.NamedNode(kg.iri("x")))])
+    >>> check_curated(kg, [ox.Quad(china, alt, ox.Literal("Dy"))])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    rekg.graph.errors.CuratedEntityConflict: <upload>: 1 statement(s) would change ... curated ...
+    """
+    protected = curated_only_predicates()
+    candidates = [q for q in quads if q.predicate.value in protected]
+    iris = {q.subject.value for q in candidates if isinstance(q.subject, ox.NamedNode)}
+    iris |= {
+        q.object.value for q in candidates if q.predicate.value in _BOTH_WAYS and isinstance(q.object, ox.NamedNode)
+    }
+    graphs = sorted(kg.seed_graphs)
+    if not candidates or not iris or not graphs:
+        return
+    curated = {
+        r["x"]
+        for r in kg.select(
+            f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {' '.join(str(ox.NamedNode(i)) for i in sorted(iris))} }} "
+            f"VALUES ?g {{ {' '.join(str(ox.NamedNode(g)) for g in graphs)} }} GRAPH ?g {{ ?x ?p ?o }} }}"
+        )
+    }
+
+    def touches(q: ox.Quad) -> bool:
+        subject = isinstance(q.subject, ox.NamedNode) and q.subject.value in curated
+        target = q.predicate.value in _BOTH_WAYS and isinstance(q.object, ox.NamedNode) and q.object.value in curated
+        return subject or target
+
+    offending = [q for q in candidates if touches(q)]
+    if not offending:
+        return
+    # Drop what the curated graphs already say word for word (blank nodes never match a curated statement).
+    comparable = [(i, q) for i, q in enumerate(offending) if not isinstance(q.object, ox.BlankNode)]
+    repeated: set[int] = set()
+    if comparable:
+        rows = " ".join(f"({i} {q.subject} {q.predicate} {q.object})" for i, q in comparable)
+        repeated = {
+            int(r["i"])
+            for r in kg.select(
+                f"SELECT DISTINCT ?i WHERE {{ VALUES (?i ?s ?p ?o) {{ {rows} }} "
+                f"VALUES ?g {{ {' '.join(str(ox.NamedNode(g)) for g in graphs)} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            )
+        }
+    offending = [q for i, q in enumerate(offending) if i not in repeated]
+    if not offending:
+        return
+    triples = sorted(
+        ({"subject": str(q.subject), "predicate": str(q.predicate), "object": str(q.object)} for q in offending),
+        key=lambda t: (t["subject"], t["predicate"], t["object"]),
+    )
+    shown = "\n".join(f"  - {t['subject']} {t['predicate']} {t['object']} ." for t in triples[:_SHOWN_TRIPLES])
+    more = f"\n  ... and {len(triples) - _SHOWN_TRIPLES} more" if len(triples) > _SHOWN_TRIPLES else ""
+    raise CuratedEntityConflict(
+        f"{name}: {len(triples)} statement(s) would change what a curated entity is called or what it is "
+        "(labels, aliases, codes, titles, types and sameAs of entities defined in seeds/ are curated; "
+        "a source may state facts about them, each with its source):\n" + shown + more,
+        triples=triples,
+        file=name,
+    )
 
 
 def validate_upload(payload: bytes) -> list[Problem]:
@@ -287,6 +451,9 @@ def add_source(
         or service graphs, or violates the SHACL shapes. Nothing is written.
     SourceConflict
         If a source with that IRI already exists (seed or upload).
+    CuratedEntityConflict
+        If the document gives an entity of the curated graphs a label, alias, code, title, type or
+        sameAs they do not state (:func:`check_curated`); facts about such entities are accepted.
     """
     fmt = source_format(media_type)
     ds: Dataset = parse_source(data, fmt=fmt, base=kg.ns.base, name=name, allow_default_graph=True)
@@ -307,12 +474,12 @@ def add_source(
         raise SeedError(f"{name}: contains a term the store cannot hold: {exc}", file=name) from exc
     if kg.store.has_graph(iri):
         raise SourceConflict(f"source {local!r} already exists; delete it first or choose another id", id=local)
+    check_curated(kg, quads, name)
 
-    # The upload is checked with the ontology (for subclasses) and the store's types of the IRIs it
-    # mentions (for sh:class); only problems about the upload's own subjects count.
-    payload = g.serialize(format="nt", encoding="utf-8") + _referenced_types(kg, g).serialize(
-        format="nt", encoding="utf-8"
-    )
+    # The upload is checked with the ontology (for subclasses), what the store states about its
+    # subjects and the store's types of the IRIs it mentions (for sh:class); only problems about
+    # the upload's own subjects count.
+    payload = g.serialize(format="nt", encoding="utf-8") + _validation_context(kg, g)
     problems = check(payload)
     subjects = {str(s) for s in g.subjects()}
     problems = [p for p in problems if p.node in subjects]

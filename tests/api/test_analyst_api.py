@@ -65,7 +65,7 @@ def test_query_shown_runs_on_the_sparql_endpoint_with_its_bindings(client: TestC
 @pytest.mark.parametrize(
     ("params", "status", "error"),
     [
-        ({"material": "dysprosum"}, 404, "not_found"),
+        ({"material": "dysprsum"}, 404, "not_found"),
         ({"material": "Dy", "outside": "Atlantis"}, 404, "not_found"),
         ({"material": "Dy", "as_of": "2026-02-30"}, 422, "invalid_parameter"),
         ({"material": "Dy", "as_of": "tomorrow"}, 422, "invalid_parameter"),
@@ -79,7 +79,7 @@ def test_suppliers_errors_are_json(client: TestClient, params: dict, status: int
 
 
 def test_unknown_material_lists_close_matches(client: TestClient) -> None:
-    r = client.get("/suppliers", params={"material": "dysprosum"})
+    r = client.get("/suppliers", params={"material": "dysprsum"})
     assert r.json()["suggestions"][0]["id"] == ID + "dysprosium"
 
 

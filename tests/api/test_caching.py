@@ -108,3 +108,57 @@ def test_errors_and_posts_are_not_cached(own_client: TestClient) -> None:
     for _ in range(2):
         posted = own_client.post("/sparql", data={"query": Q})
         assert posted.status_code == 200 and "x-rekg-cache" not in posted.headers
+
+
+def test_the_cache_key_holds_host_and_coding_but_not_origin(own_client: TestClient) -> None:
+    query = Q + " # key"
+    assert own_client.get("/sparql", params={"query": query}).headers["x-rekg-cache"] == "miss"
+    # Origin changes nothing in the answer (CORS is * for everyone), so it is a hit, with CORS.
+    with_origin = own_client.get("/sparql", params={"query": query}, headers={"Origin": "https://a.example"})
+    assert with_origin.headers["x-rekg-cache"] == "hit"
+    assert with_origin.headers["access-control-allow-origin"] == "*"
+    # The endpoint URL comes from Host; another host, another entry.
+    other_host = own_client.get("/sparql", params={"query": query}, headers={"Host": "other.example"})
+    assert other_host.headers["x-rekg-cache"] == "miss"
+    # Compressed and plain bodies are kept apart.
+    plain = own_client.get("/sparql", params={"query": query}, headers={"Accept-Encoding": "identity"})
+    assert plain.headers["x-rekg-cache"] == "miss"
+
+
+def test_the_service_description_is_not_cached(own_client: TestClient) -> None:
+    for params in ({}, {"xquery": "1"}, {"query": ""}):
+        r = own_client.get("/sparql", params=params)
+        assert "x-rekg-cache" not in r.headers, params
+
+
+@pytest.mark.parametrize(
+    ("query", "volatile"),
+    [
+        ("SELECT (NOW() AS ?t) {}", True),
+        ("select (Rand ( ) as ?r) {}", True),
+        ("SELECT (STRUUID() AS ?u) {}", True),
+        ("SELECT (uuid() AS ?u) {}", True),
+        ("SELECT (BNODE() AS ?b) {}", True),
+        ("SELECT (NOW # comment\n() AS ?t) {}", True),
+        ("SELECT (\\u004EOW() AS ?t) {}", True),
+        (Q, False),
+        ("SELECT ?s { ?s rekg:knownAs ?o }", False),
+    ],
+)
+def test_answers_that_change_between_evaluations_are_not_kept(
+    own_client: TestClient, query: str, volatile: bool
+) -> None:
+    from rekg.api.caching import volatile as is_volatile
+
+    assert is_volatile(query) is volatile
+    if volatile:
+        for _ in range(2):
+            assert "x-rekg-cache" not in own_client.get("/sparql", params={"query": query}).headers
+
+
+def test_an_etag_names_one_content_coding(client: TestClient) -> None:
+    plain = client.get("/export/ttl", headers={"Accept-Encoding": "identity"})
+    zipped = client.get("/export/ttl", headers={"Accept-Encoding": "gzip"})
+    assert plain.headers["etag"] != zipped.headers["etag"]
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == plain.content
+    assert client.get("/export/ttl", headers={"If-None-Match": plain.headers["etag"]}).status_code == 200

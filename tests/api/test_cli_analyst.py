@@ -51,7 +51,7 @@ def test_search_lynas() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("suppliers", "dysprosum"), "Did you mean: dysprosium"),
+        (("suppliers", "dysprsum"), "Did you mean: dysprosium"),
         (("measures", "--in-force-on", "2026-13-01"), "not a valid date"),
         (("search", "   "), "type at least one character"),
     ],

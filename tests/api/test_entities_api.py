@@ -63,7 +63,7 @@ def test_unacceptable_is_406_json(client: TestClient) -> None:
 
 
 def test_unknown_entity_is_404_with_close_matches(client: TestClient) -> None:
-    r = client.get("/entities/Lynass")
+    r = client.get("/entities/Lynnass")
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     assert r.json()["suggestions"][0]["id"] == ID + "lynas"
 

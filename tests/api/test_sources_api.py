@@ -151,6 +151,24 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
         ),
         (trig("note-2026-02"), "application/x-unknown", 415, "unsupported_media_type"),
         (b"", "application/trig", 422, "invalid_data"),
+        (
+            b'{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "source/note-ctx", "@type": "Source"}',
+            "application/ld+json",
+            422,
+            "invalid_data",
+        ),
+        (
+            trig("note-control", 'id:test-x a rekg:Company ; rdfs:label "Dy\\u0001\\u0008"@en .'),
+            "application/trig",
+            422,
+            "invalid_data",
+        ),
+        (
+            trig("note-alias", 'id:china <http://www.w3.org/2004/02/skos/core#altLabel> "Dy" .'),
+            "application/trig",
+            409,
+            "curated_entity",
+        ),
     ],
     ids=[
         "syntax",
@@ -162,6 +180,9 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
         "entities-graph",
         "media-type",
         "empty",
+        "jsonld-remote-context",
+        "control-characters",
+        "curated-alias",
     ],
 )
 def test_hostile_or_broken_uploads_write_nothing(
@@ -214,3 +235,66 @@ def test_validation_worker_is_not_the_server(writable: TestClient) -> None:
     assert r.status_code == 201, r.text
     pids = writable.app.state.upload_validation.worker_pids
     assert pids and os.getpid() not in pids
+
+
+def test_jsonld_with_an_inline_context_is_accepted(writable: TestClient) -> None:
+    import json
+
+    doc = {
+        "@context": {
+            "rekg": "https://w3id.org/rekg/ontology#",
+            "dcterms": "http://purl.org/dc/terms/",
+            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "date": {"@id": "dcterms:date", "@type": "xsd:date"},
+        },
+        "@id": "source/note-jsonld",
+        "@graph": [
+            {
+                "@id": "source/note-jsonld",
+                "@type": "rekg:Source",
+                "rdfs:label": {"@value": "t", "@language": "en"},
+                "dcterms:title": "JSON-LD note",
+                "dcterms:publisher": {"@id": "id/lynas"},
+                "date": "2026-01-05",
+                "rekg:sourceKind": {"@id": "rekg:NewsArticle"},
+            }
+        ],
+    }
+    r = writable.post("/sources", content=json.dumps(doc), headers={"Content-Type": "application/ld+json", **AUTH})
+    assert r.status_code == 201, r.text
+    assert r.json()["id"] == "note-jsonld"
+
+
+def test_claims_about_curated_entities_are_accepted(writable: TestClient) -> None:
+    claim = "id:lynas rekg:supplies id:dysprosium-oxide ."
+    r = writable.post(
+        "/sources", content=trig("note-claim", claim), headers={"Content-Type": "application/trig", **AUTH}
+    )
+    assert r.status_code == 201, r.text
+    q = "ASK { GRAPH src:note-claim { id:lynas rekg:supplies id:dysprosium-oxide } }"
+    ask = writable.get("/sparql", params={"query": q}, headers={"Accept": "application/sparql-results+json"})
+    assert ask.json()["boolean"] is True
+
+
+def test_a_curated_entity_cannot_get_names_codes_types_or_sameas(writable: TestClient) -> None:
+    before = _count(writable)
+    body = """id:china <http://www.w3.org/2004/02/skos/core#altLabel> "Dy" ; rekg:isoCode "DY" ; a rekg:Company .
+  id:dysprosium rekg:symbol "Cn" ; rdfs:label "China"@en .
+  id:impostor a rekg:Country ; rdfs:label "Impostor"@en ; <http://www.w3.org/2002/07/owl#sameAs> id:china ."""
+    r = writable.post(
+        "/sources", content=trig("note-rename", body), headers={"Content-Type": "application/trig", **AUTH}
+    )
+    assert r.status_code == 409, r.text
+    err = r.json()
+    assert err["error"] == "curated_entity" and "id/china" in err["detail"]
+    offending = {(t["subject"].rsplit("/", 1)[-1], t["predicate"].rsplit("#", 1)[-1]) for t in err["triples"]}
+    assert offending == {
+        ("china>", "altLabel>"),
+        ("china>", "isoCode>"),
+        ("china>", "type>"),
+        ("dysprosium>", "symbol>"),
+        ("dysprosium>", "label>"),
+        ("impostor>", "sameAs>"),
+    }
+    assert _count(writable) == before

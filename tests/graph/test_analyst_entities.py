@@ -115,6 +115,24 @@ def test_rdf_of_an_entity_parses_and_keeps_its_statements(kg: KnowledgeGraph, fm
         ("MP Materials Corp", "mp-materials", "exact"),
         ("No. 61", "mofcom-2025-61", "exact"),
         ("CN", "china", "exact"),
+        # traditional Chinese, read as simplified
+        ("鏑", "dysprosium", "exact"),
+        ("中國", "china", "exact"),
+        ("萊納斯", "lynas", "prefix"),
+        # plural and singular, hyphens and spacing
+        ("rare earth magnet", "permanent-magnets", "exact"),
+        ("lithium ion battery", "lithium-ion-batteries", "exact"),
+        ("rareearths", "rare-earths", "exact"),
+        ("rare earth compounds", "rare-earth-compounds", "exact"),
+        # a company by its common name: corporate suffixes are noise
+        ("Lynas Corp", "lynas", "exact"),
+        ("Lynas Corporation", "lynas", "exact"),
+        ("Lynas Rare Earths Limited", "lynas", "exact"),
+        ("MP Materials Corp.", "mp-materials", "exact"),
+        ("MP Materials Inc", "mp-materials", "exact"),
+        # typos, scored by rapidfuzz
+        ("dysprosim oxid", "dysprosium-oxide", "fuzzy"),
+        ("Malaysai", "malaysia", "fuzzy"),
     ],
 )
 def test_search_ranks_the_right_entity_first(kg: KnowledgeGraph, q: str, local: str, match: str) -> None:
@@ -122,6 +140,21 @@ def test_search_ranks_the_right_entity_first(kg: KnowledgeGraph, q: str, local: 
     assert hits[0].id == kg.iri(local), [h.label for h in hits]
     assert hits[0].match == match
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.mark.parametrize("q", ["Lynas Corp", "lynas corp.", "Lynas Ltd", "LYNAS CORPORATION"])
+def test_search_for_a_company_by_its_common_name_ranks_it_first(kg: KnowledgeGraph, q: str) -> None:
+    hits = search(kg, q).hits
+    assert hits[0].id == kg.iri("lynas") and hits[0].label == "Lynas Rare Earths"
+    # Above the company's plant and the sources named after it, which only share a word.
+    assert all(h.score < hits[0].score for h in hits[1:])
+
+
+def test_search_exact_beats_suffix_and_plural_readings(kg: KnowledgeGraph) -> None:
+    exact = search(kg, "Lynas").hits[0]
+    suffix = search(kg, "Lynas Corp").hits[0]
+    plural = search(kg, "rare earth magnet").hits[0]
+    assert exact.score > plural.score > suffix.score >= 90
 
 
 def test_search_chinese_substring_and_limit(kg: KnowledgeGraph) -> None:

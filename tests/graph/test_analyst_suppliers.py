@@ -103,7 +103,7 @@ def test_user_text_never_reaches_sparql(kg: KnowledgeGraph) -> None:
 
 def test_bad_inputs(kg: KnowledgeGraph) -> None:
     with pytest.raises(NodeNotFound) as info:
-        suppliers_of(kg, "dysprosum")
+        suppliers_of(kg, "dysprsum")
     assert info.value.suggestions and info.value.suggestions[0]["id"] == kg.iri("dysprosium")
     with pytest.raises(NodeNotFound):
         suppliers_of(kg, "Dy", outside="Atlantis")

@@ -115,3 +115,13 @@ def test_evidence_wording(kg: KnowledgeGraph) -> None:
     assert fresh.note.startswith("Rests on sources up to 2025-11-01")
     late = evidence(kg, DAY, [str(kg.ns.source["caixin-2025-11"])], projected=True, about="the truce")
     assert "395 days before 2026-12-01" in late.note and "projected" in late.note
+
+
+def test_answers_echo_how_loose_names_were_read(kg: KnowledgeGraph) -> None:
+    answer = suppliers_of(kg, "Dysprósium", outside="中國")
+    assert [(r.what, r.how, r.label) for r in answer.resolved_from] == [
+        ("material", "diacritics", "dysprosium"),
+        ("country", "script", "China"),
+    ]
+    assert suppliers_of(kg, "dysprosium", outside="China").resolved_from == []
+    assert agreements(kg, party="Untied States").resolved_from[0].how == "fuzzy"

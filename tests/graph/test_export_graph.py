@@ -182,3 +182,136 @@ def test_one_entry_point_for_every_format(kg: KnowledgeGraph) -> None:
         assert out.body and out.media_type and out.filename
     with pytest.raises(UnsupportedFormat):
         export(kg, "xlsx")
+
+
+# -- hostile data (issue 15): control characters and spreadsheet formulas in labels ---------------
+
+#: Characters XML 1.0 cannot carry, in a label a --data file may bring (uploads refuse them).
+CONTROL_LABEL = "Ctrl\x00\x01\x08 Co\ufffe\uffff"
+#: Labels a spreadsheet would run as formulas, each with what the CSV cell must read.
+FORMULAS = {
+    "formula-eq": '=HYPERLINK("http://127.0.0.1:9/x","click")',
+    "formula-plus": "+1+cmd|' /C calc'!A0",
+    "formula-minus": "-2+3+cmd|' /C calc'!A0",
+    "formula-at": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "formula-tab": "\t=1+1",
+    "formula-cr": "\r=1+1",
+}
+PLAIN_NUMBER_LABEL = "-0.5"
+
+
+def _turtle_string(text: str) -> str:
+    return '"' + "".join(c if c.isalnum() or c in " =+-@|'/!.:,()*" else f"\\u{ord(c):04X}" for c in text) + '"'
+
+
+def write_hostile_data(path: Path) -> Path:
+    """A --data file whose labels hold control characters and spreadsheet formulas (also used by
+    tests/api/test_hostile_uploads.py, through a real server)."""
+    lines = [
+        "@prefix id: <https://w3id.org/rekg/id/> . @prefix rekg: <https://w3id.org/rekg/ontology#> .",
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+        f"id:ctrl-co a rekg:Company ; rdfs:label {_turtle_string(CONTROL_LABEL)}@en ; rekg:supplies id:dysprosium .",
+        f"id:ctrl-plant a rekg:Facility ; rdfs:label {_turtle_string('Plant' + chr(7))}@en ;",
+        "    rekg:operator id:formula-eq ; rekg:locatedIn id:malaysia ; rekg:stage rekg:Mining .",
+        f"id:number-co a rekg:Company ; rdfs:label {_turtle_string(PLAIN_NUMBER_LABEL)}@en ;",
+        "    rekg:supplies id:dysprosium .",
+    ]
+    # Suppliers, so each company is a node of the projection (which keeps supply actors only).
+    lines += [
+        f"id:{local} a rekg:Company ; rdfs:label {_turtle_string(text)}@en ; rekg:supplies id:dysprosium ."
+        for local, text in FORMULAS.items()
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def hostile_kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    """The seeds plus a --data file whose labels hold control characters and formulas."""
+    from rekg.graph import open_graph
+
+    path = write_hostile_data(tmp_path_factory.mktemp("hostile") / "hostile.ttl")
+    return open_graph(data=[path], validate_shapes=False)
+
+
+def test_hostile_labels_reach_the_projection_unchanged(hostile_kg: KnowledgeGraph) -> None:
+    G = projection(hostile_kg)
+    assert G.nodes[hostile_kg.iri("ctrl-co")]["label"] == CONTROL_LABEL
+    assert G.nodes[hostile_kg.iri("formula-eq")]["label"] == FORMULAS["formula-eq"]
+
+
+def test_gexf_with_control_characters_validates_and_reads_back(hostile_kg: KnowledgeGraph) -> None:
+    body = export(hostile_kg, "gexf").body
+    schema = _schema("1.3")
+    assert schema.validate(etree.fromstring(body)), schema.error_log
+    H = nx.read_gexf(io.BytesIO(body))
+    assert H.nodes[hostile_kg.iri("ctrl-co")]["label"] == "Ctrl\ufffd\ufffd\ufffd Co\ufffd\ufffd"
+    assert H.nodes[hostile_kg.iri("ctrl-plant")]["label"] == "Plant\ufffd"
+    assert H.number_of_nodes() == projection(hostile_kg).number_of_nodes()
+
+
+def test_graphml_with_control_characters_reads_in_networkx_and_igraph(
+    tmp_path: Path, hostile_kg: KnowledgeGraph
+) -> None:
+    body = export(hostile_kg, "graphml").body
+    H = nx.read_graphml(io.BytesIO(body))
+    assert H.nodes[hostile_kg.iri("ctrl-co")]["label"] == "Ctrl\ufffd\ufffd\ufffd Co\ufffd\ufffd"
+    path = tmp_path / "hostile.graphml"
+    path.write_bytes(body)
+    g = igraph.Graph.Read_GraphML(str(path))
+    labels = {v["id"]: v["label"] for v in g.vs}
+    assert labels[hostile_kg.iri("ctrl-plant")] == "Plant\ufffd"
+    assert g.vcount() == H.number_of_nodes()
+
+
+def test_rdfxml_with_control_characters_is_well_formed(hostile_kg: KnowledgeGraph) -> None:
+    body = export(hostile_kg, "rdfxml").body
+    etree.fromstring(body)  # raises XMLSyntaxError if not well-formed
+    labels = {
+        q.object.value
+        for q in ox.parse(body, format=ox.RdfFormat.RDF_XML)
+        if q.subject == ox.NamedNode(hostile_kg.iri("ctrl-co")) and q.predicate.value.endswith("#label")
+    }
+    assert labels == {"Ctrl\ufffd\ufffd\ufffd Co\ufffd\ufffd"}
+
+
+@pytest.mark.parametrize("fmt", sorted(f for f in RDF_FORMATS if f != "rdfxml"))
+def test_other_rdf_formats_escape_control_characters_and_keep_them(hostile_kg: KnowledgeGraph, fmt: str) -> None:
+    parsed = ox.parse(export(hostile_kg, fmt).body, format=RDF_FORMATS[fmt][0])
+    labels = {
+        q.object.value
+        for q in parsed
+        if q.subject == ox.NamedNode(hostile_kg.iri("ctrl-co")) and q.predicate.value.endswith("#label")
+    }
+    assert labels == {CONTROL_LABEL}
+
+
+def test_node_link_json_keeps_control_characters(hostile_kg: KnowledgeGraph) -> None:
+    H = nx.node_link_graph(json.loads(export(hostile_kg, "json").body), edges="edges")
+    assert H.nodes[hostile_kg.iri("ctrl-co")]["label"] == CONTROL_LABEL
+
+
+def _csv_rows(kg: KnowledgeGraph) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    z = zipfile.ZipFile(io.BytesIO(export(kg, "csv").body))
+    read = lambda name: list(csv.DictReader(io.StringIO(z.read(name).decode("utf-8-sig"), newline="")))  # noqa: E731
+    return read("nodes.csv"), read("edges.csv")
+
+
+def test_csv_neutralises_formulas(hostile_kg: KnowledgeGraph) -> None:
+    nodes, edges = _csv_rows(hostile_kg)
+    by_id = {r["id"]: r for r in nodes}
+    for local, text in FORMULAS.items():
+        assert by_id[hostile_kg.iri(local)]["label"] == "'" + text, local
+    assert by_id[hostile_kg.iri("number-co")]["label"] == PLAIN_NUMBER_LABEL
+    operates = next(r for r in edges if r["target"] == hostile_kg.iri("ctrl-plant") and r["relation"] == "operates")
+    assert operates["source_label"] == "'" + FORMULAS["formula-eq"]
+    # No cell of either file starts a formula, whatever column it is in.
+    for row in nodes + edges:
+        for cell in row.values():
+            if cell and cell[0] in "=+-@\t\r":
+                float(cell)  # raises unless the cell is a plain number, the one thing that may start so
+
+
+def test_csv_of_the_seeds_is_unchanged_by_the_neutralising(kg: KnowledgeGraph) -> None:
+    nodes, edges = _csv_rows(kg)
+    assert not any(cell.startswith("'") for row in nodes + edges for cell in row.values() if cell)

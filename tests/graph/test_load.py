@@ -113,3 +113,45 @@ src:zz-test-2025-04 { id:dysprosium rdfs:comment "undocumented"@en . }
 def test_store_holds_what_the_loader_read(kg: KnowledgeGraph) -> None:
     rows = kg.select("SELECT ?label WHERE { id:dysprosium rdfs:label ?label } ORDER BY ?label")
     assert {r["label"] for r in rows} >= {"dysprosium", "镝"}
+
+
+# -- seed graphs are curated however the graph is opened (issue 15, finding 9) --------------------
+
+
+def _assert_curated(kg: KnowledgeGraph) -> None:
+    from rekg.graph.errors import SourceConflict
+    from rekg.graph.io.sources import list_sources, remove_source
+
+    ns = kg.ns
+    expected = {ns.ontology_graph, ns.entities_graph} | {str(ns.source[p.stem]) for p in SEEDS_DIR.glob("*.trig")}
+    assert set(kg.seed_graphs) == expected
+    assert {s.id for s in list_sources(kg) if s.curated} == {p.stem for p in SEEDS_DIR.glob("*.trig")}
+    with pytest.raises(SourceConflict, match="curated seed"):
+        remove_source(kg, "wco-2022")
+    assert kg.store.has_graph(str(ns.source["wco-2022"]))
+
+
+def test_every_way_of_opening_the_graph_marks_the_seeds_curated() -> None:
+    from rekg.api.app import create_app
+    from rekg.api.settings import Settings
+    from rekg.graph import open_graph
+
+    import rekg
+
+    _assert_curated(open_graph(validate_shapes=False))
+    _assert_curated(Settings(validate_seeds=False).open_graph())
+    _assert_curated(rekg.open(validate_shapes=False).kg)
+    # The app `rekg serve` builds opens its own graph when given none.
+    _assert_curated(create_app(Settings(validate_seeds=False)).state.kg)
+
+
+def test_seeds_stay_curated_when_a_persistent_store_is_reopened(tmp_path: Path) -> None:
+    from rekg.graph import open_graph
+
+    first = open_graph("oxigraph", tmp_path / "store", validate_shapes=False)
+    _assert_curated(first)
+    first.store.close()
+    # Reopened, the store already holds the seeds: nothing is loaded, and the curated set is read back.
+    again = open_graph("oxigraph", tmp_path / "store", validate_shapes=False)
+    _assert_curated(again)
+    again.store.close()
