@@ -11,6 +11,7 @@ import hashlib
 import mimetypes
 import re
 from dataclasses import asdict
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,9 @@ def render(request: Request, name: str, context: dict[str, Any], headers: dict[s
 def index(request: Request, kg: KG) -> HTMLResponse:
     """The web page: search, quick questions and a SPARQL editor."""
     examples = [asdict(q) for q in example_queries()]
-    return render(request, "index.html", {"examples": examples, "title": "rekg"})
+    # The measures form asks about today by default, as the endpoint does.
+    context = {"examples": examples, "title": "rekg", "today": date.today().isoformat()}
+    return render(request, "index.html", context)
 
 
 def _docs_page(html: str) -> HTMLResponse:

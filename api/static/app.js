@@ -180,10 +180,38 @@
     return out;
   }
 
+  // What an answer rests on, above it: how fresh its sources are and whether statuses are projected.
+  function evidenceBanner(data) {
+    const e = data.evidence;
+    if (!e) return null;
+    const warn = e.projected || e.data_until === null || (e.data_until && e.as_of > e.data_until);
+    return el("p", { class: "evidence" + (warn ? " warn" : ""), role: "note", "data-testid": "evidence", text: e.note });
+  }
+
+  function resolvedNote(data) {
+    const read = (data.resolved_from || []).map((r) => "“" + r.typed + "” read as " + r.label + " (" + r.how + ")");
+    return read.length ? el("p", { class: "muted", text: read.join("; ") }) : null;
+  }
+
+  function countriesTable(data) {
+    if (!data.countries || !data.countries.length) return null;
+    return el("table", { class: "results" },
+      el("caption", { text: "Country-level supply (production statistics)" }),
+      el("thead", {}, el("tr", {}, ["Country", "Figure", "Period", "Share of world", "Sources"].map((h) => el("th", { text: h })))),
+      el("tbody", {}, data.countries.map((c) => el("tr", {},
+        el("td", {}, entityLink(c.country)),
+        el("td", { text: c.indicator + ": " + c.value.toLocaleString() + (c.unit ? " " + c.unit : "") }),
+        el("td", { text: c.period || "" }),
+        el("td", { text: c.share_of_world === null ? "" : c.share_of_world + " %" }),
+        el("td", {}, sourceChips(c.sources))))));
+  }
+
   function suppliersTable(data) {
     const title = "Suppliers of " + data.material.label + (data.outside ? " outside " + data.outside.label : "") +
       (data.as_of ? " operating on " + data.as_of : "");
-    if (!data.suppliers.length) return [el("h3", { text: title }), el("p", { class: "empty", text: "None in the graph." })];
+    const head = [evidenceBanner(data), el("h3", { text: title }), resolvedNote(data)];
+    const coverage = el("p", { class: data.suppliers.length ? "muted" : "empty", "data-testid": "coverage", text: data.coverage.note });
+    if (!data.suppliers.length) return [...head, coverage, countriesTable(data)].filter(Boolean);
     const rows = [];
     for (const s of data.suppliers) {
       s.facilities.forEach((f, i) => {
@@ -205,20 +233,25 @@
         .map((h) => el("th", { text: h })))),
       el("tbody", {}, rows));
     const details = el("details", {}, el("summary", { text: "SPARQL used" }), el("pre", { class: "mono", text: data.query }));
-    return [el("h3", { text: title }), table, details];
+    return [...head, table, coverage, countriesTable(data), details].filter(Boolean);
   }
 
   function measuresTable(data) {
     const counts = Object.entries(data.counts).map(([k, v]) => v + " " + k).join(", ");
     const rows = data.measures.map((m) => el("tr", {},
       el("td", {}, entityLink(m), el("div", { class: "muted", text: m.kind })),
-      el("td", {}, badge(m.status), m.contested ? el("div", { class: "badge contested", title: "possible: " + m.possible_statuses.join(", "), text: "contested" }) : null),
+      el("td", {}, badge(m.status),
+        m.projected ? el("div", { class: "badge contested", title: "derived from dates older sources gave; no source reports it", text: "projected" }) : null,
+        m.stale ? el("div", { class: "badge contested", title: "reported on " + m.reported_on, text: "stale report" }) : null,
+        m.contested ? el("div", { class: "badge contested", title: "possible: " + m.possible_statuses.join(", "), text: "contested" }) : null),
       el("td", { text: m.reason }),
       el("td", { text: m.imposed_by.map((x) => x.label).join(", ") }),
       el("td", { text: m.restricts.map((x) => x.label).join(", ") }),
       el("td", {}, sourceChips(m.sources))));
     return [
+      evidenceBanner(data),
       el("h3", { text: "Measures on " + data.on + (counts ? " (" + counts + ")" : "") }),
+      resolvedNote(data),
       el("table", { class: "results" },
         el("thead", {}, el("tr", {}, ["Measure", "Status", "Why", "Imposed by", "Restricts", "Sources"].map((h) => el("th", { text: h })))),
         el("tbody", {}, rows)),
@@ -233,7 +266,7 @@
       askResult.replaceChildren(el("p", { class: "status", text: "Asking…" }));
       try {
         const data = await fetchJSON(path + "?" + params(f).toString());
-        askResult.replaceChildren(...render(data));
+        askResult.replaceChildren(...render(data).filter(Boolean));
       } catch (err) {
         showError(askResult, err);
       }

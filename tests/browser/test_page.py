@@ -178,6 +178,28 @@ def test_entity_page_shows_facts_sources_conflicts_and_graph(page, server: str) 
     _clean(page)
 
 
+def test_answers_say_what_they_rest_on(page, server: str) -> None:
+    import datetime as dt
+
+    page.goto(server + "/")
+    # The measures form asks about today, as the endpoint does.
+    assert page.input_value("#measures-form input[name=in_force_on]") == dt.date.today().isoformat()
+    page.fill("#suppliers-form input[name=material]", "gallium")
+    page.fill("#suppliers-form input[name=outside]", "China")
+    page.click("#suppliers-form button")
+    page.wait_for_selector("#ask-result [data-testid=coverage]")
+    assert "no producer data for gallium" in page.inner_text("#ask-result [data-testid=coverage]")
+    assert "rests on no data" in page.inner_text("#ask-result [data-testid=evidence]")
+    page.fill("#suppliers-form input[name=material]", "rare earths")
+    page.click("#suppliers-form button")
+    page.wait_for_selector("#ask-result caption")
+    assert "Burma" in page.inner_text("#ask-result")
+    page.click("#measures-form button")
+    page.locator("#ask-result [data-testid=evidence]").filter(has_text="projected").wait_for()
+    assert page.locator("#ask-result .badge", has_text="projected").count() > 0
+    _clean(page)
+
+
 def test_ask_who_supplies_dysprosium_outside_china(page, server: str, tmp_path: Path) -> None:
     page.goto(server + "/")
     page.fill("#suppliers-form input[name=material]", "Dy")
