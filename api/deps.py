@@ -9,7 +9,7 @@ from rekg.graph import KnowledgeGraph
 
 from .settings import Settings
 
-__all__ = ["KG", "AppSettings", "get_kg", "get_settings"]
+__all__ = ["KG", "AppSettings", "client_key", "get_kg", "get_settings"]
 
 
 def get_kg(request: Request) -> KnowledgeGraph:
@@ -18,6 +18,15 @@ def get_kg(request: Request) -> KnowledgeGraph:
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def client_key(request: Request) -> str:
+    """Who is asking, for sharing the query workers fairly: the remote address (not the port).
+
+    uvicorn replaces the address with the ``X-Forwarded-For`` of a proxy it trusts (by default one on
+    127.0.0.1), so behind a reverse proxy on the same machine each of its clients counts on its own.
+    """
+    return request.client.host if request.client is not None else "unknown"
 
 
 KG = Annotated[KnowledgeGraph, Depends(get_kg)]

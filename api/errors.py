@@ -35,11 +35,15 @@ STATUS: dict[type[ge.RekgError], int] = {
     ge.InvalidQuery: 400,
     ge.ForbiddenQuery: 400,
     ge.QueryTimeout: 503,
+    ge.QueryWorkersBusy: 503,
+    ge.QueryMemoryExceeded: 503,
     ge.ResultTooLarge: 413,
+    ge.UnsupportedFeature: 400,
     ge.UnsupportedFormat: 406,
     ge.UnsupportedMediaType: 415,
     ge.SeedError: 422,
     ge.SourceConflict: 409,
+    ge.CuratedEntityConflict: 409,
     ge.StoreUnavailable: 502,
 }
 
@@ -65,6 +69,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ge.RekgError)
     async def _rekg(_: Request, exc: ge.RekgError) -> JSONResponse:
         headers = getattr(exc, "headers", None)
+        if isinstance(exc, ge.QueryWorkersBusy):
+            headers = {**(headers or {}), "Retry-After": str(exc.retry_after_s)}
         return error_response(status_of(exc), exc.code, exc.detail, headers=headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
@@ -78,7 +84,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status_code, "http_error")
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "body_too_large",
+            414: "uri_too_long",
+            431: "headers_too_large",
+        }.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = "No such endpoint; see /docs for the API."

@@ -119,23 +119,41 @@ class Graph:
         *,
         limit: int = 20,
         as_of: date | str | None = None,
+        restricted: str = "include",
     ) -> network.SupplyPaths:
         """How ``source`` obtains ``target``; see :func:`rekg.graph.network.paths.supply_paths`."""
-        return network.supply_paths(self.kg, source, target, avoid, max_len, limit=limit, as_of=as_of)
+        return network.supply_paths(
+            self.kg, source, target, avoid, max_len, limit=limit, as_of=as_of, restricted=restricted
+        )
 
-    def centrality(self, metric: str = "betweenness", kind: str | None = None, top: int = 10) -> network.Centrality:
+    def centrality(
+        self,
+        metric: str = "betweenness",
+        kind: str | None = None,
+        top: int = 10,
+        *,
+        as_of: date | str | None = None,
+        restricted: str = "include",
+    ) -> network.Centrality:
         """Who sits on the most supply routes; see :func:`rekg.graph.network.centrality.centrality`."""
-        return network.centrality(self.kg, metric, kind=kind, top=top)
+        return network.centrality(self.kg, metric, kind=kind, top=top, as_of=as_of, restricted=restricted)
 
-    def chokepoints(self, consumer: str, material: str, *, as_of: date | str | None = None) -> network.Chokepoints:
+    def chokepoints(
+        self, consumer: str, material: str, *, as_of: date | str | None = None, restricted: str = "include"
+    ) -> network.Chokepoints:
         """What a consumer's supply of a material hinges on; see :func:`rekg.graph.network.chokepoints.chokepoints`."""
-        return network.chokepoints(self.kg, consumer, material, as_of=as_of)
+        return network.chokepoints(self.kg, consumer, material, as_of=as_of, restricted=restricted)
 
     def concentration(
-        self, material: str = "rare earths", indicator: str = "mining", period: str | None = None
+        self,
+        material: str = "rare earths",
+        indicator: str = "mining",
+        period: str | None = None,
+        *,
+        as_of: date | str | None = None,
     ) -> network.Concentration:
         """Country shares and the HHI; see :func:`rekg.graph.network.concentration.concentration`."""
-        return network.concentration(self.kg, material, indicator, period)
+        return network.concentration(self.kg, material, indicator, period, as_of=as_of)
 
     def disruption(
         self, remove: Iterable[str] = (), as_of: date | str | None = None, reimpose: Iterable[str] = ()

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     store_path: Path | None = Field(None, description="Directory of the persistent oxigraph store.")
     data: list[Path] = Field(default_factory=list, description="Extra RDF files loaded on top of the seeds.")
     validate_seeds: bool = Field(True, description="Run the SHACL shapes over the seeds at start-up.")
+    stale_after_days: int = Field(
+        180,
+        ge=0,
+        description="A measure status a source only reported (no dates) is marked stale once the report is this "
+        "many days older than the day asked about.",
+    )
     memory_mirror_max_quads: int = Field(
         1_000_000,
         ge=0,
@@ -39,7 +45,40 @@ class Settings(BaseSettings):
     query_timeout_s: float = Field(10.0, gt=0, description="Time limit of one SPARQL query, in seconds.")
     max_rows: int = Field(10_000, ge=1, description="Most rows (or triples) one SPARQL result may have.")
     max_body_bytes: int = Field(1_000_000, ge=1, description="Largest request body accepted, in bytes.")
+    # The HTTP parser (httptools) cannot read a URL over 65,535 bytes, and the server cuts off at twice the
+    # setting, so it stays below that; longer SPARQL queries belong in a POST body anyway.
+    max_url_bytes: int = Field(
+        32_768,
+        ge=1024,
+        le=32_768,
+        description="Longest request URL (path and query string), in bytes: a JSON 414 above it (POST long "
+        "queries). At most 32768.",
+    )
+    max_header_bytes: int = Field(
+        32_768,
+        ge=1024,
+        description="Largest total size of the request headers, in bytes: a JSON 431 above it. The server cuts a "
+        "request off at twice this, before the app reads it.",
+    )
+    max_headers: int = Field(
+        100,
+        ge=10,
+        description="Most request header lines: a JSON 431 above it. The server cuts a request off at twice this.",
+    )
     query_workers: int = Field(2, ge=1, le=32, description="Worker processes evaluating SPARQL queries.")
+    query_memory_mb: int = Field(
+        0,
+        ge=0,
+        description="Memory one SPARQL query worker may allocate for a query, in MB: a query that needs more is "
+        "stopped (HTTP 503) and its worker replaced; a worker left more than a quarter of this bigger after a query "
+        "is replaced too. 0: automatic, half the machine's memory shared among the workers, at most 1024 MB.",
+    )
+    query_netns: bool = Field(
+        True,
+        description="Run each SPARQL query worker in an empty network namespace where the kernel allows it; a "
+        "seccomp filter that refuses sockets applies either way. false: the filter alone, as on kernels without "
+        "unprivileged user namespaces (for tests). /healthz reports the result as sandbox.",
+    )
     upload_timeout_s: float = Field(
         30.0, gt=0, description="Time limit of SHACL-validating one uploaded source (in its own worker process)."
     )

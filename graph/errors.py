@@ -4,17 +4,21 @@ from __future__ import annotations
 
 __all__ = [
     "AmbiguousName",
+    "CuratedEntityConflict",
     "ForbiddenQuery",
     "InvalidParameter",
     "InvalidQuery",
     "NodeNotFound",
     "NotConverged",
+    "QueryMemoryExceeded",
     "QueryTimeout",
+    "QueryWorkersBusy",
     "RekgError",
     "ResultTooLarge",
     "SeedError",
     "SourceConflict",
     "StoreUnavailable",
+    "UnsupportedFeature",
     "UnsupportedFormat",
     "UnsupportedMediaType",
 ]
@@ -96,10 +100,36 @@ class QueryTimeout(RekgError):
     code = "query_timeout"
 
 
+class QueryWorkersBusy(QueryTimeout):
+    """Every query worker stayed busy until the time limit; the query never ran.
+
+    ``retry_after_s`` is how long to wait before trying again (the HTTP layer sends it as
+    ``Retry-After``).
+    """
+
+    code = "workers_busy"
+
+    def __init__(self, detail: str, *, retry_after_s: int, **extra: object) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s, **extra)
+        self.retry_after_s = retry_after_s
+
+
+class QueryMemoryExceeded(RekgError):
+    """A query needed more memory than a query worker may use; it was stopped."""
+
+    code = "query_memory_exceeded"
+
+
 class ResultTooLarge(RekgError):
     """A result has more rows than the configured cap."""
 
     code = "result_too_large"
+
+
+class UnsupportedFeature(RekgError):
+    """A well-formed query uses something this endpoint does not implement (an unknown extension function)."""
+
+    code = "unsupported_feature"
 
 
 class UnsupportedFormat(RekgError):
@@ -118,6 +148,20 @@ class SourceConflict(RekgError):
     """A write would overwrite data that already exists."""
 
     code = "conflict"
+
+
+class CuratedEntityConflict(SourceConflict):
+    """An upload would rename, retype or re-code an entity the curated graphs define.
+
+    ``triples`` lists the offending statements (``subject``, ``predicate``, ``object`` in
+    N-Triples syntax) so the caller can drop them; claims about the entity stay allowed.
+    """
+
+    code = "curated_entity"
+
+    def __init__(self, detail: str, *, triples: list[dict[str, str]], file: str | None = None) -> None:
+        super().__init__(detail, triples=triples, file=file)
+        self.triples = triples
 
 
 class StoreUnavailable(RekgError):

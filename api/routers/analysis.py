@@ -3,7 +3,11 @@
 Each route validates its input, calls one function of :mod:`rekg.graph.network` and returns the
 result dataclass it gives, which is also the route's response model: the field docstrings of
 those dataclasses are the schema's descriptions. Each route documents a real (shortened) answer
-as its example.
+as its example, for 1 December 2026, when China's suspended controls are back in force.
+
+Every route answers for a day, ``as_of`` (today by default), and applies the measures in force
+that day as ``/measures`` gives them; ``restricted`` chooses whether paths crossing a flow they
+restrict count (:mod:`rekg.graph.network.restrictions`). Every answer carries ``evidence``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rekg.graph import network
 from rekg.graph.network.centrality import METRICS
 from rekg.graph.network.concentration import INDICATORS
+from rekg.graph.network.restrictions import RESTRICTED
 from rekg.graph.rules import KINDS
 
 from ..deps import KG
@@ -29,6 +34,7 @@ router = APIRouter(tags=["analysis"])
 Metric = Literal[METRICS]  # type: ignore[valid-type]
 Kind = Enum("Kind", {k: k for k in KINDS}, type=str)
 Indicator = Literal[tuple(INDICATORS)]  # type: ignore[valid-type]
+Restricted = Literal[RESTRICTED]  # type: ignore[valid-type]
 _NAMES = Annotated[list[str], Query(max_length=50)]
 
 
@@ -81,6 +87,36 @@ def _step(
         "sources": sources,
         "status": extra.get("status"),
         "start_year": extra.get("start_year"),
+        "restricted_by": extra.get("restricted_by", []),
+        "via": extra.get("via"),
+    }
+
+
+def _applied(measure: dict, imposed_by: list[dict], flows: int, *, projected: bool) -> dict[str, Any]:
+    return {
+        "measure": measure,
+        "status": "in force",
+        "projected": projected,
+        "stale": False,
+        "imposed_by": imposed_by,
+        "flows": flows,
+    }
+
+
+def _evidence(data_until: str, about: str, *, projected: bool = True) -> dict[str, Any]:
+    """The evidence block of an example answer of :data:`_DAY` (the newest seed source is of 2025-12-01)."""
+    lag = (dt.date.fromisoformat(_DAY) - dt.date.fromisoformat(data_until)).days
+    tail = (
+        "statuses after that are projected from the dates sources gave, not reported by a source."
+        if projected
+        else "the graph knows nothing newer about it."
+    )
+    return {
+        "as_of": _DAY,
+        "data_until": data_until,
+        "graph_data_until": "2025-12-01",
+        "projected": projected,
+        "note": f"The newest source on {about} is from {data_until}, {lag} days before {_DAY}; {tail}",
     }
 
 
@@ -88,13 +124,26 @@ def _example(value: dict) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {"application/json": {"example": value}}}}
 
 
+#: The day of the examples: China's suspended controls are back in force (projected: no source after 2025).
+_DAY = "2026-12-01"
+
 _CN = _node("china", "China", "country")
 _US = _node("united-states", "United States", "country")
 _MY = _node("malaysia", "Malaysia", "country")
+_AU = _node("australia", "Australia", "country")
+_MOFCOM = _node("mofcom", "Ministry of Commerce of China", "body")
 _PLANT = _node("lynas-malaysia", "Lynas Malaysia plant", "facility")
 _DY = _node("dysprosium", "dysprosium", "material")
 _DY_OXIDE = _node("dysprosium-oxide", "dysprosium oxide", "material")
 _ANTIMONY = _node("antimony", "antimony", "material")
+_DEAL = _node("us-malaysia-minerals-deal-2025", "US–Malaysia critical minerals partnership", "agreement")
+_APRIL = _node(
+    "china-april-2025-countermeasures", "China's April 2025 countermeasures on critical minerals and magnets", "measure"
+)
+_RE_CONTROLS = _node("china-rare-earth-export-controls", "China's export controls on rare earths", "measure")
+_NO_18 = _node("mofcom-2025-18", "MOFCOM Announcement 2025 No. 18", "measure")
+_NO_46 = _node("mofcom-2024-46-clause-2", "MOFCOM Announcement 2024 No. 46, clause 2", "measure")
+_BIS_RULE = _node("bis-affiliates-rule", "BIS affiliates rule", "measure")
 _LYNAS_NEWS = _source(
     "lynas-2025-05", "Lynas announces first separated dysprosium oxide at its Malaysian plant", "2025-05-01"
 )
@@ -108,73 +157,124 @@ _DIGEST = _source(
     "What's happened: China suspends export restrictions on rare earths and critical minerals for one year",
     "2025-11-01",
 )
+_MOFCOM_18 = _source(
+    "mofcom-2025-04-04", "MOFCOM and GACC Announcement 2025 No. 18: export control on seven rare earths", "2025-04-04"
+)
 _ENTITIES = {
     "id": "https://w3id.org/rekg/graph/entities",
     "title": "rekg shared entities (seeds/entities.ttl)",
     "date": None,
 }
+_APRIL_APPLIED = _applied(_APRIL, [_CN], 20, projected=False)
+_RE_APPLIED = _applied(_RE_CONTROLS, [_CN], 19, projected=True)
+_US_VIA_CHINA = {
+    "nodes": [_US, _CN, _DY],
+    "steps": [
+        _step(_US, _CN, "supplies_to", True, "China supplies United States", [_CAIXIN]),
+        _step(
+            _CN,
+            _DY,
+            "supplies",
+            False,
+            "China supplies dysprosium",
+            [_MOFCOM_18],
+            restricted_by=[_APRIL, _RE_CONTROLS, _NO_18],
+        ),
+    ],
+    "length": 2,
+    "countries": [_US, _CN],
+    "companies": [],
+    "restricted_by": [_APRIL, _RE_CONTROLS, _NO_18],
+}
 
-#: GET /paths?source=Malaysia&target=dysprosium&avoid=China&max_len=4&limit=1
+#: GET /paths?source=US&target=dysprosium&as_of=2026-12-01&limit=3 (the open path, then a restricted one)
 _PATHS = {
-    "source": _MY,
+    "source": _US,
     "target": _DY,
-    "avoid": [_CN],
-    "max_len": 4,
-    "limit": 1,
-    "as_of": None,
+    "avoid": [],
+    "max_len": 6,
+    "limit": 3,
+    "as_of": _DAY,
+    "restricted": "include",
+    "measures": [_APRIL_APPLIED, _RE_APPLIED],
     "paths": [
         {
-            "nodes": [_MY, _PLANT, _DY_OXIDE, _DY],
+            "nodes": [_US, _DEAL, _MY, _PLANT, _DY_OXIDE, _DY],
             "steps": [
-                _step(_MY, _PLANT, "located_in", True, "Lynas Malaysia plant is located in Malaysia", [_LYNAS_NEWS]),
+                _step(_US, _DEAL, "party_to", False, f"United States is party to {_DEAL['label']}", [_CAIXIN]),
+                _step(_DEAL, _MY, "party_to", True, f"Malaysia is party to {_DEAL['label']}", [_CAIXIN]),
+                _step(
+                    _MY,
+                    _PLANT,
+                    "located_in",
+                    True,
+                    "Lynas Malaysia plant is located in Malaysia",
+                    [_CAIXIN, _LYNAS_NEWS],
+                ),
                 _step(
                     _PLANT,
                     _DY_OXIDE,
                     "produces",
                     False,
                     "Lynas Malaysia plant produces dysprosium oxide",
-                    [_LYNAS_NEWS],
+                    [_CAIXIN, _LYNAS_NEWS],
                     status="operating",
                     start_year=2025,
                 ),
                 _step(_DY_OXIDE, _DY, "form_of", False, "dysprosium oxide is a form of dysprosium", [_ENTITIES]),
             ],
-            "length": 3,
-            "countries": [_MY],
+            "length": 5,
+            "countries": [_US, _MY],
             "companies": [_node("lynas", "Lynas Rare Earths", "company")],
-        }
+            "restricted_by": [],
+        },
+        _US_VIA_CHINA,
     ],
+    "evidence": _evidence("2025-11-07", "supply paths from United States to dysprosium"),
 }
 
-#: GET /centrality?metric=betweenness&kind=country&top=2
+#: GET /centrality?metric=betweenness&kind=country&top=3&as_of=2026-12-01 (Australia ties with nodes not listed)
 _CENTRALITY = {
     "metric": "betweenness",
     "kind": "country",
-    "top": 2,
-    "ranked": [
-        {"rank": 1, **_CN, "score": 0.032156},
-        {"rank": 2, **_US, "score": 0.029891},
+    "top": 3,
+    "as_of": _DAY,
+    "restricted": "include",
+    "measures": [
+        _applied(_BIS_RULE, [_node("bis", "Bureau of Industry and Security", "body"), _US], 1, projected=True)
     ],
+    "ranked": [
+        {"rank": 1, **_CN, "score": 0.032609, "tied": False, "tie_group": None},
+        {"rank": 2, **_US, "score": 0.019928, "tied": False, "tie_group": None},
+        {"rank": 3, **_AU, "score": 0.0, "tied": True, "tie_group": 3},
+    ],
+    "ties_cut": True,
+    "evidence": _evidence("2025-12-01", f"the {_DAY} supply view"),
 }
 
-#: GET /chokepoints?consumer=US&material=dysprosium
+#: GET /chokepoints?consumer=US&material=dysprosium&as_of=2026-12-01
 _CHOKEPOINTS = {
     "consumer": _US,
     "material": _DY,
-    "as_of": None,
+    "as_of": _DAY,
+    "restricted": "include",
     "connected": True,
     "direct": False,
     "articulation_points": [],
     "minimum_node_cut": [_CN, _DY_OXIDE],
     "suppliers": [_CN, _PLANT],
+    "restricted_flows": [{"supplier": _CN, "material": _DY, "restricted_by": [_APRIL, _RE_CONTROLS, _NO_18]}],
+    "measures": [_APRIL_APPLIED, _RE_APPLIED],
+    "evidence": _evidence("2025-11-07", "the supply of dysprosium to United States"),
 }
 
 _RARE_EARTHS = _node("rare-earths", "rare earths", "material")
-#: GET /concentration?material=rare earths&indicator=processing
+#: GET /concentration?material=rare earths&indicator=processing&as_of=2026-12-01
 _CONCENTRATION = {
     "material": _RARE_EARTHS,
     "indicator": "processing",
     "period": "2025",
+    "as_of": _DAY,
     "hhi": 8100.0,
     "hhi_upper": 8200.0,
     "coverage": 0.9,
@@ -188,48 +288,55 @@ _CONCENTRATION = {
         {"material": _RARE_EARTHS, "indicator": "processing", "period": "2025"},
     ],
     "note": "shares as the sources state them; 10% of the total is not broken down",
+    "evidence": _evidence("2025-11-03", "rare earths processing", projected=False),
 }
 
-#: GET /scenarios/disruption?remove=China&as_of=2025-11-15
+_DEFENCE = _node("defence", "defence", "sector")
+_GALLIUM = _node("gallium", "gallium", "material")
+#: GET /scenarios/disruption?remove=China&as_of=2026-12-01: nothing more lost against the day's measures,
+#: which already cut the US off China's materials; against no measures, the US loses them.
 _DISRUPTION = {
-    "as_of": "2025-11-15",
+    "as_of": _DAY,
     "removed": [_CN],
-    "removed_with": [_node("caixin", "Caixin", "company")],
-    "measures": [
-        {
-            "measure": _node(
-                "china-april-2025-countermeasures",
-                "China's April 2025 countermeasures on critical minerals and magnets",
-                "measure",
-            ),
-            "status": "in force",
-            "imposed_by": [_CN],
-        }
-    ],
+    "removed_with": [_node("gacc", "General Administration of Customs of China", "body"), _MOFCOM],
+    "baseline": {
+        "measures": [_APRIL_APPLIED, _applied(_NO_46, [_CN, _MOFCOM], 4, projected=True)],
+        "consumers_restricted": [{"consumer": _US, "materials_lost": [_ANTIMONY, _GALLIUM]}],
+    },
+    "measures": [_APRIL_APPLIED, _applied(_NO_46, [_CN, _MOFCOM], 4, projected=True)],
     "materials_without_supplier": [
         {
             "material": _ANTIMONY,
             "suppliers_before": [_CN],
-            "sectors": [_node("defence", "defence", "sector"), _node("semiconductors", "semiconductors", "sector")],
+            "sectors": [_DEFENCE, _node("semiconductors", "semiconductors", "sector")],
         }
     ],
-    "sectors_affected": [
-        {"sector": _node("defence", "defence", "sector"), "materials": [_ANTIMONY], "consumers": [_US]},
-    ],
-    "consumers_affected": [{"consumer": _US, "materials_lost": [_ANTIMONY, _node("gallium", "gallium", "material")]}],
+    "sectors_affected": [{"sector": _DEFENCE, "materials": [_ANTIMONY, _GALLIUM], "consumers": []}],
+    "consumers_affected": [],
+    "without_measures": {
+        "consumers_affected": [{"consumer": _US, "materials_lost": [_ANTIMONY, _GALLIUM]}],
+        "sectors_affected": [{"sector": _DEFENCE, "materials": [_ANTIMONY, _GALLIUM], "consumers": [_US]}],
+    },
     "paths_lost": [
         {
             "nodes": [_US, _CN, _ANTIMONY],
             "steps": [
                 _step(_US, _CN, "supplies_to", True, "China supplies United States", [_CAIXIN]),
-                _step(_CN, _ANTIMONY, "supplies", False, "China supplies antimony", [_DIGEST]),
+                _step(_CN, _ANTIMONY, "supplies", False, "China supplies antimony", [_DIGEST], restricted_by=[_NO_46]),
             ],
             "length": 2,
             "countries": [_US, _CN],
             "companies": [],
+            "restricted_by": [_NO_46],
         }
     ],
     "paths_lost_truncated": False,
+    "note": (
+        f"Against the baseline of {_DAY} (15 measures in force, 15 restricting flows the graph holds, which already "
+        "cut 1 country off some materials), 0 countries lose access to materials; against no measures at all, "
+        "1 country loses access to materials."
+    ),
+    "evidence": _evidence("2025-12-01", "this scenario's measures and flows"),
 }
 
 
@@ -245,6 +352,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 # Routes ----------------------------------------------------------------------------------
 
+_AS_OF = Query(description="The day (today by default): what is active and which measures are in force that day.")
+_RESTRICTED = Query(
+    description=(
+        "Whether paths that cross a flow a measure in force that day restricts count: `include` (default: all "
+        "count, restricted ones are marked with `restricted_by`), `exclude` (open ones only) or `only`."
+    )
+)
+
 
 @router.get("/paths", response_model=network.SupplyPaths, responses=_example(_PATHS))
 def paths(
@@ -254,10 +369,11 @@ def paths(
     avoid: _NAMES = [],  # noqa: B006 (FastAPI copies query defaults)
     max_len: Annotated[int, Query(ge=1, le=12, description="Longest path, in steps.")] = 6,
     limit: Annotated[int, Query(ge=1, le=200, description="Most paths to return.")] = 20,
-    as_of: Annotated[dt.date | None, Query(description="Use only what is active on that day.")] = None,
+    as_of: Annotated[dt.date | None, _AS_OF] = None,
+    restricted: Annotated[Restricted, _RESTRICTED] = "include",
 ) -> network.SupplyPaths:
-    """Supply-dependency paths from source to target, shortest first; `avoid` routes around countries or firms."""
-    return network.supply_paths(kg, source, target, avoid, max_len, limit=limit, as_of=as_of)
+    """Supply-dependency paths from source to target on a day, open ones first; restricted ones name the measures."""
+    return network.supply_paths(kg, source, target, avoid, max_len, limit=limit, as_of=as_of, restricted=restricted)
 
 
 @router.get("/centrality", response_model=network.Centrality, responses=_example(_CENTRALITY))
@@ -266,9 +382,11 @@ def centrality(
     metric: Annotated[Metric, Query(description="The centrality measure.")] = "betweenness",
     kind: Annotated[Kind | None, Query(description="Keep only nodes of this kind.")] = None,
     top: Annotated[int, Query(ge=1, le=1000, description="How many to return.")] = 10,
+    as_of: Annotated[dt.date | None, _AS_OF] = None,
+    restricted: Annotated[Restricted, _RESTRICTED] = "include",
 ) -> network.Centrality:
-    """The most central nodes of the supply graph by betweenness, PageRank, degree or eigenvector."""
-    return network.centrality(kg, metric, kind.value if kind else None, top)
+    """The most central nodes of the supply graph on a day; equal scores are marked tied and ordered by label."""
+    return network.centrality(kg, metric, kind.value if kind else None, top, as_of=as_of, restricted=restricted)
 
 
 @router.get("/chokepoints", response_model=network.Chokepoints, responses=_example(_CHOKEPOINTS))
@@ -276,10 +394,11 @@ def chokepoints(
     kg: KG,
     consumer: Annotated[str, Query(max_length=500, description="A country or firm.", examples=["US"])],
     material: Annotated[str, Query(max_length=500, description="A material.", examples=["dysprosium"])],
-    as_of: Annotated[dt.date | None, Query(description="Use only what is active on that day.")] = None,
+    as_of: Annotated[dt.date | None, _AS_OF] = None,
+    restricted: Annotated[Restricted, _RESTRICTED] = "include",
 ) -> network.Chokepoints:
-    """Nodes on every supply path from a consumer to a material, and a minimum node cut."""
-    return network.chokepoints(kg, consumer, material, as_of=as_of)
+    """Nodes on every supply path from a consumer to a material on a day, a minimum node cut, restricted flows."""
+    return network.chokepoints(kg, consumer, material, as_of=as_of, restricted=restricted)
 
 
 @router.get("/concentration", response_model=network.Concentration, responses=_example(_CONCENTRATION))
@@ -288,9 +407,12 @@ def concentration(
     material: Annotated[str, Query(max_length=500, description="A material or group.")] = "rare earths",
     indicator: Annotated[Indicator, Query(description="Which figures to use.")] = "mining",
     period: Annotated[str | None, Query(max_length=20, description="2024, 2025-09...; latest by default.")] = None,
+    as_of: Annotated[
+        dt.date | None, Query(description="The day (today by default): figures of periods begun by then.")
+    ] = None,
 ) -> network.Concentration:
     """Herfindahl–Hirschman index of who mines, processes or makes a material, from the graph's shares."""
-    return network.concentration(kg, material, indicator, period)
+    return network.concentration(kg, material, indicator, period, as_of=as_of)
 
 
 @router.get("/scenarios/disruption", response_model=network.Disruption, responses=_example(_DISRUPTION))
@@ -299,7 +421,7 @@ def disruption(
     remove: _NAMES,
     as_of: Annotated[dt.date | None, Query(description="The day (today by default).")] = None,
 ) -> network.Disruption:
-    """What breaks if countries or firms stop supplying: materials with no supplier, sectors, consumers, paths."""
+    """What breaks if countries or firms stop supplying, against the day's measures and against none."""
     return network.disruption(kg, remove=remove, as_of=as_of)
 
 

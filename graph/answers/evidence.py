@@ -106,7 +106,12 @@ def evidence(
 def _note(as_of: date, until: date | None, newest: date | None, projected: bool, about: str) -> str:
     if until is None:
         return f"No source in the graph speaks to {about}: it rests on no data."
-    if as_of <= until:
+    if as_of < until:
+        return (
+            f"Rests on sources up to {until}, later than {as_of}: what held on {as_of} is read from the dates "
+            "they give."
+        )
+    if as_of == until:
         return f"Rests on sources up to {until}; the newest source in the graph is from {newest}."
     lag = (as_of - until).days
     head = f"The newest source on {about} is from {until}, {lag} days before {as_of}"

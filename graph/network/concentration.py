@@ -4,13 +4,20 @@
 the shares the sources state, or mine production against the world total, and answers with a
 :class:`Concentration` that lists each maker's share with its sources and says what the graph
 has when it has no figures for the question.
+
+Time applies as in the other analyses: a figure counts from the start of its period, as a
+facility counts from its start, so on ``as_of`` only figures for periods begun by then are
+used. Measures stop trade, not mining or processing, so no measure changes a concentration.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import networkx as nx
+from rekg.graph.answers.evidence import Evidence, evidence
+from rekg.graph.dates import parse_date, period_start
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.projection import NodeRef, node_ref, projection
@@ -67,7 +74,9 @@ class Concentration(Result):
     indicator: str
     """Which figures were used: ``mining``, ``processing``, ``magnet_making`` or ``production``."""
     period: str | None
-    """The period of the figures: the one asked for, or the latest the graph has."""
+    """The period of the figures: the one asked for, or the latest begun by ``as_of`` the graph has."""
+    as_of: date
+    """The day: figures for periods that begin after it are not used."""
     hhi: float | None
     """Sum of squared percentage shares of the known makers (a lower bound); ``null`` without figures."""
     hhi_upper: float | None
@@ -85,11 +94,18 @@ class Concentration(Result):
     """Material, indicator and period combinations with figures: for this material, or else for any."""
     note: str
     """How the shares were read, and how much of the total is not broken down."""
+    evidence: Evidence
+    """What the figures rest on (the sources of the shares used), how fresh that is."""
     rows_field = "shares"
 
 
 def concentration(
-    kg: KnowledgeGraph, material: str = "rare earths", indicator: str = "mining", period: str | None = None
+    kg: KnowledgeGraph,
+    material: str = "rare earths",
+    indicator: str = "mining",
+    period: str | None = None,
+    *,
+    as_of: date | str | None = None,
 ) -> Concentration:
     """The Herfindahl–Hirschman index (HHI) of a material's mining, processing or production.
 
@@ -107,20 +123,22 @@ def concentration(
     material : str
     indicator : {"mining", "processing", "magnet_making", "production"}
     period : str, optional
-        ``2024`` or ``2025-09``; the latest period with figures by default.
+        ``2024`` or ``2025-09``; by default the latest period with figures that began by ``as_of``.
+    as_of : date or str, optional
+        The day (today by default): figures for periods beginning after it are not used.
 
     Returns
     -------
     Concentration
         ``hhi`` is ``None`` when the graph has no figures for the material, indicator and
-        period; ``available`` lists what it has.
+        period (or the period begins after ``as_of``); ``available`` lists what it has.
 
     Raises
     ------
     NodeNotFound
         If the material is unknown.
     InvalidParameter
-        If the indicator is unknown.
+        If the indicator is unknown or ``as_of`` is not a date.
 
     Examples
     --------
@@ -131,11 +149,14 @@ def concentration(
     ('China', 'highly concentrated')
     >>> concentration(kg, "gallium", "mining").hhi is None
     True
+    >>> concentration(kg, "rare earths", "production", as_of="2024-06-01").period
+    '2024'
     """
     if indicator not in INDICATORS:
         raise InvalidParameter(f"indicator: {indicator!r} is not one of {', '.join(INDICATORS)}", parameter="indicator")
     if period is not None and (not isinstance(period, str) or not period.strip()):
         period = None
+    day = parse_date(as_of, name="as_of") or date.today()
     m = resolve_node(kg, material, kinds={"material"}, what="material")
     G = projection(kg)
     stats = G.graph.get("statistics", [])
@@ -154,14 +175,16 @@ def concentration(
     ]
     wanted, form = INDICATORS[indicator]
     rows = [s for s in stats if s["material"] == m and s["indicator"] == wanted and s["subject"] in G]
-    periods = sorted({s["period"] for s in rows}, key=str)
+    periods = sorted({s["period"] for s in rows if _begun(s["period"], day)}, key=str)
     if period is None and periods:
         period = periods[-1]
     rows = [s for s in rows if s["period"] == period]
+    about = f"{G.nodes[m]['label']} {indicator}"
     result = Concentration(
         material=node_ref(G, m),
         indicator=indicator,
         period=period,
+        as_of=day,
         hhi=None,
         hhi_upper=None,
         coverage=0.0,
@@ -170,9 +193,15 @@ def concentration(
         total=None,
         available=available_rows,
         note="",
+        evidence=evidence(kg, day, [], about=about),
     )
+    if rows and not _begun(period, day):
+        result.note = f"the period {period} begins after {day}: its figures are not used on that day"
+        return result
     if not rows:
         result.note = f"no {indicator} figures for {G.nodes[m]['label']}" + (f" in {period}" if period else "")
+        if period is None and any(s["material"] == m and s["indicator"] == wanted for s in stats):
+            result.note += f" for a period begun by {day}"
         return result
     by_subject: dict[str, list[dict]] = {}
     for s in rows:
@@ -220,7 +249,15 @@ def concentration(
         ),
         key=lambda sh: (-sh.share, sh.subject.label),
     )
+    graphs = {g for s in picked.values() for g in s["sources"]}
+    result.evidence = evidence(kg, day, graphs, about=about)
     return result
+
+
+def _begun(period: str | None, day: date) -> bool:
+    """Whether ``period`` (``2024``, ``2025-09``) began by ``day``; an undated figure always has."""
+    start = period_start(period) if period else None
+    return start is None or start <= day
 
 
 def _pick_stat(G: nx.MultiDiGraph, stats: list[dict]) -> dict:

@@ -1,32 +1,43 @@
 """Disruption scenarios: what breaks when countries or firms drop out and measures come back.
 
-:func:`disruption` compares the supply view (:mod:`rekg.graph.network.view`) on a day, with the
-measures in force that day, against the same view without the removed entities (and all they
-control) and with the re-imposed measures applied. It answers with a :class:`Disruption`: the
-materials left with no supplier, the sectors that use them, the countries that lose access to
-materials, and the supply paths they lose.
+:func:`disruption` compares three states of the supply view (:mod:`rekg.graph.network.view`)
+of a day:
+
+* **no measures**: every flow open;
+* the **baseline**: the measures in force that day (:func:`rekg.graph.network.restrictions.in_force_on`,
+  the status ``/measures`` gives), nothing removed;
+* the **scenario**: the removed entities gone with all they control, and the re-imposed
+  measures applied on top of the baseline's.
+
+It answers with a :class:`Disruption`: the baseline it applied (the measures, and what they
+already cut each country off), the materials left with no supplier, and the countries and
+sectors that lose materials against the baseline and against no measures at all, with the
+supply paths they lose. A scenario on a day when the measures already cut China's flows finds
+little more to lose against the baseline; the comparison with no measures shows what the
+country's supply rests on in all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import networkx as nx
+from rekg.graph.answers.evidence import Evidence, evidence
 from rekg.graph.dates import parse_date
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph
-from rekg.graph.network.paths import MAX_PATH_LENGTH, MAX_PATHS, SupplyPath, _explain, _shortest_paths
+from rekg.graph.network.paths import MAX_PATH_LENGTH, MAX_PATHS, SupplyPath, _explain, _listed_paths
 from rekg.graph.network.projection import NodeRef, node_ref, projection
+from rekg.graph.network.restrictions import BLOCKING_TYPES, MeasureApplied, Restrictions, restrictions
 from rekg.graph.network.view import (
+    _arc_sources,
     _delivers,
     _int_in,
     _names,
     _offers,
     _refs,
-    _without,
-    active_on,
     controlled_by,
     for_consumer,
     resolve_node,
@@ -36,28 +47,15 @@ from rekg.graph.results import Result
 
 __all__ = [
     "BLOCKING_TYPES",
+    "Baseline",
     "ConsumerImpact",
     "Disruption",
+    "Impact",
     "MaterialImpact",
     "MeasureApplied",
     "SectorImpact",
     "disruption",
 ]
-
-#: Measure types that stop a flow while in force; tariffs tax it, licences enable it.
-BLOCKING_TYPES = frozenset({"export control", "ownership rule"})
-
-
-@dataclass
-class MeasureApplied(Result):
-    """A measure the scenario applies, and why."""
-
-    measure: NodeRef
-    """The measure."""
-    status: str
-    """``in force`` on the day, or ``re-imposed`` by the scenario."""
-    imposed_by: list[NodeRef]
-    """The countries or bodies that impose it."""
 
 
 @dataclass
@@ -91,7 +89,28 @@ class ConsumerImpact(Result):
     consumer: NodeRef
     """The country."""
     materials_lost: list[NodeRef]
-    """Materials it could obtain before the scenario and cannot after it."""
+    """Materials it could obtain before and cannot after."""
+
+
+@dataclass
+class Baseline(Result):
+    """What the scenario is compared with: the supply view of the day with the measures in force that day."""
+
+    measures: list[MeasureApplied]
+    """The export controls and ownership rules in force that day, as ``/measures`` gives them, each with the
+    number of handovers it restricts."""
+    consumers_restricted: list[ConsumerImpact]
+    """What those measures already cut each country off, against no measures at all."""
+
+
+@dataclass
+class Impact(Result):
+    """The scenario against a world with no measures at all."""
+
+    consumers_affected: list[ConsumerImpact]
+    """Countries that cannot obtain, in the scenario, materials they could obtain with every flow open."""
+    sectors_affected: list[SectorImpact]
+    """Sectors that use those materials, with the countries that lose them."""
 
 
 @dataclass
@@ -103,19 +122,29 @@ class Disruption(Result):
     removed: list[NodeRef]
     """The countries or entities removed, as the names given resolved."""
     removed_with: list[NodeRef]
-    """Everything located in, based in, operated or controlled by what was removed."""
+    """Everything located in, based in, operated or controlled by what was removed (supply actors only)."""
+    baseline: Baseline
+    """The measures in force that day, which the baseline applies, and what they already cut off."""
     measures: list[MeasureApplied]
-    """The measures that stop flows in the scenario: those in force on the day, then those re-imposed."""
+    """The measures that stop flows in the scenario: the baseline's, then those re-imposed."""
     materials_without_supplier: list[MaterialImpact]
-    """Materials left with no supplier at all (measures stop trade, not production)."""
+    """Materials left with no supplier at all (measures stop trade, not production, so this is the same against
+    the baseline and against no measures)."""
     sectors_affected: list[SectorImpact]
-    """Sectors that use a material cut off, with the countries that lose it."""
+    """Against the baseline: sectors that use a material cut off, with the countries that lose it."""
     consumers_affected: list[ConsumerImpact]
-    """Countries that can no longer obtain materials they obtained before."""
-    paths_lost: list[SupplyPath] = field(default_factory=list)
-    """For each country and material it loses, up to three of its shortest routes before the scenario."""
-    paths_lost_truncated: bool = False
+    """Against the baseline: countries that can no longer obtain materials they obtained that day."""
+    without_measures: Impact
+    """Against no measures at all: what the countries and sectors lose, the measures' cuts included."""
+    paths_lost: list[SupplyPath]
+    """For each country and material it loses against no measures, up to three of its shortest routes with every
+    flow open: open ones first; those the baseline already restricts name the measures in ``restricted_by``."""
+    paths_lost_truncated: bool
     """True when more paths were lost than listed."""
+    note: str
+    """The outcome in one sentence, against the baseline and against no measures."""
+    evidence: Evidence
+    """What the answer rests on (the sources of the view and of the measures), how fresh that is."""
     rows_field = "consumers_affected"
 
 
@@ -130,13 +159,15 @@ def disruption(
 ) -> Disruption:
     """What breaks when countries or entities drop out and measures come back, on a day.
 
-    The baseline is the supply view on ``as_of`` with the measures in force that day. The
-    scenario removes each entity in ``remove`` with everything located in, based in, operated
-    or controlled by it, and re-imposes the measures in ``reimpose`` as if in force. A measure
-    in force stops the flow it restricts (its materials, their forms and group members) from
-    the imposing country's suppliers to the countries it targets (every other country when it
-    names none): the worst case, every licence refused. Only export controls and ownership
-    rules stop flows.
+    The baseline is the supply view on ``as_of`` with the measures in force that day (as
+    ``/measures`` gives them). The scenario removes each entity in ``remove`` with everything
+    located in, based in, operated or controlled by it, and re-imposes the measures in
+    ``reimpose`` as if in force. A measure stops the handovers of what it restricts (its
+    materials, their forms and group members) from the imposing country's suppliers to the
+    countries it targets (every other country when it names none): the worst case, every
+    licence refused (:mod:`rekg.graph.network.restrictions`). Only export controls and
+    ownership rules stop flows. The change is reported against the baseline and against no
+    measures at all.
 
     Parameters
     ----------
@@ -155,8 +186,8 @@ def disruption(
     Returns
     -------
     Disruption
-        Materials left with no supplier at all, the sectors that use them, the countries
-        that lose access to materials they could obtain before, and the paths they lose.
+        The baseline, materials left with no supplier at all, the sectors and countries that
+        lose materials against the baseline and against no measures, and the paths they lose.
 
     Raises
     ------
@@ -174,6 +205,18 @@ def disruption(
     >>> "China" in [r.label for r in d.removed]
     True
     >>> "gallium" in [i.material.label for i in d.materials_without_supplier]
+    True
+
+    On 1 December 2026 the measures in force already cut the US off China's gallium, so
+    removing China costs it nothing more against that baseline, but gallium against no
+    measures:
+
+    >>> d = disruption(kg, remove=["China"], as_of="2026-12-01")
+    >>> us = kg.iri("united-states")
+    >>> [c for c in d.consumers_affected if c.consumer.id == us and "gallium" in [m.label for m in c.materials_lost]]
+    []
+    >>> lost = {c.consumer.id: c for c in d.without_measures.consumers_affected}
+    >>> "gallium" in [m.label for m in lost[us].materials_lost]
     True
     """
     remove_names = _names(remove, "remove")
@@ -196,12 +239,9 @@ def disruption(
 
     V = supply_view(kg, day)
     removed = controlled_by(G, roots)
-    in_force = [
-        m for m, d in G.nodes(data=True) if d["kind"] == "measure" and d["type"] in BLOCKING_TYPES and active_on(d, day)
-    ]
-    per_measure = _measure_blocks(G, V, sorted(set(in_force) | set(reimposed)))
-    base_blocks = _blocks_by_consumer(per_measure, in_force)
-    scen_blocks = _blocks_by_consumer(per_measure, set(in_force) | set(reimposed))
+    r = restrictions(kg, V, day, reimpose=reimposed)
+    base_ids = {a.measure.id for a in r.applied if a.status != "re-imposed"}
+    all_ids = {a.measure.id for a in r.applied}
 
     # Materials left with no supplier at all (measures do not stop production).
     materials = [n for n, d in V.nodes(data=True) if d["kind"] == "material"]
@@ -213,105 +253,121 @@ def disruption(
             lost_materials.add(mat)
             no_supplier.append(MaterialImpact(node_ref(G, mat), _refs(G, before), []))
 
-    # Countries that can no longer obtain materials they obtained before.
-    consumers: list[ConsumerImpact] = []
-    lost_by_consumer: dict[str, set[str]] = {}
-    for c, d in sorted(V.nodes(data=True), key=lambda x: x[1]["label"].casefold()):
+    # What each country reaches with no measures, with the baseline's and in the scenario.
+    vs_base: dict[str, set[str]] = {}
+    vs_none: dict[str, set[str]] = {}
+    cut_by_base: dict[str, set[str]] = {}
+    for c, d in V.nodes(data=True):
         if d["kind"] != "country" or c in removed:
             continue
-        before = _reachable(V, c, set(), base_blocks.get(c, set()))
-        after = _reachable(V, c, removed, scen_blocks.get(c, set()))
-        lost = {n for n in before - after if V.nodes[n]["kind"] == "material"}
-        if lost:
-            lost_by_consumer[c] = lost
-            consumers.append(ConsumerImpact(node_ref(G, c), _refs(G, lost)))
+        arcs = r.arcs_for(c)
+        base = {a for a, ms in arcs.items() if base_ids.intersection(ms)}
+        scen = {a for a, ms in arcs.items() if all_ids.intersection(ms)}
+        free = _materials(V, _reachable(V, c, set(), set()))
+        before = _materials(V, _reachable(V, c, set(), base))
+        after = _materials(V, _reachable(V, c, removed, scen))
+        for out, lost in ((cut_by_base, free - before), (vs_base, before - after), (vs_none, free - after)):
+            if lost:
+                out[c] = lost
 
-    # Sectors that use a material (or a group it belongs to) that is cut off.
     uses = _sector_uses(G)
-    sectors: list[SectorImpact] = []
-    all_lost = lost_materials | {m for ms in lost_by_consumer.values() for m in ms}
-    for sector, used in sorted(uses.items(), key=lambda x: G.nodes[x[0]]["label"].casefold()):
-        hit = {m for m in all_lost if _offers_any(V, m, used)}
-        if not hit:
-            continue
-        who = {c for c, ms in lost_by_consumer.items() if ms & hit}
-        sectors.append(SectorImpact(node_ref(G, sector), _refs(G, hit), _refs(G, who)))
+    sectors = _sectors(G, V, uses, lost_materials, vs_base)
+    sectors_none = _sectors(G, V, uses, lost_materials, vs_none)
     for impact in no_supplier:
-        impact.sectors = [s.sector for s in sectors if impact.material in s.materials]
+        impact.sectors = [s.sector for s in sectors_none if impact.material in s.materials]
 
-    paths: list[SupplyPath] = []
-    truncated = False
-    for c in sorted(lost_by_consumer, key=lambda n: G.nodes[n]["label"].casefold()):
-        Vc = for_consumer(V, c)
-        H = _without(Vc, set(), base_blocks.get(c, set()))
-        for mat in sorted(lost_by_consumer[c], key=lambda n: G.nodes[n]["label"].casefold()):
-            for p in _shortest_paths(H, c, mat, max_len, 3):
-                if len(paths) >= max_paths:
-                    truncated = True
-                    break
-                paths.append(_explain(G, Vc, p))
-
-    measures = [MeasureApplied(node_ref(G, m), "in force", _imposers(G, m)) for m in sorted(in_force)]
-    measures += [MeasureApplied(node_ref(G, m), "re-imposed", _imposers(G, m)) for m in reimposed if m not in in_force]
-    return Disruption(
+    paths, truncated = _paths_lost(G, V, r, base_ids, vs_none, max_len, max_paths)
+    baseline = Baseline(measures=r.named(base_ids), consumers_restricted=_consumers(G, cut_by_base))
+    measures = baseline.measures + [a for a in r.applied if a.status == "re-imposed"]
+    found = Disruption(
         as_of=day,
-        removed=[node_ref(G, r) for r in roots],
+        removed=[node_ref(G, x) for x in roots],
         removed_with=_refs(G, removed - set(roots)),
+        baseline=baseline,
         measures=measures,
         materials_without_supplier=sorted(no_supplier, key=lambda i: i.material.label.casefold()),
         sectors_affected=sectors,
-        consumers_affected=consumers,
+        consumers_affected=_consumers(G, vs_base),
+        without_measures=Impact(_consumers(G, vs_none), sectors_none),
         paths_lost=paths,
         paths_lost_truncated=truncated,
+        note="",
+        evidence=evidence(kg, day, [], about="this scenario"),
+    )
+    found.note = _note(found)
+    graphs = _arc_sources(V, V.edges()) | {g for a in measures for g in r.sources[a.measure.id]}
+    found.evidence = evidence(
+        kg, day, graphs, projected=any(a.projected for a in measures), about="this scenario's measures and flows"
+    )
+    return found
+
+
+def _note(d: Disruption) -> str:
+    """The outcome against the baseline and against no measures, in one sentence."""
+
+    def countries(n: int) -> str:
+        return f"{n} country" if n == 1 else f"{n} countries"
+
+    def lose(n: int) -> str:
+        return f"{countries(n)} {'loses' if n == 1 else 'lose'} access to materials"
+
+    n = len(d.baseline.measures)
+    flowing = sum(1 for a in d.baseline.measures if a.flows)
+    cut = len(d.baseline.consumers_restricted)
+    head = f"Against the baseline of {d.as_of} ({n} measure{'s' * (n != 1)} in force, {flowing} restricting flows"
+    head += f" the graph holds, which already cut {countries(cut)} off some materials)" if cut else ")"
+    return (
+        f"{head}, {lose(len(d.consumers_affected))}; "
+        f"against no measures at all, {lose(len(d.without_measures.consumers_affected))}."
     )
 
 
-def _imposers(G: nx.MultiDiGraph, m: str) -> list[NodeRef]:
-    return _refs(G, {u for u, _, k in G.in_edges(m, keys=True) if k == "imposes"})
+def _consumers(G: nx.MultiDiGraph, lost: dict[str, set[str]]) -> list[ConsumerImpact]:
+    return [
+        ConsumerImpact(node_ref(G, c), _refs(G, ms))
+        for c, ms in sorted(lost.items(), key=lambda x: (G.nodes[x[0]]["label"].casefold(), x[0]))
+    ]
 
 
-def _measure_blocks(
-    G: nx.MultiDiGraph, V: nx.DiGraph, measures: Iterable[str]
-) -> dict[str, tuple[set[tuple[str, str]], set[str]]]:
-    """For each measure, the delivering arcs it stops and the consumer countries it stops them for."""
-    countries = {n for n, d in V.nodes(data=True) if d["kind"] == "country"}
-    jurisdictions: dict[tuple[str, ...], set[str]] = {}
-    out: dict[str, tuple[set[tuple[str, str]], set[str]]] = {}
-    for m in measures:
-        imposers = tuple(sorted(u for u, _, k in G.in_edges(m, keys=True) if k == "imposes"))
-        if not imposers:
-            continue
-        if imposers not in jurisdictions:
-            jurisdictions[imposers] = controlled_by(G, imposers)
-        jurisdiction = jurisdictions[imposers]
-        restricted: set[str] = set()
-        for _, mat, k in G.out_edges(m, keys=True):
-            if k == "restricts" and mat in V:
-                restricted |= _offers(V, mat)
-        arcs = {(u, x) for x in restricted for u in V.predecessors(x) if u in jurisdiction and _delivers(V, u, x)}
-        if not arcs:
-            continue
-        targets = {v for _, v, k in G.out_edges(m, keys=True) if k == "targets"}
-        if targets:
-            # A measure aimed at a firm reaches the country the firm is in.
-            hit = {t for t in targets if G.nodes[t]["kind"] == "country"}
-            hit |= {G.nodes[t]["country"] for t in targets if G.nodes[t].get("country")}
-        else:
-            hit = set(countries)
-        out[m] = (arcs, hit - jurisdiction)
+def _sectors(
+    G: nx.MultiDiGraph, V: nx.DiGraph, uses: dict[str, set[str]], no_supplier: set[str], lost: dict[str, set[str]]
+) -> list[SectorImpact]:
+    """Sectors that use a material (or a group it belongs to) that is cut off."""
+    out: list[SectorImpact] = []
+    all_lost = no_supplier | {m for ms in lost.values() for m in ms}
+    for sector, used in sorted(uses.items(), key=lambda x: G.nodes[x[0]]["label"].casefold()):
+        hit = {m for m in all_lost if _offers_any(V, m, used)}
+        if hit:
+            who = {c for c, ms in lost.items() if ms & hit}
+            out.append(SectorImpact(node_ref(G, sector), _refs(G, hit), _refs(G, who)))
     return out
 
 
-def _blocks_by_consumer(
-    per_measure: dict[str, tuple[set[tuple[str, str]], set[str]]], measures: Iterable[str]
-) -> dict[str, set[tuple[str, str]]]:
-    out: dict[str, set[tuple[str, str]]] = {}
-    for m in measures:
-        if m in per_measure:
-            arcs, hit = per_measure[m]
-            for c in hit:
-                out.setdefault(c, set()).update(arcs)
-    return out
+def _paths_lost(
+    G: nx.MultiDiGraph,
+    V: nx.DiGraph,
+    r: Restrictions,
+    base_ids: set[str],
+    lost: dict[str, set[str]],
+    max_len: int,
+    max_paths: int,
+) -> tuple[list[SupplyPath], bool]:
+    """Up to three routes, with every flow open, per country and material lost; baseline restrictions named."""
+    paths: list[SupplyPath] = []
+    for c in sorted(lost, key=lambda n: (G.nodes[n]["label"].casefold(), n)):
+        Vc = for_consumer(V, c)
+        blocked = {a: [m for m in ms if m in base_ids] for a, ms in r.arcs_for(c).items()}
+        blocked = {a: ms for a, ms in blocked.items() if ms}
+        for mat in sorted(lost[c], key=lambda n: (G.nodes[n]["label"].casefold(), n)):
+            for p in _listed_paths(r, Vc, blocked, c, mat, max_len, 3, "include"):
+                if len(paths) >= max_paths:
+                    return paths, True
+                paths.append(_explain(G, Vc, p, blocked, r))
+    return paths, False
+
+
+def _materials(V: nx.DiGraph, nodes: set[str]) -> set[str]:
+    return {n for n in nodes if V.nodes[n]["kind"] == "material"}
 
 
 def _reachable(V: nx.DiGraph, c: str, removed: set[str], blocked: set[tuple[str, str]]) -> set[str]:

@@ -79,8 +79,11 @@ a material makes the imposing country a supplier of it, since only what a countr
 be controlled on the way out (``"export control"``). A bilateral export statistic (China's
 exports to the US) also gives ``supplies_to`` from the exporter to the counterpart.
 
-A region (the world) never supplies: it is the subject of totals. Organizations that take
-part in no relation (publishers, say) are left out; every other node is always in. People
+A region (the world) never supplies: it is the subject of totals. Only supply actors are
+nodes: a company, body or organization whose only relations say where it is based or located
+(publishers and news outlets such as Caixin, a government body that issues no measure and is
+party to nothing) is left out, of the analyses and of the exports alike (a source's publisher
+stays in the RDF and in each source's description). Every other node is always in. People
 are not nodes.
 
 The supply view that paths, centrality, chokepoints and disruption run on is derived from this
@@ -413,8 +416,10 @@ def _build(kg: KnowledgeGraph) -> nx.MultiDiGraph:
     _add_statistics(kg, G)
     _add_export_controls(G)
 
-    # Drop organizations with no relation at all (publishers, outlets).
-    G.remove_nodes_from([n for n, d in G.nodes(data=True) if d["kind"] not in _ALWAYS_KEPT and G.degree(n) == 0])
+    # Only supply actors stay: an organization whose only relations say where it is based (a
+    # publisher such as Caixin, a news outlet, a body with no part in any measure or deal) is
+    # not part of the supply network, so a scenario removing China must not remove it.
+    G.remove_nodes_from([n for n, d in G.nodes(data=True) if d["kind"] not in _ALWAYS_KEPT and _no_supply_role(G, n)])
 
     measure_dates = {st.id: st.dates for st in measures_in_force(kg, on=date.max).measures}
     for n, d in G.nodes(data=True):
@@ -549,6 +554,14 @@ def _add_export_controls(G: nx.MultiDiGraph) -> None:
 
 def _add_basis(data: dict, basis: str) -> None:
     data.setdefault("basis", set()).add(basis)
+
+
+#: Relations that only place an actor; an actor with no other relation takes no part in supply.
+_PLACING = frozenset({"based_in", "located_in"})
+
+
+def _no_supply_role(G: nx.MultiDiGraph, n: str) -> bool:
+    return G.in_degree(n) == 0 and all(k in _PLACING for _, _, k in G.out_edges(n, keys=True))
 
 
 def _country_of(G: nx.MultiDiGraph, n: str) -> str | None:

@@ -28,6 +28,11 @@ A consumer therefore obtains what it offers itself, what the other parties to it
 offer and what its suppliers offer, but not what they in turn obtain: the view assumes no
 re-export, so a US deal with Australia does not hand Australia whatever the US buys from China.
 
+Government bodies act for their country (the rule of :func:`rekg.graph.rules.acting_for`: a
+government body based in a country): a country also obtains through the agreements its bodies
+are party to, so the Department of Defense's deal with MP Materials is a US deal. Such an arc's
+evidence names the body in ``via``.
+
 So "the US gets dysprosium" means a chain such as *the United States is party to a supply deal
 to which Malaysia is party; Malaysia hosts the Lynas plant; the plant produces dysprosium oxide;
 dysprosium oxide is a form of dysprosium*. Nothing in it is special-cased: the same rules give
@@ -41,9 +46,12 @@ parameters and material closures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import networkx as nx
 from rekg.graph.answers.names import name_index, resolve
@@ -63,6 +71,8 @@ __all__ = [
     "resolve_node",
     "supply_view",
 ]
+
+T = TypeVar("T")
 
 #: Node kinds of the supply view: the actors, facilities, materials and agreements that carry supply.
 VIEW_KINDS = frozenset({"country", "company", "body", "organization", "facility", "material", "agreement"})
@@ -246,6 +256,15 @@ def _build_view(G: nx.MultiDiGraph, day: date | None) -> nx.DiGraph:
             obtains.setdefault(u, {}).setdefault(v, []).append({**evidence, "inverse": False})
         if obtain_against:
             obtains.setdefault(v, {}).setdefault(u, []).append({**evidence, "inverse": True})
+    # A body's obtains arcs are its country's too (after the country's own, which explain first).
+    for body, d in list(V.nodes(data=True)):
+        country = d.get("country")
+        if d["kind"] != "body" or country not in V or body not in obtains:
+            continue
+        for target, evidence in obtains[body].items():
+            if target != country:
+                own = obtains.setdefault(country, {}).setdefault(target, [])
+                own += [{**ev, "via": body} for ev in evidence]
     return V
 
 
@@ -352,6 +371,38 @@ def controlled_by(G: nx.MultiDiGraph, nodes: Iterable[str]) -> set[str]:
 
 
 # Helpers the analysis families share -----------------------------------------------------
+
+#: How many dated results (a day's measures, a day's centrality scores) are kept per graph version.
+_MEMO_SIZE = 64
+
+
+def _memo(kg: KnowledgeGraph, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept per graph version among the last :data:`_MEMO_SIZE` keys.
+
+    Dated results cannot all go to ``kg.cached``: callers choose the day, so there is no bound
+    on how many there are.
+    """
+    lock, store = kg.cached(("network.memo",), lambda: (threading.Lock(), OrderedDict()))
+    with lock:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    value = compute()
+    with lock:
+        store[key] = value
+        while len(store) > _MEMO_SIZE:
+            store.popitem(last=False)
+    return value
+
+
+def _arc_sources(V: nx.DiGraph, arcs: Iterable[tuple[str, str]]) -> set[str]:
+    """The source graphs behind arcs of a view."""
+    return {g for a, b in arcs if V.has_edge(a, b) for ev in V.edges[a, b]["evidence"] for g in ev["sources"]}
+
+
+def _node_sources(G: nx.MultiDiGraph | nx.DiGraph, nodes: Iterable[str]) -> set[str]:
+    """The source graphs that state nodes."""
+    return {g for n in nodes if n in G for g in G.nodes[n].get("sources", ())}
 
 
 def _citations(G: nx.MultiDiGraph, graphs: Iterable[str]) -> list[Citation]:

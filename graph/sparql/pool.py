@@ -11,10 +11,50 @@ store is shared copy-on-write and a worker is ready in milliseconds. Each worker
   thread, asks the kernel to kill it if the server dies (``PR_SET_PDEATHSIG``);
 * points every socket it inherited (the listening socket, client connections, the pipes of
   the other workers) at ``/dev/null``, so a connection the server closes really closes;
-* moves into an empty network namespace when the kernel allows unprivileged user
-  namespaces, so even a query that slipped past :mod:`rekg.graph.sparql.guard` could not open a
-  connection (the guard is the rule; this is a second wall, reported by ``sandboxed``);
+* walls itself off from the network, twice where it can, so even a query that slipped past
+  :mod:`rekg.graph.sparql.guard` could not reach anything (the guard is the rule; these are
+  the second and third walls, reported by :attr:`WorkerPool.sandbox`):
+
+  - it moves into an empty network namespace, where the kernel allows unprivileged user
+    namespaces (many container profiles do not);
+  - it installs a seccomp filter (a small BPF program, loaded with ``prctl``) under which
+    ``socket()`` fails with ``EACCES`` for every address family, and ``io_uring_setup`` (which
+    could open sockets behind seccomp's back) with ``ENOSYS``. That needs no privilege, only a
+    kernel with seccomp (Linux 3.5+) on x86-64 or arm64. Every family, not only IPv4 and IPv6: a
+    worker needs no new socket at all, and a Unix socket to a local resolver (nscd,
+    systemd-resolved) would let a query leak a name through DNS. A blocked attempt fails the
+    same way whatever its target, so nothing can be learnt about ports;
+* caps the memory it may allocate (``RLIMIT_DATA``, see below);
 * then serves requests (bytes in, bytes out) until its pipe closes.
+
+**Memory.** A query can allocate about 1 GB/s (a large string joined into every row; a
+cartesian product under ``ORDER BY``). With ``memory_mb`` set, a worker may allocate that much
+beyond what it has when it starts serving. The limit is ``RLIMIT_DATA``, set in the worker:
+
+* not ``RLIMIT_AS``, which counts every reservation: the 512 MB evaluation stack, glibc's 64 MB
+  arena reservations, and the files RocksDB maps. ``RLIMIT_DATA`` counts private writable
+  memory only (heap, anonymous maps, stacks), so a store on disk mapped read-only does not
+  eat into the cap; what a worker shares copy-on-write with the server counts once, in the
+  baseline taken after the fork;
+* not a watchdog reading the worker's RSS: at 1 GB/s, a poll every 50 ms overshoots by 50 MB or
+  more, and costs a thread. Under the rlimit, the allocation that would cross the cap fails
+  at once: Oxigraph (Rust) then aborts the worker (``SIGABRT``), Python raises ``MemoryError``
+  (the worker reports it and exits). Either way the caller gets :class:`WorkerOutOfMemory` and
+  a fresh worker is forked; core dumps are switched off, so an abort is quick.
+
+Memory freed after a big query is not always returned to the system (the allocator keeps
+it), so a worker whose resident anonymous memory grew by more than ``recycle_mb`` during a
+query is replaced after answering it.
+
+**Fairness.** Callers name a ``client`` (the HTTP layer passes the remote address). When a
+worker frees up it goes to the waiting request whose client holds the fewest workers (first
+come, first served among equals). A client may use every idle worker, but when another
+client has to wait and the first holds at least two workers more than it, the first client's
+most recently started query is stopped (its worker killed) and queued again at the head of
+its client's line, keeping its deadline; the freed worker goes to the waiting client. So one
+client's flood delays another client's query by about the time it takes to fork a worker. Among
+clients that hold as many workers, the one served longest ago goes first (so with one worker, clients
+take turns).
 
 The pool is recycled when ``generation()`` changes (the graph version), because a forked
 worker holds a snapshot of the store as it was when it was forked.
@@ -25,32 +65,60 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import errno
+import itertools
 import logging
 import multiprocessing as mp
 import os
+import resource
 import signal
 import stat
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-__all__ = ["EVAL_STACK_BYTES", "ClientGone", "PoolClosed", "WorkerGone", "WorkerPool", "WorkerTimeout", "WorkersBusy"]
+__all__ = [
+    "EVAL_STACK_BYTES",
+    "SANDBOXES",
+    "ClientGone",
+    "PoolClosed",
+    "Sandbox",
+    "WorkerGone",
+    "WorkerOutOfMemory",
+    "WorkerPool",
+    "WorkerTimeout",
+    "WorkersBusy",
+    "default_memory_mb",
+    "machine_memory_bytes",
+]
 
 log = logging.getLogger("rekg.sparql")
 
 Handler = Callable[[bytes], bytes]
+#: How a worker is kept off the network: both walls, one of them, or none.
+Sandbox = Literal["netns+seccomp", "netns", "seccomp", "none"]
+#: The sandbox states, strongest first.
+SANDBOXES: tuple[Sandbox, ...] = ("netns+seccomp", "netns", "seccomp", "none")
 
-_HELLO, _REPLY, _FAILED = b"H", b"R", b"E"
+_HELLO, _REPLY, _FAILED, _NOMEM = b"H", b"R", b"E", b"M"
 #: Stack of the thread that evaluates queries in a worker.
 EVAL_STACK_BYTES = 512 * 2**20
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
+_PR_SET_SECCOMP = 22
+_PR_SET_NO_NEW_PRIVS = 38
+_SECCOMP_MODE_FILTER = 2
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
+_MB = 2**20
+#: How a worker exits after a MemoryError it could not report.
+_EXIT_NOMEM = 3
+_SERVED_MEMORY = 4096
 
 
 class WorkerTimeout(Exception):
@@ -63,6 +131,10 @@ class WorkersBusy(Exception):
 
 class WorkerGone(Exception):
     """The worker died or could not start (the message says why)."""
+
+
+class WorkerOutOfMemory(WorkerGone):
+    """The request needed more memory than a worker may allocate; the worker has been replaced."""
 
 
 class PoolClosed(Exception):
@@ -78,12 +150,35 @@ class _Worker:
     proc: Any
     conn: Connection
     generation: int
-    sandboxed: bool | None = None
+    sandbox: Sandbox | None = None
     started: float = field(default_factory=time.monotonic)
+    #: Resident anonymous memory when the worker said hello (bytes); growth past it is the worker's own.
+    baseline: int | None = None
+    #: Handed to a caller (``client``), in the order ``assigned`` of all hand-overs.
+    busy: bool = False
+    client: Hashable = None
+    assigned: int = 0
+    #: Killed to make room for another client's request; its caller queues again.
+    preempted: bool = False
 
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+
+@dataclass(eq=False)
+class _Waiter:
+    loop: asyncio.AbstractEventLoop
+    fut: asyncio.Future[_Worker]
+    client: Hashable
+    seq: int
+
+
+@dataclass(frozen=True)
+class _Options:
+    netns: bool
+    seccomp: bool
+    memory_bytes: int | None
 
 
 def _libc() -> Any:
@@ -91,6 +186,41 @@ def _libc() -> Any:
         return ctypes.CDLL(None, use_errno=True)
     except OSError:  # pragma: no cover - not Linux
         return None
+
+
+def machine_memory_bytes() -> int:
+    """The memory this process may use: the machine's RAM, or its cgroup's limit when lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        with contextlib.suppress(OSError, ValueError):
+            total = min(total, int(Path(limit).read_text().strip()))  # "max" (no limit) is a ValueError
+    return total
+
+
+def default_memory_mb(workers: int) -> int:
+    """The automatic per-worker memory cap: half the machine's memory shared among the workers.
+
+    At most 1024 MB (more than a query over a million quads needs for a result of 10,000 rows),
+    at least 128 MB.
+
+    Examples
+    --------
+    >>> 128 <= default_memory_mb(2) <= 1024
+    True
+    """
+    return max(128, min(1024, machine_memory_bytes() // _MB // (2 * max(workers, 1))))
+
+
+def _status_bytes(pid: int | str, key: str) -> int | None:
+    """A ``kB`` figure of ``/proc/PID/status`` (``VmData``, ``RssAnon``...), in bytes."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(key.encode() + b":"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _detach_sockets(keep: int) -> None:
@@ -111,7 +241,82 @@ def _detach_sockets(keep: int) -> None:
     os.close(null)
 
 
-def _worker_main(conn: Connection, make_handler: Callable[[], Handler], parent: int, pdeathsig: bool) -> None:
+# -- the seccomp filter -------------------------------------------------------------------------
+# struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; }
+_BPF_LD_W_ABS = 0x00 | 0x00 | 0x20
+_BPF_JEQ_K = 0x05 | 0x10 | 0x00
+_BPF_JGE_K = 0x05 | 0x30 | 0x00
+_BPF_RET_K = 0x06 | 0x00
+_RET_ALLOW = 0x7FFF0000
+_RET_ERRNO = 0x00050000
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+_NR_SOCKET = {"x86_64": 41, "aarch64": 198}
+_NR_IO_URING_SETUP = 425  # the same number on every architecture
+_X32_SYSCALL_BIT = 0x40000000
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _no_socket_program(machine: str) -> list[tuple[int, int, int, int]] | None:
+    """The BPF program: ``socket()`` fails with EACCES, ``io_uring_setup`` with ENOSYS, the rest runs.
+
+    ``None`` on an architecture it does not know. Jump offsets count from the next instruction.
+    """
+    arch = _AUDIT_ARCH.get(machine)
+    if arch is None:
+        return None
+    deny = (_BPF_RET_K, 0, 0, _RET_ERRNO | errno.EACCES)
+    program = [
+        (_BPF_LD_W_ABS, 0, 0, 4),  # seccomp_data.arch
+        (_BPF_JEQ_K, 1, 0, arch),
+        deny,  # another ABI (i386 through int 0x80): nothing in a worker uses it, so nothing gets round the filter
+        (_BPF_LD_W_ABS, 0, 0, 0),  # seccomp_data.nr
+    ]
+    if machine == "x86_64":
+        program += [(_BPF_JGE_K, 0, 1, _X32_SYSCALL_BIT), deny]  # the x32 ABI's numbers, likewise
+    program += [
+        (_BPF_JEQ_K, 0, 1, _NR_SOCKET[machine]),
+        deny,
+        (_BPF_JEQ_K, 0, 1, _NR_IO_URING_SETUP),
+        (_BPF_RET_K, 0, 0, _RET_ERRNO | errno.ENOSYS),
+        (_BPF_RET_K, 0, 0, _RET_ALLOW),
+    ]
+    return program
+
+
+def _install_no_socket_filter(libc: Any) -> bool:
+    """Load the filter into this process (its current and future threads); whether that worked."""
+    program = _no_socket_program(os.uname().machine)
+    if libc is None or program is None:
+        return False
+    insns = (_SockFilter * len(program))(*(_SockFilter(*insn) for insn in program))
+    prog = _SockFprog(len(program), insns)
+    ulong = ctypes.c_ulong
+    # Without privileges, a filter may only be installed once the process can gain none (setuid...).
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, ulong(1), ulong(0), ulong(0), ulong(0)) != 0:
+        return False
+    return libc.prctl(_PR_SET_SECCOMP, ulong(_SECCOMP_MODE_FILTER), ctypes.byref(prog), ulong(0), ulong(0)) == 0
+
+
+def _cap_memory(extra: int) -> None:
+    """Let this process allocate ``extra`` bytes of private writable memory beyond what it has now."""
+    now = _status_bytes("self", "VmData")
+    if now is None:  # pragma: no cover - no /proc
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    soft = now + extra if hard == resource.RLIM_INFINITY else min(now + extra, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def _worker_main(
+    conn: Connection, make_handler: Callable[[], Handler], parent: int, pdeathsig: bool, options: _Options
+) -> None:
     # Handlers inherited from uvicorn would swallow SIGTERM; Ctrl-C is the server's business.
     with contextlib.suppress(ValueError, OSError):
         signal.set_wakeup_fd(-1)
@@ -128,16 +333,27 @@ def _worker_main(conn: Connection, make_handler: Callable[[], Handler], parent: 
     if os.getppid() != parent:
         os._exit(0)
     _detach_sockets(conn.fileno())
-    sandboxed = bool(libc is not None and libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0)
+    netns = bool(options.netns and libc is not None and libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0)
+    seccomp = bool(options.seccomp and _install_no_socket_filter(libc))
+    sandbox = "+".join(name for name, on in (("netns", netns), ("seccomp", seccomp)) if on) or "none"
+    # Where an allocation fails at the memory cap, Rust panics or aborts: printing a backtrace then allocates
+    # again and can deadlock the worker instead of ending it.
+    os.environ["RUST_BACKTRACE"] = os.environ["RUST_LIB_BACKTRACE"] = "0"
+    # A worker that hits its memory cap aborts; a core file of a gigabyte would slow that down and fill the disk.
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     try:
         handler = make_handler()
     except BaseException as exc:  # report why, then die: the parent raises WorkerGone
         with contextlib.suppress(OSError):
             conn.send_bytes(_FAILED + f"{type(exc).__name__}: {exc}".encode())
         os._exit(1)
-    conn.send_bytes(_HELLO + (b"1" if sandboxed else b"0"))
+    conn.send_bytes(_HELLO + sandbox.encode())
 
     def serve() -> None:
+        if options.memory_bytes:
+            # Here, not before: the baseline includes this thread's stack and the opened store.
+            _cap_memory(options.memory_bytes)
         while True:
             try:
                 request = conn.recv_bytes()
@@ -145,6 +361,11 @@ def _worker_main(conn: Connection, make_handler: Callable[[], Handler], parent: 
                 os._exit(0)
             try:
                 reply = _REPLY + handler(request)
+            except MemoryError:
+                # Its heap may stay fragmented, and the next query should not start near the cap: say so, then go.
+                with contextlib.suppress(OSError, MemoryError):
+                    conn.send_bytes(_NOMEM)
+                os._exit(_EXIT_NOMEM)
             except BaseException as exc:  # the handler should not raise; never leave the parent waiting
                 reply = _FAILED + f"{type(exc).__name__}: {exc}".encode()
             try:
@@ -176,6 +397,16 @@ class WorkerPool:
     generation : callable, optional
         Returns the current generation (the graph version). A worker forked under an older
         generation is retired instead of reused.
+    memory_mb : int, optional
+        Memory a worker may allocate beyond what it has when it starts serving, in MB; a
+        request that needs more fails with :class:`WorkerOutOfMemory`. ``None``: no cap.
+    recycle_mb : int, optional
+        A worker whose resident memory grew by more than this (MB) is replaced after answering.
+        ``None``: never.
+    netns : bool
+        Move workers into an empty network namespace where the kernel allows it.
+    seccomp : bool
+        Install the filter that refuses ``socket()`` in workers where the kernel allows it.
 
     Examples
     --------
@@ -187,21 +418,47 @@ class WorkerPool:
     """
 
     def __init__(
-        self, make_handler: Callable[[], Handler], *, size: int, generation: Callable[[], int] | None = None
+        self,
+        make_handler: Callable[[], Handler],
+        *,
+        size: int,
+        generation: Callable[[], int] | None = None,
+        memory_mb: int | None = None,
+        recycle_mb: int | None = None,
+        netns: bool = True,
+        seccomp: bool = True,
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
+        if (memory_mb is not None and memory_mb < 1) or (recycle_mb is not None and recycle_mb < 1):
+            raise ValueError("memory_mb and recycle_mb must be positive (or None)")
         self._make_handler = make_handler
         self.size = size
         self._generation = generation or (lambda: 0)
+        self._options = _Options(netns, seccomp, None if memory_mb is None else memory_mb * _MB)
+        self.memory_mb = memory_mb
+        self.recycle_mb = recycle_mb
         self._ctx = mp.get_context("fork")
         self._lock = threading.RLock()
         self._idle: list[_Worker] = []
         self._workers: dict[int, _Worker] = {}
-        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = deque()
+        self._waiters: deque[_Waiter] = deque()
+        self._seq = itertools.count()
+        #: When each client was last handed a worker (a number of ``_seq``).
+        self._served: dict[Hashable, int] = {}
         self._closed = False
-        self.sandboxed: bool | None = None
+        self.sandbox: Sandbox | None = None
+        #: Workers killed at a deadline or when their client left; preempted for another client;
+        #: replaced for hitting the memory cap; replaced because they grew past ``recycle_mb``.
         self.killed = 0
+        self.preempted = 0
+        self.out_of_memory = 0
+        self.recycled = 0
+
+    @property
+    def sandboxed(self) -> bool | None:
+        """Whether workers are walled off from the network at all (``None`` until one has started)."""
+        return None if self.sandbox is None else self.sandbox != "none"
 
     # -- process management -------------------------------------------------------------
 
@@ -210,7 +467,7 @@ class WorkerPool:
         on_main = threading.current_thread() is threading.main_thread()
         proc = self._ctx.Process(
             target=_worker_main,
-            args=(child_end, self._make_handler, os.getpid(), on_main),
+            args=(child_end, self._make_handler, os.getpid(), on_main, self._options),
             name="rekg-sparql-worker",
             daemon=True,
         )
@@ -225,20 +482,57 @@ class WorkerPool:
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker and forget it (the caller holds the lock)."""
         self._workers.pop(worker.pid, None)
-        with contextlib.suppress(ProcessLookupError, OSError):
-            os.kill(worker.pid, signal.SIGKILL)
+        if worker.proc.exitcode is None:  # not reaped yet, so the PID is still this worker's
+            with contextlib.suppress(ProcessLookupError, OSError):
+                os.kill(worker.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             worker.conn.close()
         # Reap in the background: a big address space takes a moment to tear down.
         threading.Thread(target=worker.proc.join, name="rekg-reap", daemon=True).start()
 
-    def start(self) -> None:
-        """Fork the workers now rather than on the first query."""
+    def _hello(self, worker: _Worker, body: bytes) -> None:
+        """Note what a new worker said about itself; warn the first time workers are not sandboxed."""
+        sandbox: Sandbox = body.decode() if body.decode() in SANDBOXES else "none"  # type: ignore[assignment]
+        worker.sandbox = sandbox
+        worker.baseline = _status_bytes(worker.pid, "RssAnon")
+        with self._lock:
+            before = self.sandbox
+            if before is None or SANDBOXES.index(sandbox) > SANDBOXES.index(before):
+                self.sandbox = sandbox  # the pool is as safe as its least safe worker
+        if before is None or self.sandbox != before:
+            if self.sandbox == "none":
+                log.warning(
+                    "QUERY WORKERS ARE NOT SANDBOXED: this kernel allows neither a network namespace nor a seccomp "
+                    "filter, so only the SPARQL guard stops a query from reaching the network"
+                )
+            elif self.sandbox == "seccomp":
+                log.info("query workers: no network namespace on this kernel; a seccomp filter refuses sockets")
+
+    def start(self, wait_s: float = 10.0) -> None:
+        """Fork the workers now rather than on the first query, and wait up to ``wait_s`` for them.
+
+        Once a worker has said hello, :attr:`sandbox` tells how it is walled off (and a worker
+        that cannot be walled off is logged as a warning here, at start).
+        """
         with self._lock:
             if self._closed:
                 raise PoolClosed("the query worker pool is closed")
-            while len(self._workers) < self.size:
-                self._idle.append(self._spawn())
+            new = [self._spawn() for _ in range(self.size - len(self._workers))]
+        deadline = time.monotonic() + wait_s
+        for worker in new:
+            # Not handed out until it has said hello: two readers must never share its pipe.
+            try:
+                message = worker.conn.recv_bytes() if worker.conn.poll(max(deadline - time.monotonic(), 0)) else None
+            except (EOFError, OSError):
+                message = _FAILED + b"the worker exited at start"
+            if message is not None and message[:1] == _HELLO:
+                self._hello(worker, message[1:])
+            elif message is not None:
+                log.error("a query worker failed to start: %s", message[1:].decode(errors="replace"))
+                with self._lock:
+                    self._retire(worker)
+                continue
+            self._give_back(worker)
 
     def close(self) -> None:
         """Kill every worker; later calls raise :class:`PoolClosed`."""
@@ -248,9 +542,9 @@ class WorkerPool:
                 self._retire(worker)
             self._idle.clear()
             waiters, self._waiters = list(self._waiters), deque()
-        for loop, fut in waiters:
+        for waiter in waiters:
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_fail, fut, PoolClosed("the query worker pool is closed"))
+                waiter.loop.call_soon_threadsafe(_fail, waiter.fut, PoolClosed("the query worker pool is closed"))
 
     @property
     def closed(self) -> bool:
@@ -265,7 +559,21 @@ class WorkerPool:
 
     # -- handing workers out --------------------------------------------------------------
 
-    def _take(self, loop: asyncio.AbstractEventLoop) -> _Worker | asyncio.Future[_Worker]:
+    def _held(self) -> Counter[Hashable]:
+        """Workers each client holds now (a worker being preempted no longer counts)."""
+        return Counter(w.client for w in self._workers.values() if w.busy and not w.preempted)
+
+    def _assign(self, worker: _Worker, client: Hashable) -> _Worker:
+        worker.busy, worker.client, worker.assigned = True, client, next(self._seq)
+        if len(self._served) >= _SERVED_MEMORY and client not in self._served:
+            self._served.clear()  # many addresses: forget who was served when; fairness restarts from now
+        self._served[client] = worker.assigned
+        return worker
+
+    def _release(self, worker: _Worker) -> None:
+        worker.busy, worker.client = False, None
+
+    def _take(self, loop: asyncio.AbstractEventLoop, client: Hashable, seq: int) -> _Worker | asyncio.Future[_Worker]:
         with self._lock:
             if self._closed:
                 raise PoolClosed("the query worker pool is closed")
@@ -273,33 +581,56 @@ class WorkerPool:
             while self._idle:
                 worker = self._idle.pop()
                 if worker.generation == generation and worker.proc.is_alive():
-                    return worker
+                    return self._assign(worker, client)
                 self._retire(worker)
             if len(self._workers) < self.size:
-                return self._spawn()
+                return self._assign(self._spawn(), client)
             fut: asyncio.Future[_Worker] = loop.create_future()
-            self._waiters.append((loop, fut))
+            self._waiters.append(_Waiter(loop, fut, client, seq))
+            self._preempt_for(client)
             return fut
 
+    def _preempt_for(self, client: Hashable) -> None:
+        """Free a worker for ``client`` if another client holds two or more workers than it does."""
+        held = self._held()
+        mine = held.get(client, 0)
+        others = [(n, c) for c, n in held.items() if c != client]
+        if not others:
+            return
+        most, hog = max(others, key=lambda nc: nc[0])
+        if most < mine + 2:
+            return
+        victim = max(
+            (w for w in self._workers.values() if w.busy and not w.preempted and w.client == hog),
+            key=lambda w: w.assigned,
+        )
+        victim.preempted = True  # its caller sees the pipe close, and queues again
+        self.preempted += 1
+        with contextlib.suppress(ProcessLookupError, OSError):
+            os.kill(victim.pid, signal.SIGKILL)
+        log.info("stopped query worker %s (another client's newest query) for a waiting client", victim.pid)
+
     def _give_back(self, worker: _Worker | None) -> None:
-        """Return a healthy worker (or ``None`` after a kill) to the pool or a waiter."""
+        """Return a released worker (or ``None`` after a kill) to the pool or to the fairest waiter."""
         with self._lock:
             if self._closed:
                 if worker is not None:
                     self._retire(worker)
                 return
-            if worker is not None and worker.generation != self._generation():
+            if worker is not None and (worker.generation != self._generation() or worker.preempted):
                 self._retire(worker)
                 worker = None
             while self._waiters:
-                loop, fut = self._waiters.popleft()
-                if fut.done():
-                    continue
+                waiter = self._next_waiter()
+                if waiter is None:
+                    break
                 if worker is None:
                     worker = self._spawn()
+                self._assign(worker, waiter.client)
                 try:
-                    loop.call_soon_threadsafe(self._deliver, fut, worker)
+                    waiter.loop.call_soon_threadsafe(self._deliver, waiter, worker)
                 except RuntimeError:  # that loop is closed; try the next waiter
+                    self._release(worker)
                     continue
                 return
             if worker is not None:
@@ -308,31 +639,79 @@ class WorkerPool:
                 # Keep the pool warm: the next query should not pay for the fork.
                 self._idle.append(self._spawn())
 
-    def _deliver(self, fut: asyncio.Future[_Worker], worker: _Worker) -> None:
-        if fut.done():
+    def _next_waiter(self) -> _Waiter | None:
+        """Remove and return the next waiter: its client holds the fewest workers, then was served longest ago.
+
+        Among requests of one client, the earliest goes first.
+        """
+        live = [w for w in self._waiters if not w.fut.done()]
+        if not live:
+            self._waiters.clear()
+            return None
+        held = self._held()
+        best = min(live, key=lambda w: (held.get(w.client, 0), self._served.get(w.client, -1), w.seq))
+        self._waiters = deque(w for w in live if w is not best)
+        return best
+
+    def _deliver(self, waiter: _Waiter, worker: _Worker) -> None:
+        if waiter.fut.done():
+            with self._lock:
+                self._release(worker)
             self._give_back(worker)
         else:
-            fut.set_result(worker)
+            waiter.fut.set_result(worker)
 
     def _abandon(self, fut: asyncio.Future[_Worker]) -> None:
         """Stop waiting for a worker; pass it on if it was handed over in the meantime."""
         if fut.done() and not fut.cancelled() and fut.exception() is None:
-            self._give_back(fut.result())
+            worker = fut.result()
+            with self._lock:
+                self._release(worker)
+            self._give_back(worker)
         else:
             fut.cancel()
 
-    def _discard(self, worker: _Worker) -> None:
+    def _discard(self, worker: _Worker, why: str) -> None:
         with self._lock:
-            self.killed += 1
+            if why == "killed":
+                self.killed += 1
+            elif why == "memory":
+                self.out_of_memory += 1
+            elif why == "grown":
+                self.recycled += 1
+            self._release(worker)
             self._retire(worker)
-        log.info(
-            "killed query worker %s after %.1f s; forking a fresh one", worker.pid, time.monotonic() - worker.started
-        )
+        if why == "killed":
+            ran = time.monotonic() - worker.started
+            log.info("killed query worker %s after %.1f s; forking a fresh one", worker.pid, ran)
+        elif why in ("memory", "grown"):
+            log.info("replaced query worker %s (%s)", worker.pid, "memory cap" if why == "memory" else "it grew")
         self._give_back(None)
+
+    def _finish(self, worker: _Worker) -> None:
+        """After a reply: the worker serves again, unless it was preempted meanwhile or has grown too big."""
+        if worker.preempted:
+            self._discard(worker, "preempted")
+            return
+        if self.recycle_mb is not None and worker.baseline is not None:
+            now = _status_bytes(worker.pid, "RssAnon")
+            if now is not None and now - worker.baseline > self.recycle_mb * _MB:
+                self._discard(worker, "grown")
+                return
+        with self._lock:
+            self._release(worker)
+        self._give_back(worker)
 
     # -- running a request --------------------------------------------------------------
 
-    async def call(self, request: bytes, *, timeout: float, cancelled: asyncio.Future[Any] | None = None) -> bytes:
+    async def call(
+        self,
+        request: bytes,
+        *,
+        timeout: float,
+        cancelled: asyncio.Future[Any] | None = None,
+        client: Hashable = None,
+    ) -> bytes:
         """Send ``request`` to a free worker and return its reply.
 
         Parameters
@@ -344,6 +723,8 @@ class WorkerPool:
         cancelled : asyncio.Future, optional
             A future or task the caller owns; when it completes first (the client went
             away), the worker is killed. It is never cancelled here.
+        client : hashable, optional
+            Who asks (the remote address): workers are shared fairly between clients.
 
         Returns
         -------
@@ -358,6 +739,8 @@ class WorkerPool:
             The reply did not come in time; the worker was killed and replaced.
         ClientGone
             ``cancelled`` completed first; the worker was killed and replaced.
+        WorkerOutOfMemory
+            The request needed more than ``memory_mb``; the worker was replaced.
         WorkerGone
             The worker died or failed to start.
         PoolClosed
@@ -367,44 +750,79 @@ class WorkerPool:
             raise ValueError("timeout must be positive")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        watch = cancelled
-        got = self._take(loop)
-        if isinstance(got, asyncio.Future):
+        seq = next(self._seq)  # the place in line, kept when the request is preempted and queued again
+        while True:
+            worker = await self._acquire(loop, client, seq, deadline, timeout, cancelled)
             try:
-                done, _ = await asyncio.wait(
-                    {got} | ({watch} if watch else set()), timeout=deadline - loop.time(), return_when="FIRST_COMPLETED"
-                )
-            except BaseException:
-                self._abandon(got)
+                # Event loops (uvloop) may leave the pipe non-blocking after add_reader; the
+                # framed send/recv of multiprocessing needs it blocking.
+                os.set_blocking(worker.conn.fileno(), True)
+                worker.conn.send_bytes(request)
+                reply = await self._reply(loop, worker, deadline, cancelled)
+            except (OSError, EOFError) as exc:
+                if worker.preempted:
+                    self._discard(worker, "preempted")
+                    continue
+                gone: WorkerGone | None = None
+                try:
+                    gone = await self._why_gone(worker, exc)
+                finally:  # even when the caller is cancelled meanwhile
+                    self._discard(worker, "memory" if isinstance(gone, WorkerOutOfMemory) else "died")
+                raise gone from None
+            except WorkerOutOfMemory:
+                self._discard(worker, "memory")
                 raise
-            if got not in done:
-                self._abandon(got)
-                if watch is not None and watch in done:
-                    raise ClientGone("the client went away while the query waited for a worker")
-                raise WorkersBusy(f"all {self.size} query workers stayed busy for {timeout:g} s")
-            worker = got.result()
-            if deadline - loop.time() <= 0.001:
-                # Handed over at the very end of our time: the query never ran, say why.
-                self._give_back(worker)
-                raise WorkersBusy(f"all {self.size} query workers stayed busy for {timeout:g} s")
-        else:
-            worker = got
-        healthy = False
-        try:
-            # Event loops (uvloop) may leave the pipe non-blocking after add_reader; the
-            # framed send/recv of multiprocessing needs it blocking.
-            os.set_blocking(worker.conn.fileno(), True)
-            worker.conn.send_bytes(request)
-            reply = await self._reply(loop, worker, deadline, watch)
-            healthy = True
+            except BaseException:
+                self._discard(worker, "killed")
+                raise
+            self._finish(worker)
             return reply
-        except (OSError, EOFError) as exc:
-            raise WorkerGone(f"the query worker {worker.pid} died ({type(exc).__name__}: {exc})") from None
-        finally:
-            if healthy:
-                self._give_back(worker)
-            else:
-                self._discard(worker)
+
+    async def _acquire(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        client: Hashable,
+        seq: int,
+        deadline: float,
+        timeout: float,
+        watch: asyncio.Future[Any] | None,
+    ) -> _Worker:
+        got = self._take(loop, client, seq)
+        if not isinstance(got, asyncio.Future):
+            return got
+        try:
+            waits = {got} | ({watch} if watch else set())
+            done, _ = await asyncio.wait(waits, timeout=max(deadline - loop.time(), 0), return_when="FIRST_COMPLETED")
+        except BaseException:
+            self._abandon(got)
+            raise
+        if got not in done:
+            self._abandon(got)
+            if watch is not None and watch in done:
+                raise ClientGone("the client went away while the query waited for a worker")
+            raise WorkersBusy(f"all {self.size} query workers stayed busy for {timeout:g} s")
+        worker = got.result()
+        if deadline - loop.time() <= 0.001:
+            # Handed over at the very end of our time: the query never ran, say why.
+            self._abandon(got)
+            raise WorkersBusy(f"all {self.size} query workers stayed busy for {timeout:g} s")
+        return worker
+
+    async def _why_gone(self, worker: _Worker, exc: BaseException) -> WorkerGone:
+        """What the death of a worker means: its exit status, once it has exited (a few seconds at most).
+
+        Its pipe closes a moment before the kernel can report how it ended, and a big address
+        space takes a while to tear down, so poll for the status rather than trust the pipe.
+        """
+        for _ in range(500):
+            if worker.proc.exitcode is not None:
+                break
+            await asyncio.sleep(0.01)
+        code = worker.proc.exitcode
+        if code in (-signal.SIGABRT, _EXIT_NOMEM) and self.memory_mb is not None:
+            # Oxigraph aborts when an allocation fails, which under the cap means the cap was reached.
+            return WorkerOutOfMemory(f"the query needed more than {self.memory_mb} MB")
+        return WorkerGone(f"the query worker {worker.pid} died (exit status {code}; {type(exc).__name__}: {exc})")
 
     async def _reply(
         self, loop: asyncio.AbstractEventLoop, worker: _Worker, deadline: float, watch: asyncio.Future[Any] | None
@@ -435,14 +853,10 @@ class WorkerPool:
                 message = worker.conn.recv_bytes()
                 tag, body = message[:1], message[1:]
                 if tag == _HELLO:
-                    worker.sandboxed = body == b"1"
-                    if self.sandboxed is None and not worker.sandboxed:
-                        log.warning(
-                            "query workers cannot drop network access on this kernel; relying on the lexer guard"
-                        )
-                    if self.sandboxed is None or not worker.sandboxed:
-                        self.sandboxed = worker.sandboxed
+                    self._hello(worker, body)
                     continue
+                if tag == _NOMEM:
+                    raise WorkerOutOfMemory(f"the query needed more than {self.memory_mb} MB")
                 if tag == _FAILED:
                     raise WorkerGone(body.decode(errors="replace"))
                 return body

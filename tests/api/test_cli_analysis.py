@@ -37,8 +37,22 @@ def test_paths_json_is_the_api_shape_and_unknown_names_fail(client: TestClient) 
     assert found == api.json()
     assert [a["label"] for a in found["avoid"]] == ["China"]
     assert found["paths"] and "Malaysia" in [c["label"] for c in found["paths"][0]["countries"]]
-    bad = rekg("paths", "US", "dysprosum")
-    assert bad.returncode == 1 and "dysprosium" in bad.stderr
+    bad = rekg("paths", "US", "Atlantis")
+    assert bad.returncode == 1 and "Atlantis" in bad.stderr
+
+
+def test_paths_on_a_day_name_the_measures_and_print_the_evidence_note(client: TestClient) -> None:
+    out = rekg("paths", "US", "gallium", "--as-of", "2026-12-01", "--limit", "2")
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.split())
+    assert "restricted by MOFCOM Announcement 2024 No. 46, clause 2" in text
+    note = client.get("/paths", params={"source": "US", "target": "gallium", "as_of": "2026-12-01"}).json()
+    assert " ".join(note["evidence"]["note"].split()) in text
+    assert "projected" in text
+    excluded = rekg("paths", "US", "gallium", "--as-of", "2026-12-01", "--restricted", "exclude")
+    assert excluded.returncode == 0, excluded.stderr
+    assert "no open supply path from United States to gallium" in " ".join(excluded.stdout.split())
+    assert rekg("paths", "US", "gallium", "--restricted", "never").returncode != 0
 
 
 def test_no_path_says_so() -> None:
@@ -58,6 +72,11 @@ def test_centrality_and_concentration_tables(client: TestClient) -> None:
     assert json.loads(found.stdout)["ranked"][0]["rank"] == 1
     bad = rekg("centrality", "--kind", "planet")
     assert bad.returncode == 1 and "kind" in bad.stderr
+    tied = rekg("centrality", "--kind", "country", "--top", "3", "--as-of", "2026-12-01")
+    assert tied.returncode == 0, tied.stderr
+    assert "3=" in tied.stdout and "tied" in tied.stdout and "2026-12-01" in tied.stdout
+    refused = rekg("centrality", "--metric", "pagerank", "--restricted", "exclude")
+    assert refused.returncode == 1 and "restricted" in refused.stderr
     hhi = rekg("concentration", "rare earths", "--indicator", "production", "--format", "json")
     assert hhi.returncode == 0, hhi.stderr
     assert json.loads(hhi.stdout)["shares"][0]["subject"]["label"] == "China"
@@ -71,6 +90,17 @@ def test_scenario_without_china() -> None:
     table = rekg("scenario", "--remove", "China", "--as-of", "2025-11-15")
     assert "materials left with no supplier" in table.stdout and "gallium" in table.stdout
     assert rekg("scenario").returncode == 1
+
+
+def test_scenario_after_the_truce_states_its_baseline() -> None:
+    out = rekg("scenario", "--remove", "China", "--as-of", "2026-12-01")
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.split())
+    assert "against the baseline" in text and "against no measures at all" in text
+    assert "Caixin" not in text
+    assert "The newest source on this scenario" in text
+    data = json.loads(rekg("scenario", "--remove", "China", "--as-of", "2026-12-01", "--format", "json").stdout)
+    assert data["baseline"]["measures"] and data["without_measures"]["consumers_affected"]
 
 
 @pytest.mark.parametrize("fmt", ["gexf", "graphml", "json", "csv", "nq"])

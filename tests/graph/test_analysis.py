@@ -8,6 +8,7 @@ from datetime import date
 import networkx as nx
 import pytest
 from rekg.graph import KnowledgeGraph, network, open_graph
+from rekg.graph.answers.measures import measures_in_force
 from rekg.graph.errors import InvalidParameter, NodeNotFound, NotConverged
 from rekg.graph.network.centrality import METRICS, centrality
 from rekg.graph.network.chokepoints import chokepoints
@@ -15,11 +16,16 @@ from rekg.graph.network.concentration import concentration
 from rekg.graph.network.disruption import disruption
 from rekg.graph.network.paths import supply_paths
 from rekg.graph.network.projection import RELATIONS, projection
+from rekg.graph.network.restrictions import BLOCKING_TYPES, in_force_on, restrictions
 from rekg.graph.network.view import controlled_by, for_consumer, supply_view
 from rekg.graph.results import Result
 
 #: A day after China's November 2025 suspensions took effect.
 AFTER_TRUCE = date(2025, 11, 15)
+#: While the truce holds: China's October controls and the gallium ban on the US are suspended.
+TRUCE = date(2026, 1, 15)
+#: After the suspensions ran out (10 and 27 November 2026): those controls are in force again.
+LAPSED = date(2026, 12, 1)
 
 
 # Paths -----------------------------------------------------------------------------------
@@ -58,8 +64,11 @@ def test_every_step_is_explained_with_its_relation_and_sources(kg: KnowledgeGrap
 def test_paths_come_shortest_first_and_respect_max_len_and_limit(kg: KnowledgeGraph) -> None:
     paths = supply_paths(kg, "US", "dysprosium", max_len=5, limit=7).paths
     assert 0 < len(paths) <= 7
-    lengths = [p.length for p in paths]
-    assert lengths == sorted(lengths) and max(lengths) <= 5
+    # Open paths first, then restricted ones; shortest first within each.
+    for restricted in (False, True):
+        lengths = [p.length for p in paths if bool(p.restricted_by) == restricted]
+        assert lengths == sorted(lengths)
+    assert max(p.length for p in paths) <= 5
     assert len({tuple(n.id for n in p.nodes) for p in paths}) == len(paths)
 
 
@@ -69,6 +78,16 @@ def test_the_answer_echoes_the_question_as_resolved(kg: KnowledgeGraph) -> None:
     assert [a.label for a in found.avoid] == ["China", "Australia"]
     assert (found.max_len, found.limit, found.as_of) == (5, 3, date(2025, 12, 1))
     assert found.to_dict()["as_of"] == "2025-12-01"
+    assert found.restricted == "include" and found.evidence.as_of == date(2025, 12, 1)
+
+
+def test_as_of_defaults_to_today(kg: KnowledgeGraph) -> None:
+    today = date.today()
+    assert supply_paths(kg, "Malaysia", "dysprosium").as_of == today
+    assert chokepoints(kg, "Malaysia", "dysprosium").as_of == today
+    assert centrality(kg, "degree", top=1).as_of == today
+    assert concentration(kg, "rare earths").as_of == today
+    assert disruption(kg, remove=["Malaysia"], max_paths=0).as_of == today
 
 
 def test_no_path_is_an_empty_list(kg: KnowledgeGraph) -> None:
@@ -77,16 +96,32 @@ def test_no_path_is_an_empty_list(kg: KnowledgeGraph) -> None:
 
 
 def test_unknown_names_list_close_matches(kg: KnowledgeGraph) -> None:
-    with pytest.raises(NodeNotFound) as err:
-        supply_paths(kg, "US", "dysprosum")
-    assert kg.iri("dysprosium") in [s["id"] for s in err.value.suggestions]
+    # A misspelling resolves to its one close match (echoed), or fails listing it.
+    for typo, meant in (("dysprosum", "dysprosium"), ("Untied Stat", "united-states")):
+        try:
+            found = supply_paths(kg, "Malaysia", typo) if meant == "dysprosium" else supply_paths(kg, typo, "Dy")
+        except NodeNotFound as err:
+            assert kg.iri(meant) in [s["id"] for s in err.suggestions], typo
+        else:
+            assert kg.iri(meant) in (found.source.id, found.target.id), typo
     with pytest.raises(NodeNotFound):
         supply_paths(kg, "US", "dysprosium", avoid=["Atlantis"])
+    # Publishers are no supply actors: not a source of supply paths.
+    with pytest.raises(NodeNotFound):
+        supply_paths(kg, "Caixin", "dysprosium")
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_len": 0}, {"max_len": 13}, {"limit": 0}, {"max_len": "6"}, {"avoid": ["US"]}, {"as_of": "11/15/2025"}],
+    [
+        {"max_len": 0},
+        {"max_len": 13},
+        {"limit": 0},
+        {"max_len": "6"},
+        {"avoid": ["US"]},
+        {"as_of": "11/15/2025"},
+        {"restricted": "never"},
+    ],
 )
 def test_bad_parameters_are_refused_before_any_work(kg: KnowledgeGraph, kwargs: dict) -> None:
     with pytest.raises(InvalidParameter):
@@ -123,23 +158,59 @@ def test_centrality_filters_by_kind(kg: KnowledgeGraph) -> None:
     assert centrality(kg, "degree", kind="measure").ranked == []
 
 
-def test_betweenness_counts_consumer_to_material_paths(kg: KnowledgeGraph) -> None:
-    # Cross-check one score against a direct count over the same paths.
-    V = supply_view(kg)
-    plant = kg.iri("lynas-malaysia")
+@pytest.mark.parametrize(
+    ("node", "mode"), [("lynas-malaysia", "include"), ("lynas-malaysia", "exclude"), ("china", "only")]
+)
+def test_betweenness_counts_consumer_to_material_paths(kg: KnowledgeGraph, node: str, mode: str) -> None:
+    # Cross-check one score against a direct count over the same paths: all of them, the open
+    # ones (the handovers restricted for each consumer removed) or the restricted ones.
+    V = supply_view(kg, LAPSED)
+    r = restrictions(kg, V, LAPSED)
+    target = kg.iri(node)
     consumers = [n for n, d in V.nodes(data=True) if d["kind"] == "country" or V.graph["obtains"].get(n)]
     materials = [n for n, d in V.nodes(data=True) if d["kind"] == "material"]
     total = 0.0
     for c in consumers:
-        H = for_consumer(V, c)
+        blocked = r.arcs_for(c)
+        H = r.view(for_consumer(V, c), blocked, mode)
         for m in materials:
             if c == m or not nx.has_path(H, c, m):
                 continue
             paths = list(nx.all_shortest_paths(H, c, m))
-            total += sum(plant in p[1:-1] for p in paths) / len(paths)
+            total += sum(target in p[1:-1] for p in paths) / len(paths)
     expected = total / (len(consumers) * len(materials))
-    got = next(r for r in centrality(kg, "betweenness", top=1000).ranked if r.id == plant).score
+    found = centrality(kg, "betweenness", top=1000, as_of=LAPSED, restricted=mode)
+    got = next(x for x in found.ranked if x.id == target).score
     assert got == pytest.approx(expected, abs=1e-5)
+    assert expected > 0
+
+
+def test_restricted_betweenness_is_refused_for_metrics_without_paths(kg: KnowledgeGraph) -> None:
+    for metric in ("pagerank", "degree", "eigenvector"):
+        with pytest.raises(InvalidParameter) as err:
+            centrality(kg, metric, restricted="exclude")
+        assert err.value.extra["parameter"] == "restricted"
+        assert centrality(kg, metric, top=1, as_of=LAPSED).measures == []
+    with pytest.raises(InvalidParameter):
+        centrality(kg, "betweenness", restricted="sometimes")
+
+
+def test_ties_are_marked_and_ordered_by_label_then_iri(kg: KnowledgeGraph) -> None:
+    ranked = centrality(kg, "degree", top=1000, as_of=LAPSED).ranked
+    assert len({r.score for r in ranked}) < len(ranked), "the seed graph has no tied degrees to check"
+    for i, r in enumerate(ranked):
+        same = [x for x in ranked if x.score == r.score]
+        assert r.tied == (len(same) > 1), r.label
+        assert r.tie_group == (same[0].rank if r.tied else None), r.label
+        if i and ranked[i - 1].score == r.score:
+            assert (ranked[i - 1].label.casefold(), ranked[i - 1].id) < (r.label.casefold(), r.id)
+    # A cut through a tie says so.
+    groups = [r for r in ranked if r.tied]
+    first = groups[0]
+    cut = centrality(kg, "degree", top=first.rank, as_of=LAPSED)
+    assert cut.ranked[-1].id == first.id and cut.ties_cut
+    whole = max(r.rank for r in ranked if r.score == first.score)
+    assert not centrality(kg, "degree", top=whole, as_of=LAPSED).ties_cut
 
 
 @pytest.mark.parametrize(("args", "param"), [(("closeness",), "metric"), (("degree", "planet"), "kind")])
@@ -166,10 +237,10 @@ def test_eigenvector_non_convergence_is_a_typed_error(monkeypatch: pytest.Monkey
 
 
 def test_chokepoints_are_the_nodes_on_every_path(kg: KnowledgeGraph) -> None:
-    cp = chokepoints(kg, "Malaysia", "dysprosium")
+    cp = chokepoints(kg, "Malaysia", "dysprosium", as_of=TRUCE)
     assert cp.connected
     assert kg.iri("lynas-malaysia") in [n.id for n in cp.articulation_points]
-    H = for_consumer(supply_view(kg), kg.iri("malaysia"))
+    H = for_consumer(supply_view(kg, TRUCE), kg.iri("malaysia"))
     c, m = kg.iri("malaysia"), kg.iri("dysprosium")
     for n in cp.articulation_points:
         assert not nx.has_path(nx.restricted_view(H, [n.id], []), c, m), n.label
@@ -179,10 +250,10 @@ def test_chokepoints_are_the_nodes_on_every_path(kg: KnowledgeGraph) -> None:
 
 
 def test_minimum_node_cut_cuts_the_us_off_dysprosium(kg: KnowledgeGraph) -> None:
-    cp = chokepoints(kg, "US", "dysprosium")
+    cp = chokepoints(kg, "US", "dysprosium", as_of=TRUCE)
     assert cp.connected and cp.minimum_node_cut
     assert {"China", "Lynas Malaysia plant"} <= {s.label for s in cp.suppliers}
-    H = for_consumer(supply_view(kg), kg.iri("united-states"))
+    H = for_consumer(supply_view(kg, TRUCE), kg.iri("united-states"))
     cut = [n.id for n in cp.minimum_node_cut]
     assert not nx.has_path(nx.restricted_view(H, cut, []), kg.iri("united-states"), kg.iri("dysprosium"))
 
@@ -265,7 +336,8 @@ def test_removing_china_hits_the_us_and_lists_the_paths_it_loses(kg: KnowledgeGr
     removed = {r.id for r in without_china.removed} | {r.id for r in without_china.removed_with}
     assert without_china.paths_lost
     for p in without_china.paths_lost:
-        assert {n.id for n in p.nodes} & removed
+        # Lost to the removal, or already restricted in the baseline (and named).
+        assert {n.id for n in p.nodes} & removed or p.restricted_by
 
 
 def test_reimposing_a_suspended_control_cuts_the_country_it_targets(kg: KnowledgeGraph) -> None:
@@ -311,14 +383,174 @@ def test_only_measures_that_stop_supply_can_be_reimposed(kg: KnowledgeGraph) -> 
         disruption(kg, reimpose=["China"])
 
 
+# One rule for time ------------------------------------------------------------------------
+
+
+def _blocking_in_force(kg: KnowledgeGraph, day: date, **filters: str) -> set[str]:
+    """What /measures calls in force that day, of the kinds that stop flows."""
+    answer = measures_in_force(kg, on=day, **filters)
+    return {m.id for m in answer.measures if m.status.startswith("in force") and m.kind in BLOCKING_TYPES}
+
+
+@pytest.mark.parametrize("day", [TRUCE, LAPSED])
+def test_every_analysis_applies_what_the_measures_answer_calls_in_force(kg: KnowledgeGraph, day: date) -> None:
+    everywhere = _blocking_in_force(kg, day)
+    assert {m.id for m in in_force_on(kg, day) if m.kind in BLOCKING_TYPES} == everywhere
+    assert {a.measure.id for a in centrality(kg, "betweenness", as_of=day).measures} == everywhere
+    assert {a.measure.id for a in disruption(kg, remove=["Malaysia"], as_of=day, max_paths=0).baseline.measures} == (
+        everywhere
+    )
+    for material in ("gallium", "dysprosium"):
+        expected = _blocking_in_force(kg, day, targets="US", material=material)
+        found = supply_paths(kg, "US", material, as_of=day, limit=200)
+        cp = chokepoints(kg, "US", material, as_of=day)
+        assert {a.measure.id for a in found.measures} == expected, material
+        assert {m.id for p in found.paths for m in p.restricted_by} == expected, material
+        assert {a.measure.id for a in cp.measures} == expected, material
+        assert {m.id for f in cp.restricted_flows for m in f.restricted_by} == expected, material
+        via_china = [p for p in found.paths if kg.iri("china") in {n.id for n in p.nodes}]
+        assert via_china and all(bool(p.restricted_by) == bool(expected) for p in via_china), material
+
+
+def test_the_gallium_ban_on_the_us_restricts_paths_only_while_in_force(kg: KnowledgeGraph) -> None:
+    ban = kg.iri("mofcom-2024-46-clause-2")
+    statuses = {d: {m.id: m.status for m in measures_in_force(kg, on=d).measures}[ban] for d in (TRUCE, LAPSED)}
+    assert statuses == {TRUCE: "suspended", LAPSED: "in force"}
+    during = supply_paths(kg, "US", "gallium", as_of=TRUCE)
+    after = supply_paths(kg, "US", "gallium", as_of=LAPSED)
+    assert during.paths and not any(p.restricted_by for p in during.paths) and during.measures == []
+    assert after.paths and all(ban in {m.id for m in p.restricted_by} for p in after.paths)
+    assert [a.projected for a in after.measures] == [True] and after.evidence.projected
+    assert not during.evidence.projected
+
+
+# Restricted paths ------------------------------------------------------------------------
+
+
+def _routes(found) -> set[tuple[str, ...]]:
+    return {tuple(n.id for n in p.nodes) for p in found.paths}
+
+
+def test_restricted_paths_are_named_listed_after_open_ones_and_counted_by_choice(kg: KnowledgeGraph) -> None:
+    include = supply_paths(kg, "US", "dysprosium", as_of=LAPSED, limit=200)
+    exclude = supply_paths(kg, "US", "dysprosium", as_of=LAPSED, limit=200, restricted="exclude")
+    only = supply_paths(kg, "US", "dysprosium", as_of=LAPSED, limit=200, restricted="only")
+    assert (include.restricted, exclude.restricted, only.restricted) == ("include", "exclude", "only")
+    # The issue's example: the first route no longer goes through China.
+    first = include.paths[0]
+    assert not first.restricted_by and kg.iri("china") not in {n.id for n in first.nodes}
+    assert "Malaysia" in [c.label for c in first.countries]
+    flags = [bool(p.restricted_by) for p in include.paths]
+    assert flags == sorted(flags), "open paths come first"
+    for group in (False, True):
+        lengths = [p.length for p in include.paths if bool(p.restricted_by) == group]
+        assert lengths == sorted(lengths)
+    assert not any(p.restricted_by for p in exclude.paths) and all(p.restricted_by for p in only.paths)
+    assert _routes(include) == _routes(exclude) | _routes(only) and not _routes(exclude) & _routes(only)
+    china = controlled_by(projection(kg), [kg.iri("china")])
+    for p in only.paths:
+        restricted = [s for s in p.steps if s.restricted_by]
+        assert len(restricted) == 1 and restricted[0].source.id in china
+        assert kg.iri("mofcom-2025-18") in {m.id for m in restricted[0].restricted_by}
+        assert {m.id for m in p.restricted_by} == {m.id for m in restricted[0].restricted_by}
+    # Every variant names the same measures: excluding a path does not hide why.
+    assert [a.measure.id for a in include.measures] == [a.measure.id for a in exclude.measures]
+
+
+def test_chokepoints_of_the_open_supply_and_of_the_restricted_one(kg: KnowledgeGraph) -> None:
+    both = chokepoints(kg, "US", "dysprosium", as_of=LAPSED)
+    open_ = chokepoints(kg, "US", "dysprosium", as_of=LAPSED, restricted="exclude")
+    shut = chokepoints(kg, "US", "dysprosium", as_of=LAPSED, restricted="only")
+    assert kg.iri("china") in {n.id for n in both.minimum_node_cut}
+    assert kg.iri("lynas-malaysia") in {n.id for n in open_.articulation_points}
+    assert {s.id for s in open_.suppliers} == {kg.iri("lynas-malaysia")}
+    assert {s.id for s in shut.suppliers} == {kg.iri("china")}
+    assert both.restricted_flows == open_.restricted_flows == shut.restricted_flows
+    assert {f.supplier.id for f in both.restricted_flows} == {kg.iri("china")}
+
+
+def test_a_country_obtains_through_the_deals_its_government_bodies_sign(kg: KnowledgeGraph) -> None:
+    us, dod = kg.iri("united-states"), kg.iri("us-department-of-defense")
+    H = for_consumer(supply_view(kg, LAPSED), us)
+    deals = [b for b in H.successors(us) if any(e.get("via") == dod for e in H.edges[us, b]["evidence"])]
+    assert deals, "the Department of Defense's deal is not a US deal"
+    found = supply_paths(kg, "US", deals[0], as_of=LAPSED)
+    step = found.paths[0].steps[0]
+    assert step.via is not None and step.via.id == dod
+    assert "Department of Defense" in step.text and "United States" in step.text
+
+
+# Disruption against a stated baseline ----------------------------------------------------
+
+
+def test_a_scenario_states_its_baseline_and_compares_with_no_measures(kg: KnowledgeGraph) -> None:
+    us = kg.iri("united-states")
+    d = disruption(kg, remove=["China"], as_of=LAPSED)
+    assert {a.measure.id for a in d.baseline.measures} == _blocking_in_force(kg, LAPSED)
+    assert all(a.status == "in force" for a in d.baseline.measures)
+    restricted = {c.consumer.id: {m.id for m in c.materials_lost} for c in d.baseline.consumers_restricted}
+    assert kg.iri("gallium") in restricted[us], "the baseline's measures already cut the US off China's gallium"
+    # Against that baseline removing China costs the US nothing more; against no measures, gallium.
+    against_base = {c.consumer.id: {m.id for m in c.materials_lost} for c in d.consumers_affected}
+    against_none = {c.consumer.id: {m.id for m in c.materials_lost} for c in d.without_measures.consumers_affected}
+    assert kg.iri("gallium") not in against_base.get(us, set())
+    assert kg.iri("gallium") in against_none[us]
+    for c, lost in against_base.items():
+        assert lost <= against_none[c]
+    assert "baseline" in d.note and "no measures" in d.note
+    assert {p.nodes[-1].id for p in d.paths_lost if p.nodes[0].id == us} <= against_none[us]
+    # The same scenario during the truce loses gallium against the baseline too.
+    during = disruption(kg, remove=["China"], as_of=TRUCE)
+    assert kg.iri("gallium") in {
+        m.id for c in during.consumers_affected if c.consumer.id == us for m in c.materials_lost
+    }
+
+
+def test_a_scenario_removes_supply_actors_not_publishers(kg: KnowledgeGraph) -> None:
+    d = disruption(kg, remove=["China"], as_of=LAPSED, max_paths=0)
+    removed = {r.id for r in d.removed_with}
+    assert kg.iri("caixin") not in removed
+    assert kg.iri("mofcom") in removed, "a government body goes with its country"
+
+
+# Evidence ----------------------------------------------------------------------------------
+
+
+def test_every_analysis_carries_evidence_for_its_day(kg: KnowledgeGraph) -> None:
+    results = [
+        supply_paths(kg, "US", "dysprosium", as_of=LAPSED),
+        centrality(kg, "betweenness", as_of=LAPSED),
+        chokepoints(kg, "US", "dysprosium", as_of=LAPSED),
+        concentration(kg, "rare earths", "processing", as_of=LAPSED),
+        disruption(kg, remove=["China"], as_of=LAPSED, max_paths=2),
+    ]
+    for result in results:
+        ev = result.evidence
+        assert ev.as_of == LAPSED and ev.note, type(result).__name__
+        assert ev.data_until is not None and ev.data_until <= ev.graph_data_until, type(result).__name__
+        # China's controls in force that day are projected from 2025 sources; production shares are not.
+        assert ev.projected == (not isinstance(result, network.Concentration)), type(result).__name__
+    assert not supply_paths(kg, "Malaysia", "dysprosium", as_of=TRUCE).evidence.projected
+
+
+def test_concentration_uses_figures_of_periods_begun_by_the_day(kg: KnowledgeGraph) -> None:
+    now = concentration(kg, "rare earths", "production", as_of=LAPSED)
+    before = concentration(kg, "rare earths", "production", as_of="2024-06-01")
+    assert before.period <= "2024" <= now.period
+    early = concentration(kg, "rare earths", "mining", "2025", as_of="2024-06-01")
+    assert early.hhi is None and "after" in early.note
+
+
 # Result types ----------------------------------------------------------------------------
 
 
 def test_every_analysis_returns_one_result_whose_dict_is_plain_json(kg: KnowledgeGraph) -> None:
     results = [
         supply_paths(kg, "Malaysia", "dysprosium", max_len=4),
+        supply_paths(kg, "US", "gallium", as_of=LAPSED),
         centrality(kg, "degree", top=3),
         chokepoints(kg, "Malaysia", "dysprosium"),
+        chokepoints(kg, "US", "gallium", as_of=LAPSED),
         concentration(kg, "rare earths", "processing"),
         disruption(kg, remove=["Malaysia"], as_of=AFTER_TRUCE, max_paths=2),
     ]
