@@ -12,7 +12,9 @@ There are three kinds:
 
 * ``results``: SELECT and ASK results (SPARQL JSON, XML, CSV, TSV);
 * ``graph``: RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML, N3);
-* ``page``: what the API renders itself for people and scripts (HTML, JSON).
+* ``page``: what the API renders itself for people and scripts (HTML, JSON);
+* ``sheet``: CSV sources the importers map to RDF (a claims sheet, the USGS MCS data release), told
+  apart by their header, since both come as ``text/csv``.
 
 The order of the table is the server's order of preference within a kind: the first format
 of a kind is the default answer to ``Accept: */*`` and wins ties.
@@ -29,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +45,11 @@ __all__ = [
     "FILE_FORMATS",
     "FORMATS",
     "GRAPH_FORMATS",
+    "NOT_XML_CHARS",
     "PAGE_FORMATS",
+    "REPLACEMENT",
     "RESULT_FORMATS",
+    "SHEET_FORMATS",
     "Format",
     "Kind",
     "accept_header",
@@ -53,9 +59,11 @@ __all__ = [
     "pick",
     "rdf_format",
     "results_format",
+    "xml_safe",
+    "xml_safe_bytes",
 ]
 
-Kind = Literal["results", "graph", "page"]
+Kind = Literal["results", "graph", "page", "sheet"]
 
 _W3C = "http://www.w3.org/ns/formats/"
 
@@ -243,6 +251,9 @@ FORMATS: tuple[Format, ...] = (
     # JSON before HTML: a client that accepts anything is a script more often than a browser.
     Format("json", "page", "application/json"),
     Format("html", "page", "text/html", also_accepts=("application/xhtml+xml",)),
+    # CSV sources (rekg.graph.io.importers): the same media type and extension, told apart by the header.
+    Format("claims", "sheet", "text/csv", also_accepts=("application/csv",), extensions=(".csv",)),
+    Format("usgs-mcs", "sheet", "text/csv", also_accepts=("application/csv",), extensions=(".csv",)),
 )
 
 
@@ -283,6 +294,8 @@ RESULT_FORMATS: dict[str, Format] = {f.key: f for f in formats_of("results")}
 GRAPH_FORMATS: dict[str, Format] = {f.key: f for f in formats_of("graph")}
 #: The API's own renderings by key.
 PAGE_FORMATS: dict[str, Format] = {f.key: f for f in formats_of("page")}
+#: CSV sources by key (uploads and ``rekg ingest``; read by :mod:`rekg.graph.io.importers`).
+SHEET_FORMATS: dict[str, Format] = {f.key: f for f in formats_of("sheet")}
 #: The RDF formats of data files (``--data``, ``rekg load``, uploads, exports): those with an extension.
 DATA_FORMATS: dict[str, Format] = {f.key: f for f in GRAPH_FORMATS.values() if f.extensions}
 #: The same by file extension.
@@ -397,3 +410,39 @@ def rdf_format(key: str, what: str) -> ox.RdfFormat:
     if found is None or found.rdf is None:
         raise UnsupportedFormat(f"{what} cannot be written as {key}; use {_one_of(list(GRAPH_FORMATS))}")
     return found.rdf
+
+
+#: Characters XML 1.0 cannot carry, not even as character references: C0 controls other than
+#: tab, LF and CR, lone surrogates, U+FFFE and U+FFFF. One of them in a label makes every XML
+#: writer (GEXF, GraphML, RDF/XML, SPARQL XML results) produce a document no parser reads, so
+#: uploads may not hold them and every XML writer replaces them.
+NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: U+FFFD, the replacement character: what the XML writers put for a character XML cannot carry.
+REPLACEMENT = "\ufffd"
+# The same characters in UTF-8 output: C0 bytes never occur inside a multi-byte sequence, U+FFFE and
+# U+FFFF are EF BF BE / EF BF BF, and a UTF-8 writer cannot produce lone surrogates.
+_NOT_XML_UTF8 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+def xml_safe(text: str) -> str:
+    r"""``text`` with every character XML 1.0 cannot carry (even escaped) replaced by U+FFFD.
+
+    Examples
+    --------
+    >>> xml_safe("Dy\x01\x08 oxide\ufffe") == "Dy\ufffd\ufffd oxide\ufffd"
+    True
+    >>> xml_safe("tab\tand\nnewline") == "tab\tand\nnewline"
+    True
+    """
+    return NOT_XML_CHARS.sub(REPLACEMENT, text)
+
+
+def xml_safe_bytes(body: bytes) -> bytes:
+    r""":func:`xml_safe` for a UTF-8 XML document another writer produced (pyoxigraph's RDF/XML, SPARQL XML).
+
+    Examples
+    --------
+    >>> xml_safe_bytes("<a>Dy\x01\ufffe</a>".encode()) == "<a>Dy\ufffd\ufffd</a>".encode()
+    True
+    """
+    return _NOT_XML_UTF8.sub(REPLACEMENT.encode(), body)

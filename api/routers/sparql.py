@@ -7,20 +7,25 @@ Request forms (SPARQL 1.1 Protocol, 2.1): ``GET /sparql?query=...``, ``POST`` wi
 ``Accept``. ``GET /sparql`` without a query returns the service description.
 
 Parameters are decoded exactly once, strictly as UTF-8 (``+`` is a space, ``%2B`` a plus).
-The query itself is checked and run by :mod:`rekg.graph.sparql`.
+The query itself is checked and run by :mod:`rekg.graph.sparql`: the guard resolves relative
+IRIs against the endpoint's URL (as the protocol allows, and as Oxigraph's own server does), and
+runs off the event loop for all but short queries, so a huge query cannot stall the server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
+from rekg.graph.errors import InvalidQuery
 from rekg.graph.formats import GRAPH_FORMATS, RESULT_FORMATS
-from rekg.graph.sparql.executor import QueryExecutor
+from rekg.graph.sparql.executor import PreparedQuery, QueryExecutor, prepare_query
 
+from ..deps import client_key
 from ..errors import ApiError
 from ..negotiation import choose_format, offers_for, parse_accept
 from ..settings import Settings
@@ -33,6 +38,9 @@ _FORM = "application/x-www-form-urlencoded"
 _DIRECT = "application/sparql-query"
 _UPDATE = "application/sparql-update"
 _MAX_FIELDS = 1000
+# Queries up to this many characters are checked on the event loop (2-3 ms at worst, one token per
+# character; most queries are this short); longer ones in a thread (bench/guard.py has figures).
+_INLINE_GUARD_CHARS = 1_000
 
 _PARAMETERS: list[dict[str, Any]] = [
     {
@@ -77,11 +85,17 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "The result, in the negotiated format (or the service description).",
         "content": {o.media_type: {} for o in (*offers_for("results"), *offers_for("graph"))},
     },
-    400: {"description": "Syntax error (with the parser's message and position), update, SERVICE or foreign graph."},
+    400: {
+        "description": "Syntax error (with the parser's message and position), update, SERVICE, foreign graph, or an "
+        "extension function this endpoint does not implement (unsupported_feature)."
+    },
     406: {"description": "Nothing in Accept (or format=) can be produced."},
     413: {"description": "Request body over REKG_MAX_BODY_BYTES, or result over REKG_MAX_ROWS."},
     415: {"description": "POST with a content type other than form-encoded or application/sparql-query."},
-    503: {"description": "The query ran past REKG_QUERY_TIMEOUT_S and was stopped."},
+    503: {
+        "description": "The query ran past REKG_QUERY_TIMEOUT_S or needed more than REKG_QUERY_MEMORY_MB and was "
+        "stopped, or every worker stayed busy that long (with Retry-After)."
+    },
 }
 
 
@@ -99,6 +113,8 @@ def sparql_executor(app: FastAPI) -> QueryExecutor:
             timeout_s=settings.query_timeout_s,
             max_rows=settings.max_rows,
             workers=settings.query_workers,
+            memory_mb=settings.query_memory_mb,
+            netns=settings.query_netns,
         )
         app.state.sparql_executor = executor
     return executor
@@ -197,6 +213,23 @@ def _endpoint_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + request.url.path
 
 
+async def _prepare(
+    request: Request, executor: QueryExecutor, query: str, params: dict[str, list[str]]
+) -> PreparedQuery:
+    """The guard's verdict on ``query``, relative IRIs resolved against this endpoint's URL."""
+    check = functools.partial(
+        prepare_query,
+        executor.kg,
+        query,
+        default_graph_uris=params.get("default-graph-uri", []),
+        named_graph_uris=params.get("named-graph-uri", []),
+        base=_endpoint_url(request),
+    )
+    if len(query) <= _INLINE_GUARD_CHARS:
+        return check()
+    return await asyncio.to_thread(check)
+
+
 async def _answer(request: Request) -> Response:
     params, direct = await _read_request(request)
     if "update" in params:
@@ -222,15 +255,14 @@ async def _answer(request: Request) -> Response:
             offer = choose_format("graph", accept, formats)
         body = executor.describe_service(_endpoint_url(request), offer.key)
         return Response(body, media_type=offer.content_type, headers={"Vary": "Accept"})
-    prepared = await executor.prepare(
-        queries[0],
-        default_graph_uris=params.get("default-graph-uri", []),
-        named_graph_uris=params.get("named-graph-uri", []),
-    )
+    prepared = await _prepare(request, executor, queries[0], params)
     offer = choose_format(prepared.kind, accept, formats)
     watch = asyncio.ensure_future(_disconnected(request))
     try:
-        outcome = await executor.run(prepared, offer.key, cancelled=watch)
+        outcome = await executor.run(prepared, offer.key, cancelled=watch, client=client_key(request))
+    except InvalidQuery as exc:
+        # Oxigraph read the guard's canonical text: report its error where it is in the query as sent.
+        raise prepared.relocate(exc) from None
     finally:
         watch.cancel()
     return Response(

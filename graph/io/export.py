@@ -10,7 +10,7 @@ gexf      GEXF 1.3 for Gephi: typed attributes, a colour per kind, and the dates
           spells so the timeline replays 2025 (valid against the official XSD)
 graphml   GraphML for yEd and Cytoscape, with yFiles labels and colours for yEd
 json      NetworkX node-link JSON (``nodes``, ``edges``, edge ``key`` = relation)
-csv       a zip of ``nodes.csv`` and ``edges.csv`` (UTF-8 with BOM, for spreadsheets)
+csv       a zip of ``nodes.csv`` and ``edges.csv`` (UTF-8; with a BOM for Excel on request)
 ========= ============================================================================
 
 Node ids are entity IRIs everywhere. List values (sources, stages) are GEXF ``liststring``
@@ -18,8 +18,8 @@ values, lists in JSON, and ``|``-separated in GraphML and CSV. :func:`export` is
 point: :data:`FORMATS` maps each name to a small renderer, its media type and file name.
 
 Whatever the data holds, every export is well-formed. Uploads refuse characters XML 1.0 cannot
-carry (:data:`rekg.graph.io.seeds.NOT_XML_CHARS`), but ``--data`` files may bring them: the XML
-exports (GEXF, GraphML, RDF/XML) write each as U+FFFD (:func:`xml_safe`), since XML has no
+carry (:data:`rekg.graph.formats.NOT_XML_CHARS`), but ``--data`` files may bring them: the XML
+exports (GEXF, GraphML, RDF/XML) write each as U+FFFD (:func:`rekg.graph.formats.xml_safe`), since XML has no
 escape for them. CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, tab or CR, and not a plain number) get a leading ``'`` (:func:`csv_safe`, as OWASP
 advises).
@@ -42,8 +42,7 @@ import pyoxigraph as ox
 from lxml import etree
 from lxml.builder import ElementMaker
 from rekg.graph.errors import UnsupportedFormat
-from rekg.graph.formats import DATA_FORMATS
-from rekg.graph.io.seeds import NOT_XML_CHARS
+from rekg.graph.formats import DATA_FORMATS, NOT_XML_CHARS, xml_safe, xml_safe_bytes
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.projection import projection
 from rekg.graph.network.spells import start_of
@@ -57,44 +56,14 @@ __all__ = [
     "Export",
     "csv_safe",
     "export",
+    "export_csv",
     "export_rdf",
+    "layout",
     "render_csv",
     "render_gexf",
     "render_graphml",
     "render_node_link",
-    "xml_safe",
-    "xml_safe_bytes",
 ]
-
-#: U+FFFD, the replacement character: what the XML exports write for a character XML cannot carry.
-REPLACEMENT = "\ufffd"
-# The same characters in UTF-8 output: C0 bytes never occur inside a multi-byte sequence, U+FFFE and
-# U+FFFF are EF BF BE / EF BF BF, and a UTF-8 writer cannot produce lone surrogates.
-_NOT_XML_UTF8 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
-
-
-def xml_safe(text: str) -> str:
-    r"""``text`` with every character XML 1.0 cannot carry (even escaped) replaced by U+FFFD.
-
-    Examples
-    --------
-    >>> xml_safe("Dy\x01\x08 oxide\ufffe") == "Dy\ufffd\ufffd oxide\ufffd"
-    True
-    >>> xml_safe("tab\tand\nnewline") == "tab\tand\nnewline"
-    True
-    """
-    return NOT_XML_CHARS.sub(REPLACEMENT, text)
-
-
-def xml_safe_bytes(body: bytes) -> bytes:
-    r""":func:`xml_safe` for a UTF-8 XML document some other writer produced (pyoxigraph's RDF/XML).
-
-    Examples
-    --------
-    >>> xml_safe_bytes("<a>Dy\x01\ufffe</a>".encode()) == "<a>Dy\ufffd\ufffd</a>".encode()
-    True
-    """
-    return _NOT_XML_UTF8.sub(REPLACEMENT.encode(), body)
 
 
 #: What makes a spreadsheet read a cell as a formula (OWASP's "CSV injection" list).
@@ -147,7 +116,7 @@ def export_rdf(kg: KnowledgeGraph, fmt: str) -> Export:
         If ``fmt`` is not one of :data:`RDF_FORMATS`.
 
     RDF/XML cannot carry some characters a literal may hold; they are written as U+FFFD
-    (:func:`xml_safe_bytes`). The other formats escape them.
+    (:func:`rekg.graph.formats.xml_safe_bytes`). The other formats escape them.
 
     Examples
     --------
@@ -228,7 +197,7 @@ def render_gexf(G: nx.MultiDiGraph) -> bytes:
     dynamic graph with ``timeformat="date"``; nodes without dates have no spells and are
     always shown.
 
-    Text XML cannot carry is written as U+FFFD (:func:`xml_safe`), so the file always parses.
+    Text XML cannot carry is written as U+FFFD (:func:`rekg.graph.formats.xml_safe`), so the file always parses.
 
     Examples
     --------
@@ -363,6 +332,7 @@ def render_graphml(G: nx.MultiDiGraph) -> bytes:
     >>> nx.read_graphml(io.BytesIO(render_graphml(G))).nodes["x"]["kind"]
     'country'
     >>> G.add_node("y", kind="country", label="bell" + chr(7))
+    >>> from rekg.graph.formats import REPLACEMENT
     >>> nx.read_graphml(io.BytesIO(render_graphml(G))).nodes["y"]["label"] == "bell" + REPLACEMENT
     True
     """
@@ -379,10 +349,13 @@ def render_graphml(G: nx.MultiDiGraph) -> bytes:
         root.append(E.key({"id": f"n_{name}", "for": "node", "attr.name": name, "attr.type": _GRAPHML_TYPES[typ]}))
     for name, typ in _EDGE_ATTRS.items():
         root.append(E.key({"id": f"e_{name}", "for": "edge", "attr.name": name, "attr.type": _GRAPHML_TYPES[typ]}))
+    for name in ("x", "y"):
+        root.append(E.key({"id": f"n_{name}", "for": "node", "attr.name": name, "attr.type": "double"}))
     root.append(E.key({"id": "n_graphics", "for": "node", "yfiles.type": "nodegraphics"}))
     root.append(E.key({"id": "e_graphics", "for": "edge", "yfiles.type": "edgegraphics"}))
     graph = E.graph(id="rekg", edgedefault="directed")
     root.append(graph)
+    positions = layout(G)
     for n, d in G.nodes(data=True):
         node = E.node(id=n)
         row = {**d, "spells": _spells_text(d.get("spells"))}
@@ -390,11 +363,16 @@ def render_graphml(G: nx.MultiDiGraph) -> bytes:
             text = _flat(row.get(name))
             if text is not None:
                 node.append(E.data(text, key=f"n_{name}"))
+        x, y = positions[n]
+        node.append(E.data(f"{x:.1f}", key="n_x"))
+        node.append(E.data(f"{y:.1f}", key="n_y"))
         label = d.get("label", n)
+        width = max(60, 7 * len(label))
         node.append(
             E.data(
                 Y.ShapeNode(
-                    Y.Geometry(height="30.0", width=f"{max(60, 7 * len(label))}.0", x="0.0", y="0.0"),
+                    # yEd places a node by its top-left corner.
+                    Y.Geometry(height="30.0", width=f"{width}.0", x=f"{x - width / 2:.1f}", y=f"{y - 15:.1f}"),
                     Y.Fill(color=KIND_COLOURS.get(d.get("kind"), "#7f7f7f"), transparent="false"),
                     Y.NodeLabel(label),
                     Y.Shape(type="roundrectangle"),
@@ -417,6 +395,31 @@ def render_graphml(G: nx.MultiDiGraph) -> bytes:
         )
         graph.append(edge)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def layout(G: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
+    """Node positions (pixels, centred on 0) from a seeded force-directed layout: the same graph, the same picture.
+
+    GraphML carries them twice: as yFiles geometry (yEd opens the file laid out) and as plain ``x`` and ``y``
+    node attributes (Cytoscape: Layout > Attribute Layout, or any reader of plain GraphML).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("a", "b", key="r")
+    'r'
+    >>> G.add_node("c")
+    >>> pos = layout(G)
+    >>> sorted(pos), len({pos["a"], pos["b"], pos["c"]})
+    (['a', 'b', 'c'], 3)
+    """
+    if not G:
+        return {}
+    # The space grows with the graph, so that labels of ~100 px rarely overlap.
+    scale = 120.0 * math.sqrt(G.number_of_nodes())
+    simple = nx.Graph(G.to_undirected(as_view=True))
+    raw = nx.spring_layout(simple, seed=17, scale=scale, iterations=100)
+    return {n: (float(raw[n][0]), float(raw[n][1])) for n in G}
 
 
 def _flat(value: object) -> str | None:
@@ -467,8 +470,13 @@ so that no spreadsheet runs it as a formula (CSV injection); drop that ' to get 
 """
 
 
-def render_csv(G: nx.MultiDiGraph) -> bytes:
+def render_csv(G: nx.MultiDiGraph, *, bom: bool = False, dated: date | None = None) -> bytes:
     """The projection as a zip of ``nodes.csv`` and ``edges.csv`` (and a short README).
+
+    The CSV files are UTF-8 without a byte-order mark, so ``csv.DictReader(open(path, encoding="utf-8"))``
+    reads the first column as ``id``; ``bom=True`` adds one, which Excel needs to read UTF-8 (the
+    ``/export/csv?bom=true``). Zip entries are dated ``dated`` (the newest source of
+    the graph, when :func:`export` calls it): an identical graph gives an identical archive.
 
     Every cell goes through :func:`csv_safe`, so a label such as ``=HYPERLINK(...)`` reaches a
     spreadsheet as text, not as a formula.
@@ -504,15 +512,16 @@ def render_csv(G: nx.MultiDiGraph) -> bytes:
         w.writerow({c: csv_safe(v) for c, v in row.items()})
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        # A fixed timestamp keeps the archive identical for an identical graph.
+        # The data's date (not today's) keeps the archive identical for an identical graph.
+        stamp = (dated or date(1980, 1, 1)).timetuple()[:3]
         for name, text in (
             ("nodes.csv", nodes.getvalue()),
             ("edges.csv", edges.getvalue()),
             ("README.txt", _CSV_README),
         ):
-            info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(name, date_time=(*stamp, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, text.encode("utf-8-sig") if name.endswith(".csv") else text.encode("utf-8"))
+            z.writestr(info, text.encode("utf-8-sig" if bom and name.endswith(".csv") else "utf-8"))
     return buf.getvalue()
 
 
@@ -563,7 +572,32 @@ def export(kg: KnowledgeGraph, fmt: str) -> Export:
     """
     if fmt in RDF_FORMATS:
         return export_rdf(kg, fmt)
+    if fmt == "csv":
+        return export_csv(kg)
     if fmt not in GRAPH_FORMATS:
         raise UnsupportedFormat(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", formats=list(FORMATS))
     render, media, filename = GRAPH_FORMATS[fmt]
     return Export(kg.cached(("export", fmt), lambda: render(projection(kg))), media, filename)
+
+
+def export_csv(kg: KnowledgeGraph, *, bom: bool = False) -> Export:
+    """The CSV zip, its entries dated with the graph's newest source; ``bom=True`` for Excel (see :func:`render_csv`).
+
+    Examples
+    --------
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
+    >>> z = zipfile.ZipFile(io.BytesIO(export_csv(kg).body))
+    >>> z.read("nodes.csv")[:3], z.getinfo("nodes.csv").date_time[0] >= 2025
+    (b'id,', True)
+    >>> zipfile.ZipFile(io.BytesIO(export_csv(kg, bom=True).body)).read("nodes.csv")[:3] == b"\\xef\\xbb\\xbf"
+    True
+    """
+    from rekg.graph.answers.evidence import graph_data_until
+
+    _, media, filename = GRAPH_FORMATS["csv"]
+
+    def build() -> bytes:
+        return render_csv(projection(kg), bom=bom, dated=graph_data_until(kg))
+
+    return Export(kg.cached(("export", "csv", bom), build), media, filename)

@@ -13,7 +13,6 @@ IRIs in seed files are relative to the deployment's base IRI, so the same files 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,11 +22,10 @@ from pathlib import Path
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rekg.graph.errors import SeedError
-from rekg.graph.formats import DATA_FORMATS
+from rekg.graph.formats import DATA_FORMATS, NOT_XML_CHARS
 from rekg.ontology import DEFAULT_BASE_IRI, ONTOLOGY_FILE, REKG, SHAPES_FILE, namespaces
 
 __all__ = [
-    "NOT_XML_CHARS",
     "SEEDS_DIR",
     "Problem",
     "SeedFile",
@@ -117,12 +115,6 @@ def _reject_xml_entities(data: str | bytes, name: str) -> None:
     except Exception as exc:  # ParseError and friends: report as a syntax error
         raise SeedError(f"{name}: does not parse as RDF/XML: {exc}", file=name) from exc
 
-
-#: Characters XML 1.0 cannot carry, not even as character references: C0 controls other than
-#: tab, LF and CR, lone surrogates, U+FFFE and U+FFFF. One of them in a label makes every XML
-#: writer (GEXF, GraphML, RDF/XML, SPARQL XML results) produce a document no parser reads, so
-#: sources may not hold them and the exports replace them (:func:`rekg.graph.io.export.xml_safe`).
-NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _SHOWN_CHARS = 120
 

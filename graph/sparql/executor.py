@@ -6,8 +6,9 @@ A request goes through three steps:
    :mod:`rekg.graph.sparql.guard`: updates and ``SERVICE`` are refused, and every graph named by
    ``FROM`` / ``FROM NAMED`` or by the protocol's ``default-graph-uri`` /
    ``named-graph-uri`` must be a graph of the store. Nothing is ever fetched or read from
-   a file. The dataset is then passed to the store explicitly, so what runs is exactly what
-   was checked.
+   a file. What runs is exactly what was checked: the guard's canonical rewrite of the query
+   (relative IRIs resolved against the endpoint's URL), on the dataset passed to the store
+   explicitly.
 2. :meth:`QueryExecutor.run` evaluates the query with a time limit. A back end that can be
    read from forked workers (:meth:`rekg.graph.store.base.Store.worker_reader`: Oxigraph in
    memory or on disk) runs it in a worker process of
@@ -28,27 +29,42 @@ request names a dataset.
 from __future__ import annotations
 
 import asyncio
+import math
 import pickle
+import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pyoxigraph as ox
 from rekg.graph.errors import (
     ForbiddenQuery,
     InvalidQuery,
+    QueryMemoryExceeded,
     QueryTimeout,
+    QueryWorkersBusy,
     RekgError,
     ResultTooLarge,
     StoreUnavailable,
+    UnsupportedFeature,
     UnsupportedFormat,
 )
-from rekg.graph.formats import GRAPH_FORMATS, RESULT_FORMATS, rdf_format, results_format
+from rekg.graph.formats import GRAPH_FORMATS, RESULT_FORMATS, rdf_format, results_format, xml_safe_bytes
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.lexer import QueryForm
-from rekg.graph.sparql.guard import QueryShape, inspect_query
-from rekg.graph.sparql.pool import ClientGone, PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
+from rekg.graph.sparql.guard import QueryShape, SourceMap, inspect_query
+from rekg.graph.sparql.pool import (
+    ClientGone,
+    PoolClosed,
+    Sandbox,
+    WorkerGone,
+    WorkerOutOfMemory,
+    WorkerPool,
+    WorkersBusy,
+    WorkerTimeout,
+    default_memory_mb,
+)
 from rekg.graph.sparql.service import service_description
 from rekg.graph.store.base import QueryReader, ReaderOpener
 
@@ -64,14 +80,15 @@ __all__ = [
 TIMEOUT_SETTING = "REKG_QUERY_TIMEOUT_S"
 ROWS_SETTING = "REKG_MAX_ROWS"
 WORKERS_SETTING = "REKG_QUERY_WORKERS"
-# Queries longer than this are checked in a thread so a huge one cannot stall the server.
-_BIG_QUERY = 64_000
+MEMORY_SETTING = "REKG_QUERY_MEMORY_MB"
 
 
 @dataclass(frozen=True)
 class PreparedQuery:
     """A query that passed the guard, with the dataset it will run on.
 
+    ``text`` is the guard's canonical rewrite of the query (:attr:`QueryShape.text`), the text that
+    runs; ``source_map`` relates its positions to the query as sent (see :meth:`relocate`).
     ``default_graph`` / ``named_graphs`` are ``None`` for "the union of all graphs" /
     "every named graph"; otherwise the exact graphs (all of them graphs of the store).
     """
@@ -80,6 +97,28 @@ class PreparedQuery:
     form: QueryForm
     default_graph: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    source_map: SourceMap | None = field(default=None, repr=False, compare=False)
+
+    def relocate(self, exc: RekgError) -> RekgError:
+        """``exc`` with the line and column of an Oxigraph syntax error moved to the query as sent.
+
+        Examples
+        --------
+        >>> from rekg.graph.store import open_store
+        >>> kg = KnowledgeGraph(open_store("memory"))
+        >>> q = prepare_query(kg, "SELECT *\\n  WHERE { ?s ?p ?o ?x }")
+        >>> q.text
+        'SELECT * WHERE { ?s ?p ?o ?x }'
+        >>> try:
+        ...     evaluate(kg.store, q.text, "json")
+        ... except InvalidQuery as exc:
+        ...     print(exc.detail.split(": ")[0], "->", q.relocate(exc).detail.split(": ")[0])
+        error at 1:31 -> error at 2:24
+        """
+        if self.source_map is None or not isinstance(exc, InvalidQuery):
+            return exc
+        detail = self.source_map.relocate(exc.detail)
+        return exc if detail == exc.detail else type(exc)(detail, **exc.extra)
 
     @property
     def kind(self) -> Literal["results", "graph"]:
@@ -139,6 +178,11 @@ _ROWS = ox.QueryResultsFormat.TSV
 _TRIPLES = ox.RdfFormat.N_TRIPLES
 
 
+#: Results written as XML: pyoxigraph writes characters XML cannot carry as they are, so a literal
+#: from a --data file would make the document unreadable; they become U+FFFD as in the exports.
+_XML_KEYS = frozenset({"xml", "rdfxml"})
+
+
 def evaluate(
     store: QueryReader,
     text: str,
@@ -178,6 +222,8 @@ def evaluate(
     ------
     InvalidQuery
         If the query does not parse or fails during evaluation.
+    UnsupportedFeature
+        If the query calls an extension function Oxigraph does not implement.
     ResultTooLarge
         If the result has more than ``max_rows`` rows or triples.
     UnsupportedFormat
@@ -241,11 +287,42 @@ def evaluate(
     except RuntimeError as exc:
         if str(exc).startswith(("Corruption", "IO error")):
             raise StoreUnavailable(f"the store failed while reading: {exc}") from None
-        # pyoxigraph's evaluation errors (unsupported custom function, unbound SERVICE name...)
+        if str(exc).startswith("The custom function"):
+            # Well-formed SPARQL calling an extension function Oxigraph does not implement: not a syntax error.
+            raise UnsupportedFeature(
+                f"{exc}: this endpoint implements the SPARQL 1.1 functions, XSD casts and Oxigraph's extensions only"
+            ) from None
+        # pyoxigraph's other evaluation errors (an unbound SERVICE name...)
         raise InvalidQuery(f"the query failed during evaluation: {exc}") from None
     except OSError as exc:
         raise StoreUnavailable(f"the store failed while reading: {exc}") from None
+    if fmt in _XML_KEYS and body:
+        body = xml_safe_bytes(body)
     return QueryOutcome(body or b"", count, fmt, (time.perf_counter() - started) * 1000)
+
+
+#: What a query told to reach the network (a SERVICE that got past the guard) is answered, whatever its target: the
+#: sandbox refused the connection, and the answer must not tell an open port from a closed one, or a name from none.
+NO_OUTBOUND = "SERVICE is not available: this endpoint makes no outbound network connections."
+# How Oxigraph's HTTP client words a failed connection or look-up (an OSError, or an evaluation error).
+_NETWORK_FAILURE = re.compile(
+    r"os error \d+|lookup address|name resolution|not allowed for HTTP|network is|connection|refused|unreachable|"
+    r"permission denied|timed out",
+    re.IGNORECASE,
+)
+
+
+def _outbound_attempt(text: str, exc: RekgError) -> bool:
+    """Whether evaluating ``text`` failed because it tried to reach out (only a SERVICE can).
+
+    Oxigraph reports a failed SERVICE call as an I/O error (``StoreUnavailable`` here) whatever went wrong:
+    a refused socket, a failed look-up, a port it will not call, a ``file:`` IRI.
+    """
+    if "service" not in text.casefold():
+        return False
+    return isinstance(exc, StoreUnavailable) or (
+        isinstance(exc, InvalidQuery) and _NETWORK_FAILURE.search(exc.detail) is not None
+    )
 
 
 def _worker_handler(open_reader: ReaderOpener, prefixes: dict[str, str]) -> Any:
@@ -262,6 +339,8 @@ def _worker_handler(open_reader: ReaderOpener, prefixes: dict[str, str]) -> Any:
                     raise
                 out = evaluate(reader, text, fmt, max_rows=max_rows, **args)
         except RekgError as exc:
+            if _outbound_attempt(text, exc):
+                exc = ForbiddenQuery(NO_OUTBOUND)
             return pickle.dumps(("err", type(exc).__name__, exc.detail, exc.extra), pickle.HIGHEST_PROTOCOL)
         return pickle.dumps(("ok", out), pickle.HIGHEST_PROTOCOL)
 
@@ -269,7 +348,16 @@ def _worker_handler(open_reader: ReaderOpener, prefixes: dict[str, str]) -> Any:
 
 
 _ERRORS: dict[str, type[RekgError]] = {
-    cls.__name__: cls for cls in (InvalidQuery, ResultTooLarge, UnsupportedFormat, StoreUnavailable, QueryTimeout)
+    cls.__name__: cls
+    for cls in (
+        InvalidQuery,
+        ForbiddenQuery,
+        ResultTooLarge,
+        UnsupportedFeature,
+        UnsupportedFormat,
+        StoreUnavailable,
+        QueryTimeout,
+    )
 }
 
 
@@ -283,8 +371,9 @@ def prepare_query(
     *,
     default_graph_uris: Iterable[str] = (),
     named_graph_uris: Iterable[str] = (),
+    base: str | None = None,
 ) -> PreparedQuery:
-    """Check a query from the outside world and fix the dataset it will run on.
+    """Check a query from the outside world, fix the dataset it will run on and the text that runs.
 
     Parameters
     ----------
@@ -295,17 +384,20 @@ def prepare_query(
     default_graph_uris, named_graph_uris : iterable of str
         The protocol's ``default-graph-uri`` / ``named-graph-uri`` values. When any is
         given they replace the query's ``FROM`` / ``FROM NAMED`` (SPARQL 1.1 Protocol 2.1.4).
+    base : str, optional
+        The base IRI of relative IRIs when the query has no ``BASE``: the endpoint's URL.
 
     Returns
     -------
     PreparedQuery
+        Its ``text`` is the guard's canonical rewrite of the query (see :mod:`rekg.graph.sparql.guard`).
 
     Raises
     ------
     ForbiddenQuery
         For updates, ``SERVICE``, and any graph that is not a graph of the store.
     InvalidQuery
-        For lexical errors the guard finds (the parser's own errors come at evaluation).
+        For what the guard finds wrong (the parser's own errors come at evaluation).
 
     Examples
     --------
@@ -322,7 +414,7 @@ def prepare_query(
         raise TypeError("the query must be a str")
     default_uris = [u for u in default_graph_uris]
     named_uris = [u for u in named_graph_uris]
-    shape: QueryShape = inspect_query(text, kg.prefixes)
+    shape: QueryShape = inspect_query(text, kg.prefixes, base=base)
     known = _graph_names(kg)
 
     def check(iris: Iterable[str], how: str) -> None:
@@ -342,7 +434,7 @@ def prepare_query(
         default, named = tuple(default_uris), tuple(named_uris)
     else:
         default, named = shape.default_graphs, shape.named_graphs
-    return PreparedQuery(text, shape.form, default, named)
+    return PreparedQuery(shape.text, shape.form, default, named, source_map=shape.source_map)
 
 
 def run_query(kg: KnowledgeGraph, text: str, fmt: str = "json", *, max_rows: int = 10_000) -> QueryOutcome:
@@ -358,15 +450,18 @@ def run_query(kg: KnowledgeGraph, text: str, fmt: str = "json", *, max_rows: int
     prepared = prepare_query(kg, text)
     if fmt == "json" and prepared.kind == "graph":
         fmt = "ttl"
-    return evaluate(
-        kg.store,
-        prepared.text,
-        fmt,
-        prefixes=kg.prefixes,
-        default_graph=prepared.default_graph,
-        named_graphs=prepared.named_graphs,
-        max_rows=max_rows,
-    )
+    try:
+        return evaluate(
+            kg.store,
+            prepared.text,
+            fmt,
+            prefixes=kg.prefixes,
+            default_graph=prepared.default_graph,
+            named_graphs=prepared.named_graphs,
+            max_rows=max_rows,
+        )
+    except InvalidQuery as exc:
+        raise prepared.relocate(exc) from None
 
 
 class QueryExecutor:
@@ -382,6 +477,13 @@ class QueryExecutor:
         Most rows (or triples) in one result.
     workers : int
         Worker processes, for back ends that can be read from them (:meth:`Store.worker_reader`).
+    memory_mb : int
+        Memory one worker may allocate for a query, in MB (0: :func:`~rekg.graph.sparql.pool.default_memory_mb`).
+        A query that needs more fails with :class:`~rekg.graph.errors.QueryMemoryExceeded`; a worker that grew by
+        more than a quarter of it during a query is replaced after answering.
+    netns : bool
+        Run workers in an empty network namespace where the kernel allows it (their seccomp filter, which
+        refuses sockets, applies either way).
 
     Examples
     --------
@@ -393,22 +495,40 @@ class QueryExecutor:
     >>> ex.close()
     """
 
-    def __init__(self, kg: KnowledgeGraph, *, timeout_s: float = 10.0, max_rows: int = 10_000, workers: int = 2):
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        *,
+        timeout_s: float = 10.0,
+        max_rows: int = 10_000,
+        workers: int = 2,
+        memory_mb: int = 0,
+        netns: bool = True,
+    ):
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
         if max_rows < 1 or workers < 1:
             raise ValueError("max_rows and workers must be at least 1")
+        if memory_mb < 0:
+            raise ValueError("memory_mb must not be negative")
         self.kg = kg
         self._closed = False
         self.timeout_s = float(timeout_s)
         self.max_rows = int(max_rows)
         self.workers = int(workers)
+        self.memory_mb = int(memory_mb) or default_memory_mb(self.workers)
         self._pool: WorkerPool | None = None
         opener = kg.store.worker_reader()
         if opener is not None:
             prefixes = dict(kg.prefixes)
             self._pool = WorkerPool(
-                lambda: _worker_handler(opener, prefixes), size=self.workers, generation=lambda: kg.version
+                lambda: _worker_handler(opener, prefixes),
+                size=self.workers,
+                generation=lambda: kg.version,
+                memory_mb=self.memory_mb,
+                # Memory a big query leaves behind is seldom returned to the system; a fresh fork costs milliseconds.
+                recycle_mb=max(self.memory_mb // 4, 1),
+                netns=netns,
             )
 
     @property
@@ -420,6 +540,14 @@ class QueryExecutor:
     def sandboxed(self) -> bool | None:
         """Whether workers run without network access (``None`` until one has started)."""
         return self._pool.sandboxed if self._pool is not None else None
+
+    @property
+    def sandbox(self) -> Sandbox | None:
+        """How workers are kept off the network: ``netns+seccomp``, ``netns``, ``seccomp`` or ``none``.
+
+        ``None`` until a worker has started, and for back ends queried in-process (the remote store).
+        """
+        return self._pool.sandbox if self._pool is not None else None
 
     @property
     def closed(self) -> bool:
@@ -442,17 +570,13 @@ class QueryExecutor:
         if self._pool is not None:
             self._pool.close()
 
-    async def prepare(
-        self, text: str, *, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
-    ) -> PreparedQuery:
-        """:func:`prepare_query`, in a thread for very long queries."""
-        dg, ng = list(default_graph_uris), list(named_graph_uris)
-        if len(text) > _BIG_QUERY:
-            return await asyncio.to_thread(prepare_query, self.kg, text, default_graph_uris=dg, named_graph_uris=ng)
-        return prepare_query(self.kg, text, default_graph_uris=dg, named_graph_uris=ng)
-
     async def run(
-        self, query: PreparedQuery, fmt: str, *, cancelled: asyncio.Future[Any] | None = None
+        self,
+        query: PreparedQuery,
+        fmt: str,
+        *,
+        cancelled: asyncio.Future[Any] | None = None,
+        client: Hashable = None,
     ) -> QueryOutcome:
         """Evaluate a prepared query in ``fmt`` within the time limit.
 
@@ -465,6 +589,9 @@ class QueryExecutor:
             that fits the query form.
         cancelled : asyncio.Future, optional
             Completes when the client disconnects; the query is then stopped.
+        client : hashable, optional
+            Who asks (the HTTP layer passes the remote address): workers are shared fairly between
+            clients (see :mod:`rekg.graph.sparql.pool`).
 
         Returns
         -------
@@ -474,8 +601,14 @@ class QueryExecutor:
         ------
         QueryTimeout
             The query ran past the limit (or the client left); it was stopped.
+        QueryWorkersBusy
+            Every worker stayed busy until the limit; the query never ran.
+        QueryMemoryExceeded
+            The query needed more memory than a worker may use; it was stopped.
         ResultTooLarge, InvalidQuery, UnsupportedFormat, StoreUnavailable
             As :func:`evaluate`.
+        ForbiddenQuery
+            The query tried to reach the network (only possible past the guard).
         """
         if not isinstance(query, PreparedQuery):
             raise TypeError("run() takes a PreparedQuery; call prepare() first")
@@ -489,18 +622,28 @@ class QueryExecutor:
                 (query.text, fmt, query.default_graph, query.named_graphs, self.max_rows), pickle.HIGHEST_PROTOCOL
             )
             try:
-                reply = await self._pool.call(request, timeout=self.timeout_s, cancelled=cancelled)
+                reply = await self._pool.call(request, timeout=self.timeout_s, cancelled=cancelled, client=client)
             except WorkerTimeout:
                 raise self._timeout() from None
             except WorkersBusy:
-                raise QueryTimeout(
-                    f"All {self.workers} query workers stayed busy with other queries for {self.timeout_s:g} s. "
-                    f"Try again, or raise {WORKERS_SETTING} or {TIMEOUT_SETTING}.",
+                # By then every query running now has finished or been stopped at its own limit.
+                retry = max(1, math.ceil(self.timeout_s))
+                raise QueryWorkersBusy(
+                    f"All {self.workers} query workers stayed busy with other queries for {self.timeout_s:g} s; "
+                    f"the query did not run. Try again in {retry} s, or raise {WORKERS_SETTING} or {TIMEOUT_SETTING}.",
+                    retry_after_s=retry,
                     limit_s=self.timeout_s,
                     setting=WORKERS_SETTING,
                 ) from None
             except ClientGone:
                 raise QueryTimeout("The client went away; the query was stopped.") from None
+            except WorkerOutOfMemory:
+                raise QueryMemoryExceeded(
+                    f"The query needed more than {self.memory_mb} MB of memory, the most one query worker may use, "
+                    f"and was stopped. Narrow the patterns, drop ORDER BY or large strings, or raise {MEMORY_SETTING}.",
+                    limit_mb=self.memory_mb,
+                    setting=MEMORY_SETTING,
+                ) from None
             except WorkerGone as exc:
                 raise StoreUnavailable(
                     f"The query worker died while running this query ({exc}); it may have run out of memory."
@@ -558,5 +701,7 @@ class QueryExecutor:
                 f"Each query may run for {self.timeout_s:g} s ({TIMEOUT_SETTING}) and return at most "
                 f"{self.max_rows} rows or triples ({ROWS_SETTING}); a bigger result is refused with HTTP 413, "
                 "never silently truncated.",
+                f"Each query may use {self.memory_mb} MB of memory ({MEMORY_SETTING}); a query that needs more is "
+                "stopped with HTTP 503.",
             ],
         )

@@ -13,7 +13,14 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Namespace, URIRef
 from rekg.graph import KnowledgeGraph
-from rekg.graph.errors import ForbiddenQuery, InvalidQuery, QueryTimeout, ResultTooLarge, UnsupportedFormat
+from rekg.graph.errors import (
+    ForbiddenQuery,
+    InvalidQuery,
+    QueryTimeout,
+    ResultTooLarge,
+    UnsupportedFeature,
+    UnsupportedFormat,
+)
 from rekg.graph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from rekg.graph.sparql.executor import (
     PreparedQuery,
@@ -111,8 +118,8 @@ def test_syntax_errors_carry_the_parsers_position() -> None:
         evaluate(TRICKY.store, "SELECT ?x WHERE { ?x ", "json")
 
 
-def test_evaluation_errors_are_invalid_queries_not_crashes() -> None:
-    with pytest.raises(InvalidQuery, match="custom function"):
+def test_an_unknown_extension_function_is_an_unsupported_feature_not_a_syntax_error() -> None:
+    with pytest.raises(UnsupportedFeature, match=r"custom function <https://example\.org/f> is not supported"):
         evaluate(TRICKY.store, "SELECT ?x WHERE { BIND(<https://example.org/f>(1) AS ?x) }", "json")
 
 
