@@ -63,8 +63,8 @@ from rekg.graph.sparql.pool import (
     WorkerPool,
     WorkersBusy,
     WorkerTimeout,
-    default_memory_mb,
 )
+from rekg.graph.sparql.sandbox import default_memory_mb
 from rekg.graph.sparql.service import service_description
 from rekg.graph.store.base import QueryReader, ReaderOpener
 
@@ -478,7 +478,7 @@ class QueryExecutor:
     workers : int
         Worker processes, for back ends that can be read from them (:meth:`Store.worker_reader`).
     memory_mb : int
-        Memory one worker may allocate for a query, in MB (0: :func:`~rekg.graph.sparql.pool.default_memory_mb`).
+        Memory one worker may allocate for a query, in MB (0: :func:`~rekg.graph.sparql.sandbox.default_memory_mb`).
         A query that needs more fails with :class:`~rekg.graph.errors.QueryMemoryExceeded`; a worker that grew by
         more than a quarter of it during a query is replaced after answering.
     netns : bool

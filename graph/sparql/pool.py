@@ -11,36 +11,13 @@ store is shared copy-on-write and a worker is ready in milliseconds. Each worker
   thread, asks the kernel to kill it if the server dies (``PR_SET_PDEATHSIG``);
 * points every socket it inherited (the listening socket, client connections, the pipes of
   the other workers) at ``/dev/null``, so a connection the server closes really closes;
-* walls itself off from the network, twice where it can, so even a query that slipped past
-  :mod:`rekg.graph.sparql.guard` could not reach anything (the guard is the rule; these are
-  the second and third walls, reported by :attr:`WorkerPool.sandbox`):
-
-  - it moves into an empty network namespace, where the kernel allows unprivileged user
-    namespaces (many container profiles do not);
-  - it installs a seccomp filter (a small BPF program, loaded with ``prctl``) under which
-    ``socket()`` fails with ``EACCES`` for every address family, and ``io_uring_setup`` (which
-    could open sockets behind seccomp's back) with ``ENOSYS``. That needs no privilege, only a
-    kernel with seccomp (Linux 3.5+) on x86-64 or arm64. Every family, not only IPv4 and IPv6: a
-    worker needs no new socket at all, and a Unix socket to a local resolver (nscd,
-    systemd-resolved) would let a query leak a name through DNS. A blocked attempt fails the
-    same way whatever its target, so nothing can be learnt about ports;
-* caps the memory it may allocate (``RLIMIT_DATA``, see below);
+* walls itself off from the network and caps the memory it may allocate
+  (:mod:`rekg.graph.sparql.sandbox` says how and why);
 * then serves requests (bytes in, bytes out) until its pipe closes.
 
-**Memory.** A query can allocate about 1 GB/s (a large string joined into every row; a
-cartesian product under ``ORDER BY``). With ``memory_mb`` set, a worker may allocate that much
-beyond what it has when it starts serving. The limit is ``RLIMIT_DATA``, set in the worker:
-
-* not ``RLIMIT_AS``, which counts every reservation: the 512 MB evaluation stack, glibc's 64 MB
-  arena reservations, and the files RocksDB maps. ``RLIMIT_DATA`` counts private writable
-  memory only (heap, anonymous maps, stacks), so a store on disk mapped read-only does not
-  eat into the cap; what a worker shares copy-on-write with the server counts once, in the
-  baseline taken after the fork;
-* not a watchdog reading the worker's RSS: at 1 GB/s, a poll every 50 ms overshoots by 50 MB or
-  more, and costs a thread. Under the rlimit, the allocation that would cross the cap fails
-  at once: Oxigraph (Rust) then aborts the worker (``SIGABRT``), Python raises ``MemoryError``
-  (the worker reports it and exits). Either way the caller gets :class:`WorkerOutOfMemory` and
-  a fresh worker is forked; core dumps are switched off, so an abort is quick.
+**Memory.** With ``memory_mb`` set, a worker may allocate that much beyond what it has when it
+starts serving (:func:`rekg.graph.sparql.sandbox.cap_memory`); a query that needs more gets
+:class:`WorkerOutOfMemory` and a fresh worker is forked.
 
 Memory freed after a big query is not always returned to the system (the allocator keeps
 it), so a worker whose resident anonymous memory grew by more than ``recycle_mb`` during a
@@ -64,23 +41,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import errno
 import itertools
 import logging
 import multiprocessing as mp
 import os
 import resource
 import signal
-import stat
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any, Literal
+
+from rekg.graph.sparql.sandbox import (
+    MB,
+    cap_memory,
+    detach_sockets,
+    enter_empty_network,
+    install_no_socket_filter,
+    libc,
+    status_bytes,
+)
 
 __all__ = [
     "EVAL_STACK_BYTES",
@@ -93,8 +76,6 @@ __all__ = [
     "WorkerPool",
     "WorkerTimeout",
     "WorkersBusy",
-    "default_memory_mb",
-    "machine_memory_bytes",
 ]
 
 log = logging.getLogger("rekg.sparql")
@@ -110,12 +91,6 @@ _HELLO, _REPLY, _FAILED, _NOMEM = b"H", b"R", b"E", b"M"
 EVAL_STACK_BYTES = 512 * 2**20
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
-_PR_SET_SECCOMP = 22
-_PR_SET_NO_NEW_PRIVS = 38
-_SECCOMP_MODE_FILTER = 2
-_CLONE_NEWUSER = 0x10000000
-_CLONE_NEWNET = 0x40000000
-_MB = 2**20
 #: How a worker exits after a MemoryError it could not report.
 _EXIT_NOMEM = 3
 _SERVED_MEMORY = 4096
@@ -181,139 +156,6 @@ class _Options:
     memory_bytes: int | None
 
 
-def _libc() -> Any:
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:  # pragma: no cover - not Linux
-        return None
-
-
-def machine_memory_bytes() -> int:
-    """The memory this process may use: the machine's RAM, or its cgroup's limit when lower."""
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
-        with contextlib.suppress(OSError, ValueError):
-            total = min(total, int(Path(limit).read_text().strip()))  # "max" (no limit) is a ValueError
-    return total
-
-
-def default_memory_mb(workers: int) -> int:
-    """The automatic per-worker memory cap: half the machine's memory shared among the workers.
-
-    At most 1024 MB (more than a query over a million quads needs for a result of 10,000 rows),
-    at least 128 MB.
-
-    Examples
-    --------
-    >>> 128 <= default_memory_mb(2) <= 1024
-    True
-    """
-    return max(128, min(1024, machine_memory_bytes() // _MB // (2 * max(workers, 1))))
-
-
-def _status_bytes(pid: int | str, key: str) -> int | None:
-    """A ``kB`` figure of ``/proc/PID/status`` (``VmData``, ``RssAnon``...), in bytes."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(key.encode() + b":"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def _detach_sockets(keep: int) -> None:
-    """Point every inherited socket except ``keep`` at /dev/null (numbers stay taken)."""
-    try:
-        fds = [int(x) for x in os.listdir("/proc/self/fd")]
-    except OSError:  # pragma: no cover - no /proc
-        return
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in fds:
-        if fd in (keep, null):
-            continue
-        try:
-            if stat.S_ISSOCK(os.fstat(fd).st_mode):
-                os.dup2(null, fd)
-        except OSError:
-            pass
-    os.close(null)
-
-
-# -- the seccomp filter -------------------------------------------------------------------------
-# struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; }
-_BPF_LD_W_ABS = 0x00 | 0x00 | 0x20
-_BPF_JEQ_K = 0x05 | 0x10 | 0x00
-_BPF_JGE_K = 0x05 | 0x30 | 0x00
-_BPF_RET_K = 0x06 | 0x00
-_RET_ALLOW = 0x7FFF0000
-_RET_ERRNO = 0x00050000
-_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
-_NR_SOCKET = {"x86_64": 41, "aarch64": 198}
-_NR_IO_URING_SETUP = 425  # the same number on every architecture
-_X32_SYSCALL_BIT = 0x40000000
-
-
-class _SockFilter(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
-
-
-def _no_socket_program(machine: str) -> list[tuple[int, int, int, int]] | None:
-    """The BPF program: ``socket()`` fails with EACCES, ``io_uring_setup`` with ENOSYS, the rest runs.
-
-    ``None`` on an architecture it does not know. Jump offsets count from the next instruction.
-    """
-    arch = _AUDIT_ARCH.get(machine)
-    if arch is None:
-        return None
-    deny = (_BPF_RET_K, 0, 0, _RET_ERRNO | errno.EACCES)
-    program = [
-        (_BPF_LD_W_ABS, 0, 0, 4),  # seccomp_data.arch
-        (_BPF_JEQ_K, 1, 0, arch),
-        deny,  # another ABI (i386 through int 0x80): nothing in a worker uses it, so nothing gets round the filter
-        (_BPF_LD_W_ABS, 0, 0, 0),  # seccomp_data.nr
-    ]
-    if machine == "x86_64":
-        program += [(_BPF_JGE_K, 0, 1, _X32_SYSCALL_BIT), deny]  # the x32 ABI's numbers, likewise
-    program += [
-        (_BPF_JEQ_K, 0, 1, _NR_SOCKET[machine]),
-        deny,
-        (_BPF_JEQ_K, 0, 1, _NR_IO_URING_SETUP),
-        (_BPF_RET_K, 0, 0, _RET_ERRNO | errno.ENOSYS),
-        (_BPF_RET_K, 0, 0, _RET_ALLOW),
-    ]
-    return program
-
-
-def _install_no_socket_filter(libc: Any) -> bool:
-    """Load the filter into this process (its current and future threads); whether that worked."""
-    program = _no_socket_program(os.uname().machine)
-    if libc is None or program is None:
-        return False
-    insns = (_SockFilter * len(program))(*(_SockFilter(*insn) for insn in program))
-    prog = _SockFprog(len(program), insns)
-    ulong = ctypes.c_ulong
-    # Without privileges, a filter may only be installed once the process can gain none (setuid...).
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, ulong(1), ulong(0), ulong(0), ulong(0)) != 0:
-        return False
-    return libc.prctl(_PR_SET_SECCOMP, ulong(_SECCOMP_MODE_FILTER), ctypes.byref(prog), ulong(0), ulong(0)) == 0
-
-
-def _cap_memory(extra: int) -> None:
-    """Let this process allocate ``extra`` bytes of private writable memory beyond what it has now."""
-    now = _status_bytes("self", "VmData")
-    if now is None:  # pragma: no cover - no /proc
-        return
-    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    soft = now + extra if hard == resource.RLIM_INFINITY else min(now + extra, hard)
-    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
-
-
 def _worker_main(
     conn: Connection, make_handler: Callable[[], Handler], parent: int, pdeathsig: bool, options: _Options
 ) -> None:
@@ -325,16 +167,16 @@ def _worker_main(
             signal.signal(sig, signal.SIG_DFL)
     with contextlib.suppress(ValueError, OSError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    libc = _libc()
-    if libc is not None:
-        libc.prctl(_PR_SET_NAME, b"rekg-sparql", 0, 0, 0)  # what ps/top show for the worker
+    clib = libc()
+    if clib is not None:
+        clib.prctl(_PR_SET_NAME, b"rekg-sparql", 0, 0, 0)  # what ps/top show for the worker
         if pdeathsig:
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            clib.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(0)
-    _detach_sockets(conn.fileno())
-    netns = bool(options.netns and libc is not None and libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0)
-    seccomp = bool(options.seccomp and _install_no_socket_filter(libc))
+    detach_sockets(conn.fileno())
+    netns = bool(options.netns and clib is not None and enter_empty_network(clib))
+    seccomp = bool(options.seccomp and install_no_socket_filter(clib))
     sandbox = "+".join(name for name, on in (("netns", netns), ("seccomp", seccomp)) if on) or "none"
     # Where an allocation fails at the memory cap, Rust panics or aborts: printing a backtrace then allocates
     # again and can deadlock the worker instead of ending it.
@@ -353,7 +195,7 @@ def _worker_main(
     def serve() -> None:
         if options.memory_bytes:
             # Here, not before: the baseline includes this thread's stack and the opened store.
-            _cap_memory(options.memory_bytes)
+            cap_memory(options.memory_bytes)
         while True:
             try:
                 request = conn.recv_bytes()
@@ -435,7 +277,7 @@ class WorkerPool:
         self._make_handler = make_handler
         self.size = size
         self._generation = generation or (lambda: 0)
-        self._options = _Options(netns, seccomp, None if memory_mb is None else memory_mb * _MB)
+        self._options = _Options(netns, seccomp, None if memory_mb is None else memory_mb * MB)
         self.memory_mb = memory_mb
         self.recycle_mb = recycle_mb
         self._ctx = mp.get_context("fork")
@@ -494,7 +336,7 @@ class WorkerPool:
         """Note what a new worker said about itself; warn the first time workers are not sandboxed."""
         sandbox: Sandbox = body.decode() if body.decode() in SANDBOXES else "none"  # type: ignore[assignment]
         worker.sandbox = sandbox
-        worker.baseline = _status_bytes(worker.pid, "RssAnon")
+        worker.baseline = status_bytes(worker.pid, "RssAnon")
         with self._lock:
             before = self.sandbox
             if before is None or SANDBOXES.index(sandbox) > SANDBOXES.index(before):
@@ -694,8 +536,8 @@ class WorkerPool:
             self._discard(worker, "preempted")
             return
         if self.recycle_mb is not None and worker.baseline is not None:
-            now = _status_bytes(worker.pid, "RssAnon")
-            if now is not None and now - worker.baseline > self.recycle_mb * _MB:
+            now = status_bytes(worker.pid, "RssAnon")
+            if now is not None and now - worker.baseline > self.recycle_mb * MB:
                 self._discard(worker, "grown")
                 return
         with self._lock:

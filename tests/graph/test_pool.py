@@ -26,9 +26,8 @@ from rekg.graph.sparql.pool import (
     WorkerOutOfMemory,
     WorkerPool,
     WorkersBusy,
-    _no_socket_program,
-    default_memory_mb,
 )
+from rekg.graph.sparql.sandbox import _no_socket_program, default_memory_mb
 from rekg.graph.store import open_store
 
 from tests.serverutil import canary_listener
