@@ -42,6 +42,7 @@ STATUS: dict[type[ge.RekgError], int] = {
     ge.UnsupportedFormat: 406,
     ge.UnsupportedMediaType: 415,
     ge.SeedError: 422,
+    ge.SheetError: 422,
     ge.SourceConflict: 409,
     ge.CuratedEntityConflict: 409,
     ge.StoreUnavailable: 502,

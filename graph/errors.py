@@ -16,6 +16,7 @@ __all__ = [
     "RekgError",
     "ResultTooLarge",
     "SeedError",
+    "SheetError",
     "SourceConflict",
     "StoreUnavailable",
     "UnsupportedFeature",
@@ -48,6 +49,15 @@ class SeedError(RekgError):
         super().__init__(detail, file=file, problems=problems or [])
         self.file = file
         self.problems = problems or []
+
+
+class SheetError(SeedError):
+    """A claims sheet or data-release CSV cannot be imported; ``problems`` lists each by row and column.
+
+    Each problem is ``{"row", "column", "reason", "value", "suggestions"}``; nothing is written.
+    """
+
+    code = "invalid_sheet"
 
 
 class NodeNotFound(RekgError):

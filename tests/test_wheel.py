@@ -37,8 +37,8 @@ FOLDERS = {"rekg": "rekg", "api": "rekg/api", "graph": "rekg/graph", "ontology":
 DATA = {
     "seeds": ["*.ttl", "*.trig"],
     "ontology": ["*.ttl"],
-    "graph": ["sparql/queries/*.rq"],
-    "api": ["static/*", "templates/*"],
+    "graph": ["sparql/queries/*.rq", "io/importers/*.toml"],
+    "api": ["static/*", "static/vendor/*", "templates/*"],
 }
 #: What the build reads, and folders the wheel must leave out even though they sit next to them.
 COPIED = ["pyproject.toml", "README.md", *FOLDERS, "tests", "bench"]

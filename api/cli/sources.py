@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -9,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ._app import app
-from .common import console, load_kg, reported_errors
+from .common import console, err_console, load_kg, reported_errors
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -21,6 +22,8 @@ _BY_SUFFIX = {
     ".nt": "application/n-triples",
     ".jsonld": "application/ld+json",
     ".rdf": "application/rdf+xml",
+    # Claims sheets and the USGS MCS data release, told apart by their header.
+    ".csv": "text/csv",
 }
 
 
@@ -44,27 +47,79 @@ def _persistent(store_path: Path | None) -> Settings:
     return settings
 
 
+def _problem_table(problems: list[dict]) -> Table:
+    """The row-level report of a refused sheet."""
+    table = Table(title="problems (nothing was written)", title_justify="left")
+    for column in ("row", "column", "reason", "suggestions"):
+        table.add_column(column, overflow="fold", no_wrap=column == "row")
+    for p in problems:
+        suggestions = ", ".join(s.get("label", s.get("id", "")) for s in p.get("suggestions") or [])
+        reason = p.get("reason") or p.get("message") or ""
+        table.add_row(str(p.get("row") or ""), p.get("column") or p.get("path") or "", reason, suggestions)
+    return table
+
+
 @app.command()
 def ingest(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="Source document (.trig .ttl .nq .nt .jsonld .rdf).")
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="Source document (.trig .ttl .nq .nt .jsonld .rdf), claims sheet or USGS MCS data release (.csv).",
+        ),
     ],
     store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything and print what would be written; write nothing.")
+    ] = False,
 ) -> None:
     """Validate a new source and add it to the persistent store as its own graph (all or nothing)."""
-    from rekg.graph.io.seeds import SOURCE_FORMATS
+    from rekg.graph.errors import SheetError
     from rekg.graph.io.sources import add_source
 
     media = _BY_SUFFIX.get(file.suffix.lower())
     if media is None:
         console.print(f"[red]error[/]: unknown extension {file.suffix!r}; use one of {', '.join(_BY_SUFFIX)}")
         raise typer.Exit(2)
-    assert media in SOURCE_FORMATS
-    kg = load_kg(_persistent(store_path))
-    with reported_errors():
-        written = add_source(kg, file.read_bytes(), media, name=file.name)
-    kg.store.close()
-    console.print(f"added source {written.id} ({written.triples} triples) as <{written.iri}>")
+    kg = load_kg(_store_settings(store_path) if dry_run else _persistent(store_path))
+    try:
+        with reported_errors():
+            try:
+                written = add_source(kg, file.read_bytes(), media, name=file.name, dry_run=dry_run)
+            except SheetError as exc:
+                err_console.print(_problem_table(exc.problems))
+                raise
+    finally:
+        kg.store.close()
+    for s in written.skipped:
+        console.print(f"skipped row {s['row']}: {s['reason']}", highlight=False)
+    if written.merged:
+        console.print(f"{written.merged} figure(s) already stated by the same release's seed: not repeated")
+    what = f"{written.kind}, {written.rows} rows, " if written.rows is not None else ""
+    if written.dry_run:
+        sys.stdout.write(written.statements or "")
+        console.print(f"dry run: source {written.id} ({what}{written.triples} triples) would be added; nothing written")
+    elif written.unchanged:
+        console.print(f"source {written.id} is already in the store with these {written.triples} triples: unchanged")
+    else:
+        console.print(f"added source {written.id} ({what}{written.triples} triples) as <{written.iri}>")
+
+
+@app.command()
+def template(
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print an empty claims sheet (CSV): the source lines, the header and one commented example row."""
+    from rekg.graph.io.importers import template as sheet
+
+    text = sheet()
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
 
 
 @app.command()

@@ -11,7 +11,7 @@ import asyncio
 import pickle
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -22,11 +22,14 @@ from rekg.graph.errors import (
     CuratedEntityConflict,
     NodeNotFound,
     SeedError,
+    SheetError,
     SourceConflict,
     StoreUnavailable,
     UnsupportedMediaType,
 )
-from rekg.graph.io.seeds import SOURCE_FORMATS, Problem, parse_source, validate
+from rekg.graph.formats import SHEET_FORMATS, for_media_type
+from rekg.graph.io.importers import Imported, import_sheet
+from rekg.graph.io.seeds import SOURCE_FORMATS, Problem, check_characters, parse_source, validate
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
 from rekg.graph.sparql.pool import PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
@@ -80,7 +83,21 @@ class SourceWrite(Result):
     iri: str
     """The source's IRI, the name of its graph."""
     triples: int
-    """Triples written (POST) or removed (DELETE)."""
+    """Triples written (POST) or removed (DELETE); with ``dry_run``, the triples that would be written."""
+    kind: str = "rdf"
+    """What the document was read as: ``rdf``, ``claims`` (a claims sheet) or ``usgs-mcs`` (the USGS data release)."""
+    rows: int | None = None
+    """Data rows read from a CSV source."""
+    dry_run: bool = False
+    """True when nothing was written because a dry run was asked for."""
+    unchanged: bool = False
+    """True when the same source was imported before with exactly these statements: nothing changed."""
+    merged: int = 0
+    """USGS figures left out because another graph of the same release (the hand-made seed) states them already."""
+    skipped: list[dict] = field(default_factory=list)
+    """Rows a CSV import left out on purpose, each ``{row, column, reason, value}`` (unknown commodity...)."""
+    statements: str | None = None
+    """With ``dry_run``: what would be written, as N-Triples."""
 
 
 _LIST = """
@@ -422,6 +439,7 @@ def add_source(
     *,
     name: str = "<upload>",
     check: Callable[[bytes], list[Problem]] = validate_upload,
+    dry_run: bool = False,
 ) -> SourceWrite:
     """Validate a source document and add it as its own named graph, all or nothing.
 
@@ -429,14 +447,17 @@ def add_source(
     ----------
     kg : KnowledgeGraph
     data : bytes
-        TriG, Turtle, N-Quads, N-Triples, JSON-LD or RDF/XML (DTDs refused).
+        TriG, Turtle, N-Quads, N-Triples, JSON-LD or RDF/XML (DTDs refused); or CSV: a claims sheet or
+        the USGS MCS data release (:mod:`rekg.graph.io.importers`, told apart by the header).
     media_type : str
-        The document's media type.
+        The document's media type (``text/csv`` for the sheets).
     name : str
         A label for error messages (file name).
     check : callable, optional
         Runs the SHACL shapes (:func:`validate_upload` in this process by default; the server
         passes an :class:`IsolatedValidation`).
+    dry_run : bool
+        Check everything, write nothing; the result carries the statements that would be written.
 
     Returns
     -------
@@ -449,15 +470,26 @@ def add_source(
     SeedError
         If the document does not parse, is not one described source, touches the ontology
         or service graphs, or violates the SHACL shapes. Nothing is written.
+    SheetError
+        If a CSV source has problems; each is listed by row and column. Nothing is written.
     SourceConflict
-        If a source with that IRI already exists (seed or upload).
+        If a source with that IRI already exists (seed or upload), unless a CSV import brings exactly
+        the statements it holds (then nothing changes and ``unchanged`` is true).
     CuratedEntityConflict
         If the document gives an entity of the curated graphs a label, alias, code, title, type or
         sameAs they do not state (:func:`check_curated`); facts about such entities are accepted.
     """
-    fmt = source_format(media_type)
-    ds: Dataset = parse_source(data, fmt=fmt, base=kg.ns.base, name=name, allow_default_graph=True)
-    g = next(g for g in ds.graphs() if len(g) and g.identifier != ds.default_graph.identifier)
+    imported: Imported | None = None
+    if for_media_type(media_type, SHEET_FORMATS.values()) is not None:
+        # A CSV (claims sheet or data release) is mapped to its source's graph first; from there on it
+        # takes the path of every RDF source.
+        imported = import_sheet(kg, data, name=name)
+        g = imported.graph
+        check_characters(g, name)
+    else:
+        fmt = source_format(media_type)
+        ds: Dataset = parse_source(data, fmt=fmt, base=kg.ns.base, name=name, allow_default_graph=True)
+        g = next(g for g in ds.graphs() if len(g) and g.identifier != ds.default_graph.identifier)
     iri = str(g.identifier)
     prefix = str(kg.ns.source)
     local = iri[len(prefix) :] if iri.startswith(prefix) else ""
@@ -472,6 +504,10 @@ def add_source(
         quads = list(ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
     except (SyntaxError, ValueError) as exc:
         raise SeedError(f"{name}: contains a term the store cannot hold: {exc}", file=name) from exc
+    described = _described(imported, dry_run)
+    if imported is not None and _same_graph(kg, iri, quads):
+        # Importing the same sheet or release again changes nothing, and says so.
+        return SourceWrite(id=local, iri=iri, triples=len(quads), unchanged=True, **described)
     if kg.store.has_graph(iri):
         raise SourceConflict(f"source {local!r} already exists; delete it first or choose another id", id=local)
     check_curated(kg, quads, name)
@@ -484,18 +520,59 @@ def add_source(
     subjects = {str(s) for s in g.subjects()}
     problems = [p for p in problems if p.node in subjects]
     if problems:
-        raise SeedError(
+        rows = imported.node_rows if imported is not None else {}
+        raise (SheetError if imported is not None else SeedError)(
             f"{name}: SHACL validation failed with {len(problems)} problem(s):\n"
             + "\n".join(f"  - {p}" for p in problems),
             file=name,
-            problems=[{**p.as_dict(), "files": [name]} for p in problems],
+            problems=[
+                {
+                    **p.as_dict(),
+                    "files": [name],
+                    **(
+                        {"row": rows.get(p.node), "column": _relation(p.path), "reason": p.message, "suggestions": []}
+                        if imported
+                        else {}
+                    ),
+                }
+                for p in problems
+            ],
         )
+    if dry_run:
+        text = ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES).decode()
+        return SourceWrite(id=local, iri=iri, triples=len(quads), statements=text, **described)
 
     with kg.write_lock:
         if kg.store.has_graph(iri):
             raise SourceConflict(f"source {local!r} already exists; delete it first or choose another id", id=local)
         n = kg.store.replace_graph(iri, quads)
-    return SourceWrite(id=local, iri=iri, triples=n)
+    return SourceWrite(id=local, iri=iri, triples=n, **described)
+
+
+def _relation(path: str | None) -> str | None:
+    """The relation a SHACL path names, as a sheet writes it (``stage`` for rekg:stage)."""
+    return path.rsplit("#", 1)[-1] if path else None
+
+
+def _described(imported: Imported | None, dry_run: bool) -> dict:
+    """The fields of a :class:`SourceWrite` that say what was read."""
+    if imported is None:
+        return {"dry_run": dry_run}
+    return {
+        "kind": imported.kind,
+        "rows": imported.rows,
+        "dry_run": dry_run,
+        "merged": imported.merged,
+        "skipped": [p.to_dict() for p in imported.skipped],
+    }
+
+
+def _same_graph(kg: KnowledgeGraph, iri: str, quads: list[ox.Quad]) -> bool:
+    """Whether the store's graph ``iri`` holds exactly ``quads`` (imports mint no blank nodes, so sets compare)."""
+    if not kg.store.has_graph(iri) or kg.store.graphs().get(iri) != len(quads):
+        return False
+    held = set(kg.store.dump(ox.RdfFormat.N_TRIPLES, graph=iri).decode().splitlines())
+    return held == set(ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES).decode().splitlines())
 
 
 def remove_source(kg: KnowledgeGraph, source_id: str) -> SourceWrite:

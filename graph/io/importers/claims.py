@@ -1,0 +1,554 @@
+"""Claims sheets: one claim per row, mapped by ``claims.toml``, names resolved as the API resolves them.
+
+A claims sheet is a CSV: ``# key: value`` lines describing the source (``title``, ``publisher``,
+``date``, ``url``, ``kind``, optionally ``id``), then the header ``subject, relation, object, value,
+unit, date, valid_from, valid_until, status, note`` and one claim per row. Relations are the
+ontology's properties and indicators, by local name or label (:func:`relations`); a relation in the
+mapping's ``create`` list (``a``) makes a new entity of the class named in ``object``.
+
+Examples
+--------
+>>> from rekg.graph import open_graph
+>>> kg = open_graph(validate_shapes=False)
+>>> from rekg.graph.io.importers.engine import read_csv
+>>> sheet = read_csv(TEMPLATE_EXAMPLE.encode())
+>>> done = import_claims(kg, sheet)
+>>> str(done.graph.identifier), done.rows
+('https://w3id.org/rekg/source/lanthanide-weekly-2025-11-20', 9)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rekg.graph.answers.names import name_index, resolve_name
+from rekg.graph.errors import AmbiguousName, InvalidParameter, NodeNotFound, SheetError
+from rekg.graph.kg import KnowledgeGraph
+from rekg.ontology import REKG, ontology_graph
+
+from .engine import (
+    Imported,
+    RowProblem,
+    Sheet,
+    key,
+    mapping,
+    number_literal,
+    parse_date,
+    parse_number,
+    slug,
+    vocabulary,
+)
+
+__all__ = ["TEMPLATE_EXAMPLE", "import_claims", "relations", "template"]
+
+#: Problems listed in one report at most (the count says how many more there were).
+MAX_PROBLEMS = 200
+
+#: A filled sheet for a made-up article (the README shows it; the tests import it).
+TEMPLATE_EXAMPLE = """\
+# id: lanthanide-weekly-2025-11-20
+# title: Kuantan line to separate heavy rare earths; Malaysia mined more than reported
+# publisher: Lanthanide Weekly
+# date: 2025-11-20
+# url: https://example.org/lanthanide-weekly/2025-11-20
+# kind: news article
+subject,relation,object,value,unit,date,valid_from,valid_until,status,note
+Lanthanide Weekly,a,company,,,,,,,made-up trade newsletter
+Kuantan heavy rare earths line,a,facility,,,,,,planned,made-up plant
+Kuantan heavy rare earths line,operator,Lynas,,,,,,,
+Kuantan heavy rare earths line,located in,Malaysia,,,,,,,
+Kuantan heavy rare earths line,stage,separation,,,,,,,
+Kuantan heavy rare earths line,produces,dysprosium oxide,,,,,,,
+Kuantan heavy rare earths line,start year,,2026,,,,,,
+Malaysia,mine production,rare earths,"1,200",t REO,2024,,,,the newsletter's own estimate
+MOFCOM Announcement 2025 No. 61,suspended until,,,,2026-12-10,,,,the newsletter reports a later date
+"""
+
+
+def relations() -> list[dict[str, str]]:
+    """The relations a claims sheet may use, generated from the ontology and the mapping's aliases.
+
+    Examples
+    --------
+    >>> rel = {r["relation"]: r for r in relations()}
+    >>> rel["locatedIn"]["kind"], rel["mine production"]["kind"], rel["imposes"]["means"]
+    ('property', 'indicator', 'imposedBy (read backwards)')
+    """
+    m = mapping("claims")["relations"]
+    v = vocabulary()
+    excluded = {key(x) for x in m["exclude"]}
+    out = [{"relation": r, "kind": "create", "means": "a new entity; object names its class"} for r in m["create"]]
+    seen: set[URIRef] = set()
+    for p in sorted(set(v.properties.values())):
+        local = str(p).rsplit("#", 1)[1]
+        if key(local) in excluded or p in seen:
+            continue
+        seen.add(p)
+        kind = "quantity" if local in m["quantities"] else "property"
+        out.append({"relation": local, "kind": kind, "means": str(p)})
+    for i in sorted(set(v.individuals[REKG.Indicator].values())):
+        out.append({"relation": _indicator_label(i), "kind": "indicator", "means": str(i)})
+    for alias, target in m["aliases"].items():
+        name = target.lstrip("~")
+        means = name + (" (read backwards)" if target.startswith("~") else "")
+        out.append({"relation": alias, "kind": "alias", "means": means})
+    return out
+
+
+def _indicator_label(i: URIRef) -> str:
+    return str(ontology_graph().value(i, RDFS.label) or str(i).rsplit("#", 1)[1])
+
+
+def template() -> str:
+    """An empty claims sheet: the source block, the header and one commented example row.
+
+    Examples
+    --------
+    >>> print(template().splitlines()[-2])
+    subject,relation,object,value,unit,date,valid_from,valid_until,status,note
+    """
+    m = mapping("claims")["sheet"]
+    out = io.StringIO()
+    for k in m["source_keys"]:
+        out.write(f"# {k}: \n")
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(m["columns"])
+    row = io.StringIO()
+    csv.writer(row, lineterminator="\n").writerow(m["example"])
+    out.write("# " + row.getvalue())
+    return out.getvalue()
+
+
+class _Rows:
+    """The state of one import: the graph being built, problems, and caches of resolved names."""
+
+    def __init__(self, kg: KnowledgeGraph, name: str) -> None:
+        self.kg = kg
+        self.name = name
+        self.problems: list[RowProblem] = []
+        self.extra = 0
+        self.created: dict[str, tuple[URIRef, URIRef]] = {}  # key(label) -> (iri, class)
+        self.names: dict[tuple[str, frozenset[str]], URIRef | RowProblem] = {}
+        self.publisher: URIRef | None = None
+
+    def problem(self, row: int | None, column: str | None, reason: str, value: str | None = None, **kw) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.extra += 1
+            return
+        self.problems.append(RowProblem(row, column, reason, value, **kw))
+
+    def resolve(self, row: int, column: str, name: str, types: set[str] | None, what: str) -> URIRef | None:
+        made = self.created.get(key(name))
+        if made is not None:
+            return made[0]
+        memo = (name, frozenset(types or ()))
+        found = self.names.get(memo)
+        if found is None:
+            try:
+                found = URIRef(resolve_name(self.kg, name, types=types, what=what)[0])
+            except NodeNotFound as exc:
+                found = RowProblem(row, column, exc.detail, name, exc.suggestions)
+            except AmbiguousName as exc:
+                found = RowProblem(row, column, exc.detail, name, list(exc.extra.get("suggestions", [])))
+            except InvalidParameter as exc:
+                found = RowProblem(row, column, exc.detail, name)
+            self.names[memo] = found
+        if isinstance(found, RowProblem):
+            self.problem(row, column, found.reason, name, suggestions=found.suggestions)
+            return None
+        return found
+
+
+def _defined_in(kg: KnowledgeGraph, iri: URIRef, src: URIRef) -> bool:
+    """Whether ``iri`` was created by the source ``src`` itself (importing the same sheet again)."""
+    return bool(kg.store.query(f"ASK {{ GRAPH <{src}> {{ <{iri}> a ?c }} }}"))
+
+
+def _subclasses(cls: URIRef) -> set[str]:
+    return {str(c) for c, sup in vocabulary().superclasses.items() if cls in sup}
+
+
+def import_claims(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -> Imported:
+    """Map a claims sheet to its source's graph, all or nothing.
+
+    Parameters
+    ----------
+    kg : KnowledgeGraph
+        Names are resolved against it.
+    sheet : Sheet
+        The CSV as read by :func:`rekg.graph.io.importers.engine.read_csv`.
+    name : str
+        File name for messages.
+
+    Returns
+    -------
+    Imported
+
+    Raises
+    ------
+    SheetError
+        Listing every problem by row and column (unknown or ambiguous names with suggestions,
+        unknown relations, bad dates, numbers or units). Nothing is built.
+    """
+    m = mapping("claims")
+    v = vocabulary()
+    st = _Rows(kg, name)
+    hr = sheet.header_row
+    missing = [c for c in m["sheet"]["required"] if c not in sheet.header]
+    if missing:
+        st.problem(hr, None, f"the header lacks the column(s) {', '.join(missing)}; see `rekg template`")
+        raise _rejected(st, name)
+    for k in m["sheet"]["source_required"]:
+        if not sheet.meta.get(k):
+            st.problem(None, k, f"the source needs a '# {k}: ...' line above the header")
+    create = {key(c) for c in m["relations"]["create"]}
+    local = sheet.meta.get("id") or slug(f"{sheet.meta.get('publisher') or 'sheet'}-{sheet.meta.get('date', '')}")
+    src = URIRef(str(kg.ns.source[local]))
+
+    # New entities first: a later row (or the publisher line) may name one.
+    for row, cells in sheet.rows:
+        if key(cells.get("relation", "")) not in create:
+            continue
+        label, cls_name = cells.get("subject", ""), cells.get("object", "")
+        cls = v.classes.get(key(cls_name))
+        if not label:
+            st.problem(row, "subject", "a new entity needs its label in the subject column")
+            continue
+        if cls is None:
+            st.problem(row, "object", f"{cls_name!r} is not a class of the ontology", cls_name)
+            continue
+        iri = URIRef(kg.iri(slug(label)))
+        known = [k for k in name_index(kg).lookup(label) if not (k == str(iri) and _defined_in(kg, iri, src))]
+        if known:
+            st.problem(
+                row,
+                "subject",
+                f"{label!r} already names an entity; use that name in claims instead of creating it",
+                label,
+                suggestions=[name_index(kg).suggestion(i) for i in known[:5]],
+            )
+            continue
+        st.created[key(label)] = (iri, cls)
+
+    publisher = None
+    if sheet.meta.get("publisher"):
+        publisher = st.resolve(None, "publisher", sheet.meta["publisher"], {str(REKG.Organization)}, "publisher")
+        st.publisher = publisher
+    src_date = parse_date(sheet.meta.get("date", ""))
+    if sheet.meta.get("date") and (src_date is None or src_date.datatype != XSD.date):
+        st.problem(None, "date", "the source date must be a day, YYYY-MM-DD", sheet.meta.get("date"))
+    kind_name = sheet.meta.get("kind") or m["source"]["default_kind"]
+    kind = v.individual(REKG.SourceKind, kind_name)
+    if kind is None:
+        st.problem(None, "kind", f"{kind_name!r} is not a kind of source", kind_name)
+    g = Graph(identifier=src)
+    g.add((src, RDF.type, REKG.Source))
+    g.add((src, RDFS.label, Literal(sheet.meta.get("title", local), lang="en")))
+    for k in ("title", "url"):
+        if sheet.meta.get(k):
+            value = URIRef(sheet.meta[k]) if k == "url" and "://" in sheet.meta[k] else Literal(sheet.meta[k])
+            g.add((src, URIRef(m["source"][k]), value))
+    if publisher is not None:
+        g.add((src, DCTERMS.publisher, publisher))
+    if src_date is not None and src_date.datatype == XSD.date:
+        g.add((src, DCTERMS.date, src_date))
+    if kind is not None:
+        g.add((src, REKG.sourceKind, kind))
+
+    done = Imported(graph=g, kind="claims", rows=len(sheet.rows))
+    for iri, cls in st.created.values():
+        g.add((iri, RDF.type, cls))
+    for row, cells in sheet.rows:
+        _row(st, g, done, row, cells, create, local)
+    if st.problems:
+        raise _rejected(st, name)
+    return done
+
+
+def _row(
+    st: _Rows, g: Graph, done: Imported, row: int, cells: dict[str, str], create: set[str], source_local: str
+) -> None:
+    """Map one row into ``g`` (or record its problems)."""
+    m = mapping("claims")
+    v = vocabulary()
+    subject_name, rel_name, object_name = cells.get("subject", ""), cells.get("relation", ""), cells.get("object", "")
+    note = cells.get("note", "")
+    if not subject_name:
+        st.problem(row, "subject", "the subject is empty")
+        return
+    if not rel_name:
+        st.problem(row, "relation", "the relation is empty")
+        return
+    if key(rel_name) in create:
+        iri, _ = st.created.get(key(subject_name), (None, None))
+        if iri is not None:
+            done.node_rows.setdefault(str(iri), row)
+            g.add((iri, RDFS.label, Literal(subject_name, lang="en")))
+            if note:
+                g.add((iri, RDFS.comment, Literal(note, lang="en")))
+            _columns(st, g, row, cells, iri)
+        return
+    aliases = {key(a): t for a, t in m["relations"]["aliases"].items()}
+    target = aliases.get(key(rel_name), rel_name)
+    backwards = target.startswith("~")
+    target = target.lstrip("~")
+    indicator = v.individual(REKG.Indicator, target)
+    if indicator is not None:
+        _statistic(st, g, done, row, cells, indicator, source_local)
+        return
+    prop = v.properties.get(key(target))
+    if prop is None or key(str(prop).rsplit("#", 1)[1]) in {key(x) for x in m["relations"]["exclude"]}:
+        st.problem(
+            row, "relation", f"{rel_name!r} is not a relation a sheet may use; see the list in the README", rel_name
+        )
+        return
+    local = str(prop).rsplit("#", 1)[1]
+    rng = v.ranges.get(prop)
+    if backwards:
+        subject = st.resolve(row, "object", object_name, None, "entity") if object_name else None
+        if not object_name:
+            st.problem(row, "object", f"{rel_name!r} needs an object")
+        obj = st.resolve(row, "subject", subject_name, _subclasses(rng) if rng else None, "entity")
+        if subject is None or obj is None:
+            return
+        g.add((subject, prop, obj))
+        done.node_rows.setdefault(str(subject), row)
+        return
+    subject = st.resolve(row, "subject", subject_name, None, "entity")
+    if local in m["relations"]["quantities"]:
+        _quantity(st, g, done, row, cells, subject, prop, source_local)
+        return
+    if prop in v.object_properties:
+        if not object_name:
+            st.problem(row, "object", f"{rel_name!r} needs an object")
+            return
+        obj: URIRef | None
+        if rng is not None and rng in v.individuals:
+            obj = v.individual(rng, object_name)
+            if obj is None:
+                names = sorted({str(i).rsplit("#", 1)[1] for i in v.individuals[rng].values()})
+                st.problem(row, "object", f"{object_name!r} is not one of {', '.join(names)}", object_name)
+        else:
+            obj = st.resolve(row, "object", object_name, _subclasses(rng) if rng else None, "entity")
+        if subject is not None and obj is not None:
+            _fact(st, g, done, row, subject, prop, obj, cells.get("note", ""), source_local)
+    else:
+        literal = _literal(st, row, cells, rng, rel_name)
+        if subject is not None and literal is not None:
+            _fact(st, g, done, row, subject, prop, literal, cells.get("note", ""), source_local)
+    if subject is not None:
+        done.node_rows.setdefault(str(subject), row)
+        _columns(st, g, row, cells, subject)
+
+
+def _fact(
+    st: _Rows,
+    g: Graph,
+    done: Imported,
+    row: int,
+    subject: URIRef,
+    prop: URIRef,
+    value: URIRef | Literal,
+    note: str,
+    source_local: str,
+) -> None:
+    """State ``subject prop value``, or, where the graph holds another value of a functional property, claim it.
+
+    A functional property (a date, a status) has one value per subject across the graph, so the shapes
+    refuse a second one; the sheet's differing value is stored as its source's ``rekg:Claim``
+    (``claimedProperty``, ``claimedValue``), which the conflict query sets against the stated value.
+    """
+    held = _held(st, subject, prop) if prop in vocabulary().functional else set()
+    if not held or value.n3() in held:
+        g.add((subject, prop, value))
+        return
+    claim = URIRef(st.kg.iri(f"claim-{source_local}-r{row}"))
+    done.node_rows[str(claim)] = row
+    local = str(prop).rsplit("#", 1)[1]
+    g.add((claim, RDF.type, REKG.Claim))
+    g.add((claim, RDFS.label, Literal(f"reports {local} {value} (row {row})", lang="en")))
+    g.add((claim, REKG.claimant, st.publisher))
+    g.add((claim, REKG.about, subject))
+    g.add((claim, REKG.claimedProperty, prop))
+    g.add((claim, REKG.claimedValue, value))
+    if note:
+        g.add((claim, RDFS.comment, Literal(note, lang="en")))
+
+
+def _held(st: _Rows, subject: URIRef, prop: URIRef) -> set[str]:
+    """The values the graph states for ``subject prop``, in N-Triples syntax."""
+    import pyoxigraph as ox
+
+    rows = st.kg.construct(f"CONSTRUCT {{ <{subject}> <{prop}> ?o }} WHERE {{ <{subject}> <{prop}> ?o }}")
+    out = set()
+    for t in rows:
+        o = t.object
+        out.add(
+            Literal(o.value, datatype=URIRef(o.datatype.value)).n3()
+            if isinstance(o, ox.Literal) and o.datatype
+            else URIRef(o.value).n3()
+            if isinstance(o, ox.NamedNode)
+            else str(o)
+        )
+    return out
+
+
+def _literal(st: _Rows, row: int, cells: dict[str, str], rng: URIRef | None, rel_name: str) -> Literal | None:
+    """The value of a datatype relation, from the ``date`` column for dates and ``value`` otherwise."""
+    if rng in (XSD.date, XSD.gYear) or rng is None:
+        column = "date" if cells.get("date") else "value"
+        cell = cells.get(column, "")
+        lit = parse_date(cell)
+        if (
+            lit is None
+            or (rng == XSD.date and lit.datatype != XSD.date)
+            or (rng == XSD.gYear and lit.datatype != XSD.gYear)
+        ):
+            want = {XSD.date: "YYYY-MM-DD", XSD.gYear: "YYYY"}.get(rng, "YYYY-MM-DD, YYYY-MM or YYYY")
+            st.problem(row, column, f"{rel_name!r} needs a date ({want}); got {cell!r}", cell)
+            return None
+        return lit
+    cell = cells.get("value", "")
+    if rng == XSD.decimal:
+        number = parse_number(cell)
+        if number is None:
+            st.problem(row, "value", f"{rel_name!r} needs a number; got {cell!r}", cell)
+            return None
+        return Literal(number, datatype=XSD.decimal)
+    if not cell:
+        st.problem(row, "value", f"{rel_name!r} needs a value")
+        return None
+    return Literal(cell, datatype=rng) if rng not in (XSD.string,) else Literal(cell)
+
+
+def _unit(st: _Rows, row: int, cells: dict[str, str], allowed: list[str] | None, what: str) -> str | None:
+    m = mapping("claims")["units"]
+    cell = cells.get("unit", "")
+    units = {key(k): u for k, u in m.items() if isinstance(u, str)}
+    unit = units.get(key(cell))
+    if unit is None:
+        known = ", ".join(sorted(set(units.values())))
+        st.problem(row, "unit", f"{cell!r} is not a known unit ({known})" if cell else "a unit is needed", cell)
+        return None
+    if allowed and unit not in allowed:
+        st.problem(row, "unit", f"unit mismatch: {what} is given in {' or '.join(allowed)}, not {unit!r}", cell)
+        return None
+    return unit
+
+
+def _statistic(
+    st: _Rows, g: Graph, done: Imported, row: int, cells: dict[str, str], indicator: URIRef, source_local: str
+) -> None:
+    """A figure: subject (an actor), indicator (the relation), material (object), value, unit and period (date)."""
+    subject = st.resolve(row, "subject", cells.get("subject", ""), {str(REKG.Actor)}, "actor")
+    material = None
+    if cells.get("object"):
+        material = st.resolve(row, "object", cells["object"], {str(REKG.Material)}, "material")
+    value = parse_number(cells.get("value", ""))
+    if value is None:
+        st.problem(row, "value", f"a figure needs a number; got {cells.get('value', '')!r}", cells.get("value"))
+    required = mapping("claims")["units"]["required"].get(str(indicator))
+    unit = _unit(st, row, cells, required, _indicator_label(indicator))
+    period = parse_date(cells.get("date", ""))
+    if period is None:
+        st.problem(row, "date", "a figure needs its period in date (YYYY, YYYY-MM or YYYY-MM-DD)", cells.get("date"))
+    if None in (subject, value, unit, period):
+        return
+    stat = URIRef(st.kg.iri(f"stat-{source_local}-r{row}"))
+    done.node_rows[str(stat)] = row
+    g.add((stat, RDF.type, REKG.Statistic))
+    g.add((stat, REKG.subject, subject))
+    g.add((stat, REKG.indicator, indicator))
+    if material is not None:
+        g.add((stat, REKG.material, material))
+    g.add((stat, REKG.value, _decimal(value)))
+    g.add((stat, REKG.unit, Literal(unit)))
+    g.add((stat, REKG.period, period))
+    if cells.get("note"):
+        g.add((stat, RDFS.comment, Literal(cells["note"], lang="en")))
+
+
+def _decimal(value: Decimal) -> Literal:
+    return number_literal(value)
+
+
+def _quantity(
+    st: _Rows,
+    g: Graph,
+    done: Imported,
+    row: int,
+    cells: dict[str, str],
+    subject: URIRef | None,
+    prop: URIRef,
+    source_local: str,
+) -> None:
+    """A capacity, investment or price floor: a rekg:Quantity with a value, a unit and maybe a material."""
+    value = parse_number(cells.get("value", ""))
+    if value is None:
+        st.problem(row, "value", f"a quantity needs a number; got {cells.get('value', '')!r}", cells.get("value"))
+    unit = _unit(st, row, cells, None, "it")
+    material = None
+    if cells.get("object"):
+        material = st.resolve(row, "object", cells["object"], {str(REKG.Material)}, "material")
+    if subject is None or value is None or unit is None:
+        return
+    q = URIRef(st.kg.iri(f"{source_local}-r{row}-quantity"))
+    done.node_rows[str(q)] = done.node_rows[str(subject)] = row
+    g.add((subject, prop, q))
+    g.add((q, RDF.type, REKG.Quantity))
+    g.add((q, REKG.value, _decimal(value)))
+    g.add((q, REKG.unit, Literal(unit)))
+    if material is not None:
+        g.add((q, REKG.material, material))
+
+
+def _columns(st: _Rows, g: Graph, row: int, cells: dict[str, str], subject: URIRef) -> None:
+    """The statements ``valid_from``, ``valid_until`` and ``status`` add about the row's subject."""
+    m = mapping("claims")["columns"]
+    v = vocabulary()
+    for column in ("valid_from", "valid_until"):
+        cell = cells.get(column, "")
+        if not cell:
+            continue
+        lit = parse_date(cell)
+        if lit is None or lit.datatype != XSD.date:
+            st.problem(row, column, f"{column} needs a day, YYYY-MM-DD; got {cell!r}", cell)
+        else:
+            g.add((subject, URIRef(m[column]), lit))
+    status = cells.get("status", "")
+    if not status:
+        return
+    classes = _classes_of(st, subject)
+    for cls, prop in m["status"].items():
+        if URIRef(cls) in classes:
+            rng = v.ranges[URIRef(prop)]
+            found = v.individual(rng, status)
+            if found is None:
+                names = sorted({str(i).rsplit("#", 1)[1] for i in v.individuals[rng].values()})
+                st.problem(row, "status", f"{status!r} is not one of {', '.join(names)}", status)
+            else:
+                g.add((subject, URIRef(prop), found))
+            return
+    st.problem(row, "status", "a status is given only for measures and facilities", status)
+
+
+def _classes_of(st: _Rows, subject: URIRef) -> set[URIRef]:
+    for iri, cls in st.created.values():
+        if iri == subject:
+            return set(vocabulary().superclasses.get(cls, {cls}))
+    entry = name_index(st.kg).entries.get(str(subject))
+    return {URIRef(t) for t in entry.types} if entry else set()
+
+
+def _rejected(st: _Rows, name: str) -> SheetError:
+    more = f" (and {st.extra} more)" if st.extra else ""
+    shown = "\n".join(f"  - {p}" for p in st.problems[:20])
+    return SheetError(
+        f"{name}: the sheet was not imported; {len(st.problems) + st.extra} problem(s){more}:\n{shown}",
+        file=name,
+        problems=[p.to_dict() for p in st.problems],
+    )
