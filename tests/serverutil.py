@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import socket
@@ -171,3 +172,36 @@ def canary_listener() -> Iterator[Canary]:
         stop.set()
         thread.join()
         srv.close()
+
+
+@contextmanager
+def file_canary(fifo: Path, secret: Path, secret_text: str) -> Iterator[tuple[Path, Path, list[int]]]:
+    """A FIFO that records every attempt to open it for reading, and a secret regular file.
+
+    A reader that opens the FIFO shows up in the returned list: proof that something tried to read
+    a local file it was never meant to (a ``file:`` IRI in a query, a ``file:`` JSON-LD context).
+    """
+    os.mkfifo(fifo)
+    secret.write_text(secret_text)
+    opened: list[int] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:  # ENXIO: nobody has it open for reading
+                    raise
+                time.sleep(0.005)
+                continue
+            opened.append(1)
+            os.close(fd)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield fifo, secret, opened
+    finally:
+        stop.set()
+        thread.join()

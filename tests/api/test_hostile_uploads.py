@@ -19,11 +19,8 @@ loopback port (stopped by its PID):
 from __future__ import annotations
 
 import csv
-import errno
 import io
 import json
-import os
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -37,6 +34,7 @@ from lxml import etree
 
 from tests.graph.test_export_graph import CONTROL_LABEL, FORMULAS, PLAIN_NUMBER_LABEL, _schema, write_hostile_data
 from tests.serverutil import Canary, Server, canary_listener, start_server
+from tests.serverutil import file_canary as serverutil_file_canary
 
 TOKEN = "hostile-test-token-5c1e"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -114,31 +112,12 @@ def canary() -> Iterator[Canary]:
 
 @pytest.fixture()
 def file_canary(tmp_path: Path) -> Iterator[tuple[Path, Path, list[int]]]:
-    """A FIFO that records every attempt to open it for reading, and a secret JSON-LD context file."""
-    fifo = tmp_path / "canary-context.jsonld"
-    os.mkfifo(fifo)
-    secret = tmp_path / "secret-context.jsonld"
-    secret.write_text(json.dumps({"@context": {"SECRET-CANARY-5c1e": "https://example.org/secret#"}}))
-    opened: list[int] = []
-    stop = threading.Event()
-
-    def watch() -> None:
-        while not stop.is_set():
-            try:
-                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError as exc:
-                if exc.errno != errno.ENXIO:  # ENXIO: nobody has it open for reading
-                    raise
-                time.sleep(0.005)
-                continue
-            opened.append(1)
-            os.close(fd)
-
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    yield fifo, secret, opened
-    stop.set()
-    thread.join()
+    with serverutil_file_canary(
+        tmp_path / "canary-context.jsonld",
+        tmp_path / "secret-context.jsonld",
+        json.dumps({"@context": {"SECRET-CANARY-5c1e": "https://example.org/secret#"}}),
+    ) as c:
+        yield c
 
 
 def _jsonld_documents(ref: str) -> dict[str, dict]:

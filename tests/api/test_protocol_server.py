@@ -20,8 +20,6 @@ The server is started as a subprocess on a free port and stopped by its PID.
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
 import socket
 import threading
 import time
@@ -38,6 +36,7 @@ from SPARQLWrapper import CSV, GET, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TS
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from tests.serverutil import Canary, Server, canary_listener, start_server
+from tests.serverutil import file_canary as serverutil_file_canary
 
 TIMEOUT_S = 6.0
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -339,31 +338,10 @@ def canary() -> Iterator[Canary]:
 
 @pytest.fixture()
 def file_canary(tmp_path: Path) -> Iterator[tuple[Path, Path, list[int]]]:
-    """A FIFO that records every attempt to open it for reading, and a secret regular file."""
-    fifo = tmp_path / "canary.ttl"
-    os.mkfifo(fifo)
-    secret = tmp_path / "secret.ttl"
-    secret.write_text('<urn:s> <urn:p> "SECRET-CANARY-7f3a" .\n')
-    opened: list[int] = []
-    stop = threading.Event()
-
-    def watch() -> None:
-        while not stop.is_set():
-            try:
-                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError as exc:
-                if exc.errno != errno.ENXIO:  # ENXIO: nobody has it open for reading
-                    raise
-                time.sleep(0.005)
-                continue
-            opened.append(1)
-            os.close(fd)
-
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    yield fifo, secret, opened
-    stop.set()
-    thread.join()
+    with serverutil_file_canary(
+        tmp_path / "canary.ttl", tmp_path / "secret.ttl", '<urn:s> <urn:p> "SECRET-CANARY-7f3a" .\n'
+    ) as c:
+        yield c
 
 
 def test_no_query_reaches_the_network_or_reads_a_file(
