@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# `make serve PORT=8080` (or REKG_PORT=8080 make serve) picks the port; 8000 otherwise.
+PORT ?= $(or $(REKG_PORT),8000)
 serve: $(STAMP)
-	$(BIN)/rekg serve --host 127.0.0.1 --port 8000
+	$(BIN)/rekg serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -76,6 +76,11 @@ def serve(
         if v is not None
     }
     settings = Settings(**overrides)
+    # A taken port is said in one line, before the graph loads and before anything says "serving".
+    problem = _port_problem(settings.host, settings.port)
+    if problem:
+        err_console.print(f"rekg: {problem}", soft_wrap=True, highlight=False)
+        raise typer.Exit(1)
     with reported_errors(), _file_progress() as progress:
         kg = settings.open_graph(on_progress=progress)
     app_ = create_app(settings, kg)
@@ -84,6 +89,26 @@ def serve(
         f"on http://{settings.host}:{settings.port}/"
     )
     uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info", **_http_options(settings))
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port (taken, not allowed, unknown address), or ``None``."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        return f"cannot listen on {host}:{port}: {exc}. Set another address with --host or REKG_HOST."
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        # As uvicorn binds: a port in TIME_WAIT from a previous run is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            why = "is already in use" if exc.errno in (48, 98, 10048) else f"cannot be used ({exc.strerror})"
+            return f"port {port} on {host} {why}. Choose another with --port, REKG_PORT or make serve PORT=…"
+    return None
 
 
 def _http_options(settings: Settings) -> dict[str, object]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
-from rekg.graph.io.export import FORMATS, GRAPH_FORMATS, RDF_FORMATS, export
+from rekg.graph.io.export import FORMATS, GRAPH_FORMATS, RDF_FORMATS, export, export_csv
 
 from ..deps import KG
 
@@ -33,13 +33,17 @@ _MEDIA = {name: media for name, (_, media, _) in GRAPH_FORMATS.items()} | {
 def export_graph(
     fmt: Annotated[str, Path(description=f"One of: {', '.join(FORMATS)}.", examples=["gexf"], max_length=20)],
     kg: KG,
+    bom: Annotated[
+        bool, Query(description="csv only: start each CSV file with a UTF-8 byte-order mark, which Excel needs.")
+    ] = False,
 ) -> Response:
     """The whole graph: gexf (Gephi), graphml (yEd, Cytoscape), json (node-link), csv (zip), or RDF.
 
-    CSV cells that a spreadsheet would run as a formula get a leading `'`; the XML formats write a
+    CSV files are UTF-8 without a byte-order mark (`bom=true` adds one for Excel). CSV cells that a
+    spreadsheet would run as a formula get a leading `'`; the XML formats write a
     character XML cannot carry as U+FFFD, so every download opens.
     """
-    out = export(kg, fmt)
+    out = export_csv(kg, bom=True) if fmt == "csv" and bom else export(kg, fmt)
     return Response(
         out.body,
         media_type=out.media_type,

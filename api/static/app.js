@@ -16,7 +16,7 @@
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
       else node.setAttribute(k, v === true ? "" : v);
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       node.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -79,12 +79,20 @@
     return data;
   }
 
+  // A suggestion is an entity reference ({id, label}) or, from some answers, a bare IRI or name.
+  function suggestionLink(s) {
+    if (s && typeof s === "object") return entityLink({ id: s.id, label: s.label || shorten(String(s.id || "")) });
+    const text = String(s);
+    const href = entityHref(text);
+    return href ? el("a", { href, text: decodeURIComponent(text.split("/").pop()).replace(/-/g, " ") }) : el("span", { text });
+  }
+
   function showError(target, err) {
     target.replaceChildren(el("div", { class: "error-box", text: err.message }));
-    const sugg = err.data && err.data.suggestions;
-    if (sugg && sugg.length) {
-      target.append(el("p", { class: "hint" }, "Did you mean: ",
-        sugg.map((s, i) => [i ? ", " : "", entityLink(s)])));
+    const sugg = ((err.data && err.data.suggestions) || []).filter((s) => s !== null && s !== undefined && s !== "");
+    if (sugg.length) {
+      target.append(el("p", { class: "hint did-you-mean" }, "Did you mean ",
+        sugg.map((s, i) => [i ? (i === sugg.length - 1 ? " or " : ", ") : "", suggestionLink(s)]), "?"));
     }
   }
 
@@ -174,9 +182,17 @@
   // ---------------------------------------------------------------- quick questions
   const askResult = document.getElementById("ask-result");
 
+  // The form's fields as query parameters; a field marked data-multi ("China, Russia") repeats its name.
   function params(formEl) {
     const out = new URLSearchParams();
-    for (const [k, v] of new FormData(formEl)) if (String(v).trim()) out.set(k, String(v).trim());
+    for (const [k, v] of new FormData(formEl)) {
+      const value = String(v).trim();
+      if (!value) continue;
+      const field = formEl.elements[k];
+      if (field && field.dataset && field.dataset.multi !== undefined) {
+        value.split(",").map((x) => x.trim()).filter(Boolean).forEach((x) => out.append(k, x));
+      } else out.set(k, value);
+    }
     return out;
   }
 
@@ -258,22 +274,59 @@
     ];
   }
 
+  // The API call behind an answer, as a link anyone can open or copy.
+  function apiLink(url) {
+    return el("p", { class: "api-call hint" }, "API call: ", el("a", { href: url, class: "mono", text: url }));
+  }
+
+  // One form, one endpoint: the answer replaces the result area; the form's state goes into the address bar
+  // (?ask=<form>&field=value…) so the answer can be shared. A renderer returns the nodes of the answer.
+  const forms = {};
   function wireAsk(id, path, render) {
     const f = document.getElementById(id);
     if (!f || !askResult) return;
+    const name = id.replace(/-form$/, "");
+    forms[name] = f;
     f.addEventListener("submit", async (ev) => {
       ev.preventDefault();
+      const query = params(f);
+      const share = new URLSearchParams([["ask", name], ...query]);
+      if (window.history && window.history.replaceState) window.history.replaceState(null, "", "?" + share.toString() + "#ask");
+      const url = path + "?" + query.toString();
       askResult.replaceChildren(el("p", { class: "status", text: "Asking…" }));
       try {
-        const data = await fetchJSON(path + "?" + params(f).toString());
-        askResult.replaceChildren(...render(data).filter(Boolean));
+        const data = await fetchJSON(url);
+        const nodes = render(data, { form: f, url });
+        askResult.replaceChildren(...nodes.filter(Boolean), apiLink(url));
+        askResult.dispatchEvent(new CustomEvent("rekg:answer", { detail: { form: name, data } }));
       } catch (err) {
         showError(askResult, err);
       }
     });
   }
   wireAsk("suppliers-form", "/suppliers", suppliersTable);
-  wireAsk("measures-form", "/measures", measuresTable);
+  wireAsk("measures-form", "/measures", (data, ctx) => {
+    const chart = window.rekg.charts && window.rekg.charts.measures ? window.rekg.charts.measures(data, ctx) : [];
+    return [...chart, ...measuresTable(data)];
+  });
+
+  // A shared address (?ask=paths&source=US…) fills its form and asks again.
+  function restoreAsk(extra) {
+    const q = new URLSearchParams(window.location.search);
+    const f = forms[q.get("ask")] || (extra || {})[q.get("ask")];
+    if (!f) return;
+    const multi = {};
+    for (const [k, v] of q) {
+      const field = f.elements[k];
+      if (!field || k === "ask") continue;
+      if (field.dataset && field.dataset.multi !== undefined) (multi[k] = multi[k] || []).push(v);
+      else field.value = v;
+    }
+    for (const [k, vs] of Object.entries(multi)) f.elements[k].value = vs.join(", ");
+    f.requestSubmit();
+    const section = document.getElementById("ask");
+    if (section) section.scrollIntoView();
+  }
 
   // ---------------------------------------------------------------- SPARQL editor
   const editor = document.getElementById("sparql-editor");
@@ -369,5 +422,9 @@
     });
   }
 
-  window.rekg = { entityHref, el };
+  window.rekg = Object.assign(window.rekg || {}, {
+    entityHref, el, entityLink, badge, sourceChips, fetchJSON, showError, evidenceBanner, resolvedNote, wireAsk, restoreAsk,
+  });
+  // Pages without extra forms restore here; the home page restores after analysis.js has wired its forms.
+  if (!document.getElementById("analysis-script")) restoreAsk();
 })();

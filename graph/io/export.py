@@ -188,6 +188,15 @@ GEXF_NS = "http://gexf.net/1.3"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
+def _data_date(G: nx.MultiDiGraph) -> str:
+    """The date of the newest source behind ``G`` (today for a graph without dated sources).
+
+    Files carry the data's date, not the day they were written, so the same graph exports the same.
+    """
+    dates = [d["date"] for d in G.graph.get("sources", {}).values() if d.get("date")]
+    return max(dates)[:10] if dates else date.today().isoformat()
+
+
 def render_gexf(G: nx.MultiDiGraph) -> bytes:
     """The projection as GEXF 1.3, written with lxml so that it validates against the XSD.
 
@@ -214,7 +223,7 @@ def render_gexf(G: nx.MultiDiGraph) -> bytes:
         E.meta(
             E.creator("rekg"),
             E.description("Supply chain of critical minerals and the trade measures around it"),
-            lastmodifieddate=date.today().isoformat(),
+            lastmodifieddate=_data_date(G),
         )
     )
     days = sorted(

@@ -70,3 +70,12 @@ def test_unknown_format_is_a_json_error_listing_the_formats(client: TestClient) 
     assert r.status_code == 406
     body = r.json()
     assert body["error"] == "unsupported_format" and "gexf" in body["formats"]
+
+
+def test_csv_has_no_bom_unless_asked(client: TestClient) -> None:
+    plain = zipfile.ZipFile(io.BytesIO(client.get("/export/csv").content))
+    rows = list(csv.DictReader(io.StringIO(plain.read("nodes.csv").decode("utf-8"))))
+    assert "id" in rows[0]
+    excel = zipfile.ZipFile(io.BytesIO(client.get("/export/csv?bom=true").content))
+    assert excel.read("nodes.csv").startswith(b"\xef\xbb\xbf")
+    assert excel.read("nodes.csv")[3:] == plain.read("nodes.csv")

@@ -283,3 +283,237 @@ def test_redoc_works_offline(page, server: str) -> None:
     page.foreign[:] = []
     page.errors[:] = [e for e in page.errors if "Content Security Policy" not in e or logo not in e]
     _clean(page)
+
+
+# -- charts and analyses on the page (issue 17) ---------------------------------------------------
+
+
+def _marks(pg, chart: str, layer: int = 0) -> int:
+    """How many items Vega drew in the chart's layer (one SVG path per bar, circle or rule)."""
+    fig = pg.locator(f"#ask-result figure[data-chart={chart}]")
+    fig.and_(pg.locator("[data-ready=true]")).wait_for()
+    return fig.locator("g.role-mark").nth(layer).locator(":scope > *").count()
+
+
+def _no_overflow(pg) -> None:
+    width = pg.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
+
+
+def _ask(pg, server: str, query: str) -> None:
+    pg.add_init_script(CSP_LISTENER)
+    pg.goto(server + "/?" + query)
+    pg.locator("#ask-result h3, #ask-result .error-box").first.wait_for()
+
+
+def test_measures_chart_bars_by_status_and_a_click_opens_the_measure(page, server: str, tmp_path: Path) -> None:
+    data = httpx.get(server + "/measures", timeout=30).json()
+    dated = [m for m in data["measures"] if m["dates"]]
+    _ask(page, server, "ask=measures")
+    fig = page.locator("#ask-result figure[data-chart=measures]")
+    bars = _marks(page, "measures")
+    assert bars == int(fig.get_attribute("data-marks")) >= len(dated) > 10
+    # One row per measure with dates; markers for today and the newest source.
+    assert _marks(page, "measures", 1) >= 2
+    assert "newest source" in fig.inner_text() and "today" in fig.inner_text()
+    # Projected statuses have a colour of their own (the seed graph's statuses after its newest source are).
+    assert data["evidence"]["projected"]
+    assert "projected" in fig.locator("[data-testid=status-legend]").inner_text()
+    assert fig.locator("g.role-mark >> nth=0").locator('path[fill="#e0a526"]').count() > 0
+    # Downloads: SVG and PNG.
+    with page.expect_download() as d:
+        fig.get_by_role("button", name="SVG").click()
+    svg = Path(d.value.path()).read_text()
+    assert svg.startswith("<svg") and svg.count("<path") >= bars
+    with page.expect_download() as d:
+        fig.get_by_role("button", name="PNG").click()
+    assert Path(d.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _violations(page) == []
+    fig.locator("g.role-mark").first.locator(":scope > path").first.click()
+    page.wait_for_url("**/entities/**")
+    assert page.locator("h1").inner_text()
+    _clean(page)
+
+
+def test_concentration_chart_has_a_bar_per_share_with_hhi_and_sources(page, server: str) -> None:
+    expected = 0
+    for indicator in ("production", "mining", "processing", "magnet_making"):
+        d = httpx.get(server + "/concentration", params={"material": "rare earths", "indicator": indicator}).json()
+        if d["shares"]:
+            expected += len(d["shares"]) + (sum(s["share"] for s in d["shares"]) < 0.995)
+    _ask(page, server, "ask=concentration&material=rare+earths")
+    assert _marks(page, "concentration") == expected == 16  # 12 countries' mine output, 2 + 2 stated shares
+    text = page.inner_text("#ask-result")
+    assert "HHI 5024" in text and "HHI 4900" in text and "HHI 8100" in text
+    assert page.locator("#ask-result table .chip.source").count() >= 2
+    assert page.locator("#ask-result [data-testid=evidence]").count() == 1
+    assert _violations(page) == []
+    page.locator("#ask-result figure[data-chart=concentration] g.role-mark path").first.click()
+    page.wait_for_url("**/entities/china")
+    _clean(page)
+
+
+def test_paths_diagram_marks_restricted_links_and_avoids_a_country(page, server: str) -> None:
+    d = httpx.get(server + "/paths", params={"source": "United States", "target": "dysprosium"}).json()
+    nodes = sum(len(p["nodes"]) for p in d["paths"])
+    links = sum(len(p["steps"]) for p in d["paths"])
+    restricted = sum(1 for p in d["paths"] for s in p["steps"] if s["restricted_by"])
+    _ask(page, server, "ask=paths&source=United+States&target=dysprosium")
+    assert page.input_value("#paths-form input[name=source]") == "United States"
+    assert _marks(page, "paths", 0) == links == 41
+    assert _marks(page, "paths", 1) == nodes == 52
+    assert restricted == 9
+    assert f"{restricted} restricted" in page.inner_text("#ask-result figure[data-chart=paths]")
+    assert page.locator("#ask-result [data-testid=evidence]").count() == 1
+    assert page.locator("#ask-result .api-call a").get_attribute("href").startswith("/paths?")
+    # "Avoid China": one click asks again, and the address says so (shareable).
+    page.locator("#ask-result .toggles button", has_text="China").click()
+    page.wait_for_url("**avoid=China**")
+    page.locator("#ask-result h3", has_text="avoiding China").wait_for()
+    assert _marks(page, "paths", 1) == 13  # two paths, through Malaysia and Australia
+    assert _violations(page) == []
+    page.locator("#ask-result figure[data-chart=paths] g.role-mark").nth(1).locator("path").first.click()
+    page.wait_for_url("**/entities/united-states")
+    _clean(page)
+
+
+def test_disruption_chart_before_and_after(page, server: str) -> None:
+    d = httpx.get(server + "/scenarios/disruption", params={"remove": "China"}).json()
+    _ask(page, server, "ask=scenario&remove=China")
+    assert _marks(page, "disruption") == 6
+    assert _marks(page, "sectors") == len(d["sectors_affected"]) == 9
+    assert d["note"] in page.inner_text("#ask-result")
+    assert _violations(page) == []
+    page.locator("#ask-result figure[data-chart=sectors] g.role-mark path").first.click()
+    page.wait_for_url("**/entities/**")
+    _clean(page)
+
+
+def test_chokepoints_form_answers_with_its_evidence(page, server: str) -> None:
+    page.add_init_script(CSP_LISTENER)
+    page.goto(server + "/")
+    page.click("#chokepoints-form button")
+    page.locator("#ask-result h3", has_text="Chokepoints").wait_for()
+    assert "ask=chokepoints" in page.url and "consumer=United+States" in page.url
+    assert page.locator("#ask-result [data-testid=evidence]").count() == 1
+    assert page.locator("#ask-result table tbody tr").count() >= 3  # restricted flows from China
+    page.locator("#ask-result a", has_text="dysprosium oxide").first.click()
+    page.wait_for_url("**/entities/dysprosium-oxide")
+    assert _violations(page) == []
+    _clean(page)
+
+
+def test_did_you_mean_offers_links(page, server: str) -> None:
+    page.goto(server + "/")
+    page.fill("#suppliers-form input[name=material]", "terb")
+    page.click("#suppliers-form button")
+    hint = page.locator("#ask-result .did-you-mean")
+    hint.wait_for()
+    assert hint.locator("a").count() >= 2
+    assert "http" not in hint.inner_text() and ",," not in hint.inner_text()
+    assert hint.inner_text().startswith("Did you mean terbium")
+    hint.locator("a", has_text="terbium").first.click()
+    page.wait_for_url("**/entities/terbium")
+    page.errors[:] = [e for e in page.errors if "404" not in e]
+    _clean(page)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "/",
+        "/?ask=measures",
+        "/?ask=paths&source=US&target=dysprosium",
+        "/?ask=concentration&material=rare+earths",
+        "/?ask=scenario&remove=China",
+        "/?ask=chokepoints&consumer=US&material=dysprosium",
+        "/?ask=suppliers&material=Dy&outside=CN",
+        "/entities/china",
+        "/entities/lynas-malaysia",
+    ],
+)
+def test_a_phone_scrolls_no_page_sideways(browser, server: str, where: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    errors, foreign = [], []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("request", lambda r: r.url.startswith(server) or foreign.append(r.url))
+    pg.add_init_script(CSP_LISTENER)
+    pg.goto(server + where)
+    if "ask=" in where:
+        pg.locator("#ask-result h3").first.wait_for()
+        fig = pg.locator("#ask-result figure.chart[data-ready=true]")
+        if pg.locator("#ask-result figure.chart").count():
+            fig.first.wait_for()
+    _no_overflow(pg)
+    assert errors == [] and foreign == [] and pg.evaluate("window.__csp") == []
+    context.close()
+
+
+def test_phone_search_is_full_width_and_every_input_has_a_label(browser, server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    pg.goto(server + "/")
+    box = pg.locator("#search-input").bounding_box()
+    assert box["width"] >= 340
+    pg.click("#search-input")
+    pg.keyboard.type("lyn", delay=40)
+    pg.locator("#search-suggestions li[role=option]").first.wait_for()
+    assert pg.locator("#search-suggestions").bounding_box()["width"] >= 340
+    # Chromium's accessibility tree: every text box, date, list box and combo box has a name.
+    unnamed = pg.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')].filter(e => e.type !== 'hidden')
+             .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name || e.id)"""
+    )
+    assert unnamed == []
+    snapshot = pg.accessibility.snapshot(interesting_only=True) if hasattr(pg, "accessibility") else None
+    if snapshot:
+
+        def walk(node):
+            yield node
+            for child in node.get("children", []):
+                yield from walk(child)
+
+        fields = [n for n in walk(snapshot) if n["role"] in ("textbox", "combobox", "searchbox", "spinbutton")]
+        assert fields and all(n.get("name") for n in fields), fields
+    context.close()
+
+
+def test_a_large_neighbourhood_is_grouped_and_collapsed(page, server: str) -> None:
+    entity = httpx.get(server + "/entities/china", headers={"Accept": "application/json"}).json()
+    assert len(entity["neighbours"]) > 40
+    page.add_init_script(CSP_LISTENER)
+    page.goto(server + "/entities/china")
+    nodes = page.locator("#graph-view svg .node-g")
+    nodes.first.wait_for()
+    assert nodes.count() <= 20  # China and a readable few, not 48
+    more = page.locator("#graph-view svg .node-g.more")
+    assert more.count() >= 2
+    hidden = sum(int(t.split()[0].lstrip("+")) for t in more.locator("text").all_text_contents())
+    assert nodes.count() - more.count() - 1 + hidden == len(entity["neighbours"])
+    # The list groups every neighbour by relation; big groups start closed.
+    groups = page.locator("#neighbourhood details.neighbour-group")
+    assert groups.count() >= 3
+    assert page.locator("#neighbourhood details.neighbour-group li").count() == len(entity["neighbours"])
+    assert page.locator("#neighbourhood details.neighbour-group:not([open])").count() >= 1
+    # "+N imposes" opens that group in the graph.
+    before = nodes.count()
+    more.filter(has_text="imposes").click()
+    assert nodes.count() > before
+    assert _violations(page) == []
+    _clean(page)
+
+
+def test_readme_screenshots_exist_and_the_script_makes_them() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    import re
+
+    shots = re.findall(r"\]\((docs/screenshots/[\w.-]+\.png)\)", readme)
+    assert len(shots) == 8
+    from bench.screenshots import SHOTS, VIEWPORTS
+
+    made = {f"docs/screenshots/{name}-{device}.png" for name in SHOTS for device in VIEWPORTS}
+    assert set(shots) == made
+    for shot in shots:
+        assert (ROOT / shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", shot

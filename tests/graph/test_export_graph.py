@@ -315,3 +315,51 @@ def test_csv_neutralises_formulas(hostile_kg: KnowledgeGraph) -> None:
 def test_csv_of_the_seeds_is_unchanged_by_the_neutralising(kg: KnowledgeGraph) -> None:
     nodes, edges = _csv_rows(kg)
     assert not any(cell.startswith("'") for row in nodes + edges for cell in row.values() if cell)
+
+
+# -- issue 17: a CSV plain readers read, GraphML laid out, files dated with the data ---------------
+
+
+def test_csv_reads_with_plain_utf8_and_excel_gets_a_bom(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    from rekg.graph.io.export import export_csv
+
+    z = zipfile.ZipFile(io.BytesIO(export(kg, "csv").body))
+    z.extractall(tmp_path)
+    with open(tmp_path / "nodes.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert next(iter(rows[0])) == "id" and rows[0]["id"].startswith("http")
+    excel = zipfile.ZipFile(io.BytesIO(export_csv(kg, bom=True).body))
+    for name in ("nodes.csv", "edges.csv"):
+        assert excel.read(name).startswith(b"\xef\xbb\xbf")
+        assert not z.read(name).startswith(b"\xef\xbb\xbf")
+
+
+def test_zip_entries_carry_the_date_of_the_newest_source(kg: KnowledgeGraph) -> None:
+    from rekg.graph.answers.evidence import graph_data_until
+
+    newest = graph_data_until(kg)
+    z = zipfile.ZipFile(io.BytesIO(export(kg, "csv").body))
+    assert {i.date_time[:3] for i in z.infolist()} == {(newest.year, newest.month, newest.day)}
+
+
+def test_graphml_nodes_carry_a_layout(kg: KnowledgeGraph) -> None:
+    body = export(kg, "graphml").body
+    G = nx.read_graphml(io.BytesIO(body))
+    points = {(float(d["x"]), float(d["y"])) for _, d in G.nodes(data=True)}
+    assert len(points) == G.number_of_nodes()  # every node has a place of its own
+    xs = [x for x, _ in points]
+    assert max(xs) - min(xs) > 500  # spread out, not at 0
+    # yEd reads the yFiles geometry: not every node at x = y = 0 any more.
+    tree = etree.fromstring(body)
+    geometry = tree.findall(".//{http://www.yworks.com/xml/graphml}Geometry")
+    assert len({(g.get("x"), g.get("y")) for g in geometry}) == len(geometry)
+    assert export(kg, "graphml").body == body  # the same graph, the same picture
+
+
+def test_gexf_is_dated_with_the_newest_source_not_today(kg) -> None:
+    from lxml import etree
+    from rekg.graph.answers.evidence import graph_data_until
+    from rekg.graph.io.export import export
+
+    meta = etree.fromstring(export(kg, "gexf").body).find("{http://gexf.net/1.3}meta")
+    assert meta.get("lastmodifieddate") == graph_data_until(kg).isoformat()
