@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint format lock clean bench bench-10m
+.PHONY: serve test lint format lock clean bench bench-10m screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: $(STAMP)
 # The same plus 10M triples loaded into and served from the persistent store (run it once).
 bench-10m: $(STAMP)
 	$(BIN)/python -m bench.run --with-10m
+
+# The README's screenshots (docs/screenshots/), from the real page in headless Chromium.
+screenshots: $(STAMP)
+	$(BIN)/python -m bench.screenshots
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: $(STAMP)
