@@ -113,7 +113,7 @@ def _port_problem(host: str, port: int) -> str | None:
 
 def _http_options(settings: Settings) -> dict[str, object]:
     """uvicorn's HTTP protocol: httptools with bounded request heads (h11 with its size cap without httptools)."""
-    from ..middleware import ServerLimits, limited_http_protocol
+    from ..server import ServerLimits, limited_http_protocol
 
     limits = ServerLimits(
         max_url_bytes=settings.max_url_bytes,
