@@ -16,8 +16,10 @@ import pytest
 from tests.serverutil import REKG, ROOT, Server, start_server
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-#: Examples that need a token, or files the reader writes first (README, "Adding sources").
+#: Examples that need a token, or files the reader writes first (README, "Adding sources"): run by
+#: :func:`test_readme_source_examples_run` against a server with writes on.
 NEEDS_SETUP = ("/sources",)
+TOKEN = "s3cret"  # the README's token
 
 
 def _curl_examples() -> list[str]:
@@ -121,3 +123,43 @@ def test_readme_rekg_example_runs(command: str, tmp_path: Path) -> None:
     )
     assert out.returncode == 0, f"{command}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
     assert out.stdout.strip() or list(tmp_path.iterdir()), command
+
+
+def _source_examples() -> list[str]:
+    commands = []
+    for block in re.findall(r"```(?:sh|bash|shell)\n(.*?)```", README, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split("  #")[0].strip()
+            if line.startswith("curl ") and "/sources" in line:
+                commands.append(line)
+    return commands
+
+
+#: The source the README's reader writes before posting it ("Adding sources" describes its shape).
+MY_NOTE = """@prefix id: <id/> . @prefix src: <source/> .
+@prefix rekg: <https://w3id.org/rekg/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+src:my-note-2026-02 {
+  src:my-note-2026-02 a rekg:Source ; rdfs:label "my note"@en ; dcterms:title "My note on a new plant" ;
+      dcterms:publisher id:lynas ; dcterms:date "2026-02-01"^^xsd:date ; rekg:sourceKind rekg:NewsArticle .
+}
+"""
+
+
+def test_readme_source_examples_run(tmp_path: Path) -> None:
+    """The README's write examples, in order, against a server with the README's token."""
+    commands = _source_examples()
+    assert any("-X POST" in c for c in commands) and any("-X DELETE" in c for c in commands)
+    (tmp_path / "my-note-2026-02.trig").write_text(MY_NOTE, encoding="utf-8")
+    sheet = re.search(r"```csv\n(.*?)```", README, re.S)
+    assert sheet, "the README shows a filled claims sheet"
+    (tmp_path / "lanthanide-weekly.csv").write_text(sheet.group(1), encoding="utf-8")
+    s = start_server([], env={"REKG_VALIDATE_SEEDS": "false", "REKG_WRITE_TOKEN": TOKEN}, timeout=90)
+    try:
+        for command in commands:
+            line = command.replace("http://127.0.0.1:8000", s.url)
+            line = "curl -sS --fail-with-body --max-time 120 -o /dev/null -w '%{http_code}' " + line[len("curl ") :]
+            out = subprocess.run(["bash", "-c", line], cwd=tmp_path, capture_output=True, text=True, timeout=180)
+            assert out.returncode == 0, f"{command}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
+    finally:
+        s.stop()
