@@ -35,6 +35,7 @@ from lxml import etree
 from tests.graph.test_export_graph import CONTROL_LABEL, FORMULAS, PLAIN_NUMBER_LABEL, _schema, write_hostile_data
 from tests.serverutil import Canary, Server, canary_listener, start_server
 from tests.serverutil import file_canary as serverutil_file_canary
+from tests.sourcedata import trig as _trig
 
 TOKEN = "hostile-test-token-5c1e"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -44,22 +45,9 @@ SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
 #: Environment of every server here: writes on, seeds trusted (the suites validate them), one query worker.
 ENV = {"REKG_WRITE_TOKEN": TOKEN, "REKG_VALIDATE_SEEDS": "false", "REKG_QUERY_WORKERS": "1"}
 
-PREFIXES = """@prefix id: <id/> . @prefix src: <source/> .
-@prefix rekg: <https://w3id.org/rekg/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
-
 
 def trig(source_id: str, body: str = "") -> bytes:
-    return (
-        PREFIXES
-        + f"""src:{source_id} {{
-  src:{source_id} a rekg:Source ; rdfs:label "hostile test source"@en ; dcterms:title "A hostile note" ;
-      dcterms:publisher id:lynas ; dcterms:date "2026-01-05"^^xsd:date ; rekg:sourceKind rekg:NewsArticle .
-  {body}
-}}
-"""
-    ).encode()
+    return _trig(source_id, body, title="A hostile note")
 
 
 @pytest.fixture(scope="module")

@@ -8,25 +8,10 @@ from rekg.api.app import create_app
 from rekg.api.settings import Settings
 from rekg.graph import open_graph
 
+from tests.sourcedata import PREFIXES, trig
+
 TOKEN = "test-token-7f3a"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-PREFIXES = """@prefix id: <id/> . @prefix src: <source/> .
-@prefix rekg: <https://w3id.org/rekg/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
-
-
-def trig(source_id: str, body: str = "") -> bytes:
-    return (
-        PREFIXES
-        + f"""src:{source_id} {{
-  src:{source_id} a rekg:Source ; rdfs:label "test source"@en ; dcterms:title "A test note" ;
-      dcterms:publisher id:lynas ; dcterms:date "2026-01-05"^^xsd:date ; rekg:sourceKind rekg:NewsArticle .
-  {body}
-}}
-"""
-    ).encode()
 
 
 NEW_PLANT = """id:test-plant a rekg:Facility ; rdfs:label "Test separation plant"@en ;
