@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.serverutil import REKG, ROOT, Server, start_server
+from tests.sourcedata import trig
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 #: Examples that need a token, or files the reader writes first (README, "Adding sources"): run by
@@ -135,22 +136,11 @@ def _source_examples() -> list[str]:
     return commands
 
 
-#: The source the README's reader writes before posting it ("Adding sources" describes its shape).
-MY_NOTE = """@prefix id: <id/> . @prefix src: <source/> .
-@prefix rekg: <https://w3id.org/rekg/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-src:my-note-2026-02 {
-  src:my-note-2026-02 a rekg:Source ; rdfs:label "my note"@en ; dcterms:title "My note on a new plant" ;
-      dcterms:publisher id:lynas ; dcterms:date "2026-02-01"^^xsd:date ; rekg:sourceKind rekg:NewsArticle .
-}
-"""
-
-
 def test_readme_source_examples_run(tmp_path: Path) -> None:
     """The README's write examples, in order, against a server with the README's token."""
     commands = _source_examples()
     assert any("-X POST" in c for c in commands) and any("-X DELETE" in c for c in commands)
-    (tmp_path / "my-note-2026-02.trig").write_text(MY_NOTE, encoding="utf-8")
+    (tmp_path / "my-note-2026-02.trig").write_bytes(trig("my-note-2026-02", title="My note on a new plant"))
     sheet = re.search(r"```csv\n(.*?)```", README, re.S)
     assert sheet, "the README shows a filled claims sheet"
     (tmp_path / "lanthanide-weekly.csv").write_text(sheet.group(1), encoding="utf-8")
