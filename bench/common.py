@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 REKG = ROOT / ".venv" / "bin" / "rekg"
 RDFLIB_VENV = OUT / "rdflib-endpoint-venv"
+OXIGRAPH_VENV = OUT / "oxigraph-server-venv"
 
 _PREFIXES = """PREFIX rekg: <https://w3id.org/rekg/ontology#>
 PREFIX id: <https://w3id.org/rekg/id/>
@@ -50,6 +52,47 @@ QUERIES: dict[str, str] = {
   ?f rekg:produces ?m . ?m (rekg:formOf|skos:broader)+ id:heavy-rare-earths .
 }""",
 }
+
+
+#: Elements the rotating filtered join asks about (every one has oxide and metal forms).
+_MATERIALS = [
+    "lanthanum", "cerium", "praseodymium", "neodymium", "samarium", "europium", "gadolinium", "terbium",
+    "dysprosium", "holmium", "erbium", "thulium", "ytterbium", "lutetium", "yttrium", "scandium",
+    "lithium", "cobalt", "nickel", "graphite", "gallium", "germanium", "antimony", "tungsten",
+]  # fmt: skip
+_COUNTRIES = ["china", "united-states"] + [f"country-{i}" for i in range(2, 200)]
+
+
+def _rotating_join(k: int) -> str:
+    material = _MATERIALS[k % len(_MATERIALS)]
+    country = _COUNTRIES[(k // len(_MATERIALS)) % len(_COUNTRIES)]
+    limit = 1000 + k // (len(_MATERIALS) * len(_COUNTRIES))
+    return _PREFIXES + (
+        "SELECT ?facility ?operator ?country WHERE {\n"
+        "  ?facility rekg:produces ?m ; rekg:operator ?operator ; rekg:locatedIn ?country ;"
+        " rekg:status rekg:Operating .\n"
+        f"  ?m rekg:formOf id:{material} .\n"
+        "  ?operator rekg:country ?base .\n"
+        f"  FILTER(?country != id:{country} && ?base != id:{country})\n"
+        f"}} LIMIT {limit}"
+    )
+
+
+def _rotating_group_by(k: int) -> str:
+    country = _COUNTRIES[k % len(_COUNTRIES)]
+    limit = 10 + k // len(_COUNTRIES)
+    return _PREFIXES + (
+        "SELECT ?country (COUNT(DISTINCT ?f) AS ?facilities) (SUM(?cap) AS ?capacity) WHERE {\n"
+        "  ?f a rekg:Facility ; rekg:locatedIn ?country ; rekg:capacity/rekg:value ?cap .\n"
+        f"  FILTER(?country != id:{country})\n"
+        f"}} GROUP BY ?country ORDER BY DESC(?facilities) LIMIT {limit}"
+    )
+
+
+#: The filtered join and the GROUP BY with their constants rotated: request ``k`` gets its own
+#: material, excluded country and LIMIT (a different query text for every ``k``), so neither
+#: a response cache nor a cached plan for the same text can answer it.
+ROTATING: dict[str, Callable[[int], str]] = {"filtered join": _rotating_join, "group by": _rotating_group_by}
 
 
 def machine() -> str:
@@ -148,6 +191,28 @@ def rdflib_endpoint_server(name: str, store: str, data: Path) -> Server:
     port = free_port()
     args = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--store", store, str(data)]
     return start(name, args, port, timeout=1200, path="/")
+
+
+def oxigraph_server(name: str, data: Path, size: str) -> Server:
+    """The native Oxigraph server (``oxigraph`` from PyPI, in bench/out/oxigraph-server-venv), read-only.
+
+    The file is bulk loaded into a fresh directory with ``oxigraph load`` and compacted with
+    ``oxigraph optimize``, then served with ``serve-read-only --union-default-graph`` so the
+    default graph is the union, as in rekg. It reads RocksDB on every query, like
+    ``rekg oxigraph (disk reads)``; ``rekg memory`` and ``rekg oxigraph`` read an in-memory store.
+    """
+    exe = OXIGRAPH_VENV / "bin" / "oxigraph"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(OXIGRAPH_VENV)], check=True)
+        subprocess.run([str(OXIGRAPH_VENV / "bin" / "pip"), "install", "-q", "oxigraph"], check=True)
+    location = OUT / f"oxigraph-server-{size}"
+    shutil.rmtree(location, ignore_errors=True)
+    subprocess.run([str(exe), "load", "--location", str(location), "--file", str(data)], check=True)
+    # `oxigraph load` recommends this before a read-heavy workload (it compacts RocksDB).
+    subprocess.run([str(exe), "optimize", "--location", str(location)], check=True)
+    port = free_port()
+    args = [str(exe), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    return start(name, [*args, "--union-default-graph"], port, path="/query")
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -10,12 +10,21 @@ application/sparql-results+json``, at concurrency 1, 8 and 32, each cell for a f
   in-memory copy, and ``rekg oxigraph (disk reads)`` sets that to 0 to read RocksDB itself;
 * ``rekg remote``: ``rekg serve --store remote`` in front of a private Virtuoso holding the file
   (loaded with Virtuoso's bulk loader), and ``virtuoso`` itself queried directly;
-* ``rdflib-endpoint`` with its default store and with ``--store Oxigraph``, from its own venv.
+* ``rdflib-endpoint`` with its default store and with ``--store Oxigraph``, from its own venv;
+* ``oxigraph server``: the native Oxigraph server (``oxigraph`` from PyPI, its own venv) over the
+  same file bulk loaded with ``oxigraph load``, ``serve-read-only --union-default-graph``.
 
 Every rekg request carries a distinct trailing comment, so rekg's ``GET /sparql`` response
 cache cannot answer it and the store evaluates every request; ``rekg memory (cached)`` rows
 repeat the plain query text, as a dashboard would, and show the cache. rdflib-endpoint and
 Virtuoso get the plain text (neither caches results; rdflib-endpoint caches parsed queries).
+
+With ``--rotate`` the filtered join and the GROUP BY are sent with their constants rotated
+(:data:`bench.common.ROTATING`: material, excluded country and LIMIT differ on every request),
+to every system alike, and the ratios are taken against the native Oxigraph server::
+
+    python -m bench.http 100k --rotate --concurrency 8 \
+        --systems "rekg memory,rekg oxigraph,oxigraph server"
 
 Usage: ``python -m bench.http 100k`` (``--seconds``, ``--concurrency``, ``--systems``).
 """
@@ -28,13 +37,23 @@ import contextlib
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from .common import OUT, QUERIES, Server, percentile, rdflib_endpoint_server, rekg_server, table
+from .common import (
+    OUT,
+    QUERIES,
+    ROTATING,
+    Server,
+    oxigraph_server,
+    percentile,
+    rdflib_endpoint_server,
+    rekg_server,
+    table,
+)
 from .generate import generate
 
 ALL_SYSTEMS = (
@@ -45,7 +64,9 @@ ALL_SYSTEMS = (
     "virtuoso",
     "rdflib-endpoint",
     "rdflib-endpoint oxigraph",
+    "oxigraph server",
 )
+ROTATED = " (rotated)"
 
 
 @dataclass
@@ -75,9 +96,11 @@ async def _run_cell(
     min_requests: int = 3,
     cap: float = 60,
     bust: bool = False,
+    make: Callable[[int], str] | None = None,
+    start: int = 0,
 ) -> None:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    counter = iter(range(10**9))
+    counter = iter(range(start, 10**9))
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
         headers = {"Accept": "application/sparql-results+json"}
         t0 = time.perf_counter()
@@ -91,7 +114,11 @@ async def _run_cell(
                 start = time.perf_counter()
                 # A distinct comment makes every request a new query text: no response cache
                 # can answer it, so the store evaluates every request.
-                params = {"query": f"{query}\n# {next(counter)}" if bust else query}
+                # With ``make``, request k is the query ``make(k)``: other constants, other text.
+                if make is not None:
+                    params = {"query": make(next(counter))}
+                else:
+                    params = {"query": f"{query}\n# {next(counter)}" if bust else query}
                 try:
                     r = await client.get(url, params=params, headers=headers)
                     ok = r.status_code == 200
@@ -122,8 +149,15 @@ def bench_server(
     queries: Sequence[str],
     min_requests: int = 3,
     cached_variant: bool = False,
+    rotate: bool = False,
 ) -> list[Cell]:
-    """Cells for one server; rekg requests are each a new query text unless in the cached variant."""
+    """Cells for one server; rekg requests are each a new query text unless in the cached variant.
+
+    With ``rotate``, ``queries`` name :data:`ROTATING` queries and every request to every
+    system is a different query (warm-up requests use other constants than measured ones).
+    """
+    if rotate:
+        return _bench_rotating(server, size, concurrencies, seconds, queries, min_requests)
     cells = []
     bust = server.name.startswith("rekg")
     for name in queries:
@@ -146,10 +180,31 @@ def bench_server(
     return cells
 
 
+def _bench_rotating(
+    server: Server, size: str, concurrencies: Sequence[int], seconds: float, queries: Sequence[str], min_requests: int
+) -> list[Cell]:
+    cells = []
+    for name in queries:
+        make = ROTATING[name]
+        # Warm-up on constants the measured cells never use (k from 10**8 on).
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(server.url, params={"query": make(10**8)}, timeout=300)
+        warm = Cell("warm-up", size, name, 8)
+        asyncio.run(_run_cell(server.url, "", 8, 1.0, warm, cap=120, make=make, start=10**8 + 1))
+        start = 0
+        for c in concurrencies:
+            cell = Cell(server.name, size, name + ROTATED, c)
+            asyncio.run(_run_cell(server.url, "", c, seconds, cell, min_requests=min_requests, make=make, start=start))
+            start += 10**6  # the next cell gets other constants again
+            cells.append(cell)
+            _report(cell)
+    return cells
+
+
 def _report(cell: Cell) -> None:
     p50, p99 = percentile(cell.latencies, 50) * 1000, percentile(cell.latencies, 99) * 1000
     print(
-        f"  {cell.system:26} {cell.size:5} {cell.query:14} c={cell.concurrency:<3} {cell.throughput:9.1f} req/s "
+        f"  {cell.system:26} {cell.size:5} {cell.query:24} c={cell.concurrency:<3} {cell.throughput:9.1f} req/s "
         f"p50 {p50:8.1f} ms  p99 {p99:8.1f} ms"
         + (f"  errors {cell.errors} ({cell.first_error})" if cell.errors else ""),
         file=sys.stderr,
@@ -179,6 +234,8 @@ def start_system(system: str, size: str, data: Path, virtuoso=None) -> Server:
         return rdflib_endpoint_server(system, "default", data)
     if system == "rdflib-endpoint oxigraph":
         return rdflib_endpoint_server(system, "oxigraph", data)
+    if system == "oxigraph server":
+        return oxigraph_server(system, data, size)
     raise ValueError(system)
 
 
@@ -190,8 +247,11 @@ def run(
     queries: Sequence[str] = tuple(QUERIES),
     min_requests: int = 3,
     cached: Sequence[str] = ("rekg memory",),
+    rotate: bool = False,
 ) -> list[Cell]:
     data = generate(size)
+    if rotate:
+        queries = [q for q in queries if q in ROTATING]
     cells: list[Cell] = []
     virtuoso = None
     try:
@@ -206,7 +266,14 @@ def run(
             print(f"{system} ready in {time.perf_counter() - t0:.1f} s, RSS {server.rss_mb():.0f} MB", file=sys.stderr)
             try:
                 cells += bench_server(
-                    server, size, concurrencies, seconds, queries, min_requests, cached_variant=system in cached
+                    server,
+                    size,
+                    concurrencies,
+                    seconds,
+                    queries,
+                    min_requests,
+                    cached_variant=system in cached and not rotate,
+                    rotate=rotate,
                 )
             finally:
                 server.stop()
@@ -237,7 +304,10 @@ def rows(cells: Sequence[Cell]) -> list[list[object]]:
 
 
 def ratios(cells: Sequence[Cell], baseline: str = "rdflib-endpoint") -> list[list[object]]:
-    """rekg's throughput over the baseline's, per query and concurrency (every rekg row, cached ones too)."""
+    """rekg's throughput over the baseline's, per query and concurrency (every rekg row, cached ones too).
+
+    ``baseline`` is ``rdflib-endpoint`` or ``oxigraph server`` (the native Oxigraph server).
+    """
     base = {(c.size, c.query, c.concurrency): c.throughput for c in cells if c.system == baseline}
     out = []
     for c in cells:
@@ -253,16 +323,20 @@ def main(argv: list[str] | None = None) -> list[Cell]:
     parser.add_argument("--systems", default=",".join(ALL_SYSTEMS))
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rotate", action="store_true", help="rotate constants: every request a different query")
     args = parser.parse_args(argv)
     cells = run(
         args.size,
         systems=args.systems.split(","),
         concurrencies=[int(c) for c in args.concurrency.split(",")],
         seconds=args.seconds,
+        rotate=args.rotate,
     )
     print(table(HEADERS, rows(cells)))
-    print()
-    print(table(["size", "query", "system", "c", "× rdflib-endpoint"], ratios(cells)))
+    for baseline in ("rdflib-endpoint", "oxigraph server"):
+        if any(c.system == baseline for c in cells):
+            print()
+            print(table(["size", "query", "system", "c", f"× {baseline}"], ratios(cells, baseline)))
     return cells
 
 
