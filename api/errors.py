@@ -26,6 +26,10 @@ class ApiError(ge.RekgError):
         self.code = code
         self.headers = headers
 
+    def body(self) -> dict[str, object]:
+        """The JSON body of this error, as every endpoint sends it."""
+        return error_body(self.code, self.detail, **self.extra)
+
 
 #: HTTP status of each core error; the most specific class wins.
 STATUS: dict[type[ge.RekgError], int] = {
@@ -58,10 +62,15 @@ def status_of(exc: ge.RekgError) -> int:
     return 400
 
 
-def error_response(status: int, code: str, detail: str, headers: dict | None = None, **extra: object) -> JSONResponse:
-    body = {"error": code, "detail": detail}
+def error_body(code: str, detail: str, **extra: object) -> dict[str, object]:
+    """The one JSON error shape: ``{"error", "detail"}`` and whatever else helps (unset values left out)."""
+    body: dict[str, object] = {"error": code, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, headers=headers)
+    return body
+
+
+def error_response(status: int, code: str, detail: str, headers: dict | None = None, **extra: object) -> JSONResponse:
+    return JSONResponse(error_body(code, detail, **extra), status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

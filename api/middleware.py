@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from .errors import ApiError, error_response
 
@@ -40,10 +41,10 @@ __all__ = [
     "BodyLimit",
     "HttpEdge",
     "ServerTiming",
-    "headers_too_large_body",
+    "headers_too_large",
     "install_middleware",
-    "too_many_headers_body",
-    "uri_too_long_body",
+    "too_many_headers",
+    "uri_too_long",
 ]
 
 Scope = MutableMapping[str, Any]
@@ -81,32 +82,35 @@ def _too_large(limit: int) -> ApiError:
     )
 
 
-def uri_too_long_body(limit: int) -> dict[str, Any]:
-    return {
-        "error": "uri_too_long",
-        "detail": f"The URL is longer than {limit} bytes ({URL_SETTING}). POST long SPARQL queries, as "
+def uri_too_long(limit: int) -> ApiError:
+    return ApiError(
+        414,
+        "uri_too_long",
+        f"The URL is longer than {limit} bytes ({URL_SETTING}). POST long SPARQL queries, as "
         "application/sparql-query or form-encoded, instead.",
-        "limit": limit,
-        "setting": URL_SETTING,
-    }
+        limit=limit,
+        setting=URL_SETTING,
+    )
 
 
-def headers_too_large_body(limit: int) -> dict[str, Any]:
-    return {
-        "error": "headers_too_large",
-        "detail": f"The request headers are larger than {limit} bytes ({HEADER_BYTES_SETTING}).",
-        "limit": limit,
-        "setting": HEADER_BYTES_SETTING,
-    }
+def headers_too_large(limit: int) -> ApiError:
+    return ApiError(
+        431,
+        "headers_too_large",
+        f"The request headers are larger than {limit} bytes ({HEADER_BYTES_SETTING}).",
+        limit=limit,
+        setting=HEADER_BYTES_SETTING,
+    )
 
 
-def too_many_headers_body(limit: int) -> dict[str, Any]:
-    return {
-        "error": "headers_too_large",
-        "detail": f"The request has more than {limit} header lines ({HEADERS_SETTING}).",
-        "limit": limit,
-        "setting": HEADERS_SETTING,
-    }
+def too_many_headers(limit: int) -> ApiError:
+    return ApiError(
+        431,
+        "headers_too_large",
+        f"The request has more than {limit} header lines ({HEADERS_SETTING}).",
+        limit=limit,
+        setting=HEADERS_SETTING,
+    )
 
 
 # -- the edge ----------------------------------------------------------------------------------
@@ -154,16 +158,16 @@ class HttpEdge:
         self.max_header_bytes = max_header_bytes
         self.max_headers = max_headers
 
-    def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any]] | None:
+    def _refusal(self, scope: Scope) -> ApiError | None:
         url = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b"")) + 1
         if url > self.max_url_bytes:
-            return 414, uri_too_long_body(self.max_url_bytes)
+            return uri_too_long(self.max_url_bytes)
         headers = scope.get("headers", ())
         if len(headers) > self.max_headers:
-            return 431, too_many_headers_body(self.max_headers)
+            return too_many_headers(self.max_headers)
         # Each line as sent: "name: value\r\n".
         if sum(len(k) + len(v) + 4 for k, v in headers) > self.max_header_bytes:
-            return 431, headers_too_large_body(self.max_header_bytes)
+            return headers_too_large(self.max_header_bytes)
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -184,8 +188,7 @@ class HttpEdge:
 
         refusal = self._refusal(scope)
         if refusal is not None:
-            status, body = refusal
-            await error_response(status, body.pop("error"), body.pop("detail"), **body)(scope, receive, edge_send)
+            await JSONResponse(refusal.body(), status_code=refusal.status)(scope, receive, edge_send)
             return
         if _is_preflight(scope):
             await _preflight(scope, edge_send)

@@ -14,7 +14,8 @@ import asyncio
 import json
 from typing import Any
 
-from .middleware import headers_too_large_body, too_many_headers_body, uri_too_long_body
+from .errors import ApiError
+from .middleware import headers_too_large, too_many_headers, uri_too_long
 
 __all__ = ["ServerLimits", "limited_http_protocol"]
 
@@ -77,7 +78,7 @@ def limited_http_protocol(limits: ServerLimits) -> type[asyncio.Protocol] | None
             self._head_bytes = 0
             self._url_bytes = 0
             self._header_lines = 0
-            self._refusal: tuple[int, dict[str, Any]] | None = None
+            self._refusal: ApiError | None = None
             self._refused = False
             self._dropped = 0
 
@@ -89,14 +90,14 @@ def limited_http_protocol(limits: ServerLimits) -> type[asyncio.Protocol] | None
         def on_url(self, url: bytes) -> None:
             self._url_bytes += len(url)
             if self._url_bytes > limits.url_bytes:
-                self._refusal = (414, uri_too_long_body(limits.max_url_bytes))
+                self._refusal = uri_too_long(limits.max_url_bytes)
                 raise _HeadRefused
             super().on_url(url)
 
         def on_header(self, name: bytes, value: bytes) -> None:
             self._header_lines += 1
             if self._header_lines > limits.headers:
-                self._refusal = (431, too_many_headers_body(limits.max_headers))
+                self._refusal = too_many_headers(limits.max_headers)
                 raise _HeadRefused
             super().on_header(name, value)
 
@@ -119,7 +120,7 @@ def limited_http_protocol(limits: ServerLimits) -> type[asyncio.Protocol] | None
             # it ends, so this count is what bounds one huge line.
             self._head_bytes += len(data)
             if self._head_bytes - self._url_bytes > limits.header_bytes:
-                self._refusal = (431, headers_too_large_body(limits.max_header_bytes))
+                self._refusal = headers_too_large(limits.max_header_bytes)
                 self._refuse()
 
         def send_400_response(self, msg: str) -> None:
@@ -131,9 +132,8 @@ def limited_http_protocol(limits: ServerLimits) -> type[asyncio.Protocol] | None
 
         def _refuse(self) -> None:
             assert self._refusal is not None
-            status, body = self._refusal
-            payload = json.dumps(body, separators=(",", ":")).encode()
-            content = [STATUS_LINE[status]]
+            payload = json.dumps(self._refusal.body(), separators=(",", ":")).encode()
+            content = [STATUS_LINE[self._refusal.status]]
             for name, value in self.server_state.default_headers:
                 content.extend([name, b": ", value, b"\r\n"])
             content.extend(
@@ -149,7 +149,7 @@ def limited_http_protocol(limits: ServerLimits) -> type[asyncio.Protocol] | None
             )
             self.transport.write(b"".join(content))
             self._refused = True
-            self.logger.warning("%s: request refused, %s", self.client, body["detail"])
+            self.logger.warning("%s: request refused, %s", self.client, self._refusal.detail)
             # Half-close: the client sees the answer and the end of it, while what it is still sending is
             # read and dropped for a moment; closing with unread data at once would reset the connection and
             # could destroy the answer before the client reads it.
