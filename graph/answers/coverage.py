@@ -99,7 +99,7 @@ def country_supply(
     """
     countries = {iri_ for iri_, e in name_index(kg).entries.items() if str(REKG.Country) in e.types}
     figures: dict[tuple[str, str, str | None], dict] = {}
-    for r in kg.select(_STATISTICS, material=iri(material_iri)):
+    for r in _statistics(kg, material_iri):
         period = str(r["period"]) if "period" in r else None
         if day and period and year_of(period) and year_of(period) > day.year:
             continue
@@ -207,5 +207,10 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun if count == 1 else plural}"
 
 
+def _statistics(kg: KnowledgeGraph, material_iri: str) -> list[dict]:
+    """The production statistics of the material, read once per graph version for both answers here."""
+    return kg.cached(("coverage.statistics", material_iri), lambda: kg.select(_STATISTICS, material=iri(material_iri)))
+
+
 def _has_statistics(kg: KnowledgeGraph, material_iri: str, country: str) -> bool:
-    return any(r["country"] == country for r in kg.select(_STATISTICS, material=iri(material_iri)))
+    return any(r["country"] == country for r in _statistics(kg, material_iri))
