@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from rekg.graph.kg import KnowledgeGraph, iri
+from rekg.graph.kg import KnowledgeGraph
 from rekg.ontology import REKG, SKOS
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "EntityClass",
     "acting_for",
     "belonging_to",
+    "body_countries",
     "derive_status",
     "entity_class",
     "material_ancestors",
@@ -233,6 +234,19 @@ def belonging_to(kg: KnowledgeGraph, actor: str) -> frozenset[str]:
 _BODIES = "SELECT ?body ?actor WHERE { ?body a rekg:GovernmentBody ; rekg:country ?actor }"
 
 
+def body_countries(kg: KnowledgeGraph) -> dict[str, str]:
+    """``government body -> the country it acts for``, once per graph version (see :func:`acting_for`).
+
+    Examples
+    --------
+    >>> from rekg.graph import open_graph
+    >>> kg = open_graph(validate_shapes=False)
+    >>> body_countries(kg)[kg.iri("mofcom")] == kg.iri("china")
+    True
+    """
+    return kg.cached("rules.body_countries", lambda: {r["body"]: r["actor"] for r in kg.select(_BODIES)})
+
+
 def acting_for(kg: KnowledgeGraph, actor: str) -> frozenset[str]:
     """``actor`` and the government bodies that act for it (a ``rekg:GovernmentBody`` based there).
 
@@ -248,10 +262,7 @@ def acting_for(kg: KnowledgeGraph, actor: str) -> frozenset[str]:
     True
     """
 
-    def build() -> frozenset[str]:
-        return frozenset({actor} | {r["body"] for r in kg.select(_BODIES, actor=iri(actor))})
-
-    return kg.cached(("rules.acting_for", actor), build)
+    return frozenset({actor} | {body for body, country in body_countries(kg).items() if country == actor})
 
 
 # ---------------------------------------------------------------------------------------------

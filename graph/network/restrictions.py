@@ -42,6 +42,7 @@ from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.projection import NodeRef, node_ref, projection
 from rekg.graph.network.view import _delivers, _memo, _offers, _refs, _without, controlled_by
 from rekg.graph.results import Result
+from rekg.graph.rules import body_countries
 
 __all__ = [
     "BLOCKING_TYPES",
@@ -263,10 +264,11 @@ def restrictions(kg: KnowledgeGraph, V: nx.DiGraph, day: date, reimpose: Iterabl
             chosen.append((st, "re-imposed"))
             taken.add(m)
     jurisdictions: dict[frozenset[str], set[str]] = {}
+    acts_for = body_countries(kg)
     for st, status in chosen:
-        # Bodies act for their country: MOFCOM's rules are China's (rules.acting_for).
+        # Bodies act for their country: MOFCOM's rules are China's (rules.body_countries).
         imposers = {r.id for r in st.imposed_by if r.id in G}
-        imposers |= {G.nodes[r.id]["country"] for r in st.issued_by if r.id in G and G.nodes[r.id].get("country")}
+        imposers |= {acts_for[r.id] for r in st.issued_by if r.id in G and acts_for.get(r.id) in G}
         key = frozenset(imposers)
         if key not in jurisdictions:
             jurisdictions[key] = controlled_by(G, key) if key else set()

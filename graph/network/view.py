@@ -60,7 +60,7 @@ from rekg.graph.errors import InvalidParameter, NodeNotFound
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.projection import DELIVERING, NodeRef, node_ref, projection
 from rekg.graph.results import Result
-from rekg.graph.rules import within
+from rekg.graph.rules import body_countries, within
 
 __all__ = [
     "VIEW_KINDS",
@@ -190,9 +190,9 @@ def supply_view(kg: KnowledgeGraph, as_of: date | str | None = None) -> nx.DiGra
     """
     day = parse_date(as_of, name="as_of")
     if day is None:
-        return kg.cached(("supply_view",), lambda: _build_view(projection(kg), None))
+        return kg.cached(("supply_view",), lambda: _build_view(projection(kg), None, body_countries(kg)))
     # Dated views are cheap and their number unbounded, so they are not cached.
-    return _build_view(projection(kg), day)
+    return _build_view(projection(kg), day, body_countries(kg))
 
 
 def for_consumer(V: nx.DiGraph, consumer: str) -> nx.DiGraph:
@@ -226,7 +226,7 @@ def for_consumer(V: nx.DiGraph, consumer: str) -> nx.DiGraph:
     return H
 
 
-def _build_view(G: nx.MultiDiGraph, day: date | None) -> nx.DiGraph:
+def _build_view(G: nx.MultiDiGraph, day: date | None, acts_for: dict[str, str]) -> nx.DiGraph:
     V = nx.DiGraph()
     obtains: dict[str, dict[str, list[dict]]] = {}
     V.graph["obtains"] = obtains
@@ -257,9 +257,9 @@ def _build_view(G: nx.MultiDiGraph, day: date | None) -> nx.DiGraph:
         if obtain_against:
             obtains.setdefault(v, {}).setdefault(u, []).append({**evidence, "inverse": True})
     # A body's obtains arcs are its country's too (after the country's own, which explain first).
-    for body, d in list(V.nodes(data=True)):
-        country = d.get("country")
-        if d["kind"] != "body" or country not in V or body not in obtains:
+    for body in list(V):
+        country = acts_for.get(body)
+        if country not in V or body not in obtains:
             continue
         for target, evidence in obtains[body].items():
             if target != country:
