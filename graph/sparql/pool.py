@@ -31,7 +31,8 @@ most recently started query is stopped (its worker killed) and queued again at t
 its client's line, keeping its deadline; the freed worker goes to the waiting client. So one
 client's flood delays another client's query by about the time it takes to fork a worker. Among
 clients that hold as many workers, the one served longest ago goes first (so with one worker, clients
-take turns).
+take turns). A request that would get a worker only with less than :func:`min_run_s` of its
+time left is answered :class:`WorkersBusy` instead: it never ran.
 
 The pool is recycled when ``generation()`` changes (the graph version), because a forked
 worker holds a snapshot of the store as it was when it was forked.
@@ -76,6 +77,7 @@ __all__ = [
     "WorkerPool",
     "WorkerTimeout",
     "WorkersBusy",
+    "min_run_s",
 ]
 
 log = logging.getLogger("rekg.sparql")
@@ -98,6 +100,20 @@ _SERVED_MEMORY = 4096
 
 class WorkerTimeout(Exception):
     """The worker did not answer before the deadline; it has been killed."""
+
+
+def min_run_s(timeout: float) -> float:
+    """The least time left for which a waiting request is still handed a worker.
+
+    A tenth of the time limit, at most half a second: less than that and the request is
+    answered :class:`WorkersBusy` (with a time to retry) rather than started and stopped.
+
+    Examples
+    --------
+    >>> min_run_s(8.0), min_run_s(1.0)
+    (0.5, 0.1)
+    """
+    return min(0.5, timeout / 10)
 
 
 class WorkersBusy(Exception):
@@ -644,8 +660,9 @@ class WorkerPool:
                 raise ClientGone("the client went away while the query waited for a worker")
             raise WorkersBusy(f"all {self.size} query workers stayed busy for {timeout:g} s")
         worker = got.result()
-        if deadline - loop.time() <= 0.001:
-            # Handed over at the very end of our time: the query never ran, say why.
+        if deadline - loop.time() < min_run_s(timeout):
+            # Handed over with a sliver of its time left, the query would be stopped before it got
+            # anywhere and the client would read "timeout" as "too heavy". It never ran: say "busy".
             self._abandon(got)
             raise WorkersBusy(f"all {self.size} query workers stayed busy for {timeout:g} s")
         return worker
