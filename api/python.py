@@ -77,10 +77,15 @@ class Graph:
     # -- questions --------------------------------------------------------------------------
 
     def suppliers(
-        self, material: str, outside: str | None = None, stage: str | None = None, as_of: date | str | None = None
+        self,
+        material: str,
+        outside: str | None = None,
+        stage: str | None = None,
+        as_of: date | str | None = None,
+        importer: str | None = None,
     ) -> answers.SupplierAnswer:
-        """Who supplies ``material``; see :func:`rekg.graph.answers.suppliers.suppliers_of`."""
-        return answers.suppliers_of(self.kg, material, outside=outside, stage=stage, as_of=as_of)
+        """Who supplies ``material``, and import shares; see :func:`rekg.graph.answers.suppliers.suppliers_of`."""
+        return answers.suppliers_of(self.kg, material, outside=outside, stage=stage, as_of=as_of, importer=importer)
 
     def measures(
         self,
@@ -151,9 +156,10 @@ class Graph:
         period: str | None = None,
         *,
         as_of: date | str | None = None,
+        importer: str | None = None,
     ) -> network.Concentration:
         """Country shares and the HHI; see :func:`rekg.graph.network.concentration.concentration`."""
-        return network.concentration(self.kg, material, indicator, period, as_of=as_of)
+        return network.concentration(self.kg, material, indicator, period, as_of=as_of, importer=importer)
 
     def disruption(
         self, remove: Iterable[str] = (), as_of: date | str | None = None, reimpose: Iterable[str] = ()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from rekg.graph.io.load import FileProgress, open_graph
 from rekg.graph.io.seeds import SEEDS_DIR
 from rekg.graph.kg import KnowledgeGraph
 from rekg.ontology import DEFAULT_BASE_IRI
+
+if TYPE_CHECKING:
+    from rekg.graph.store.remote import RemoteAuth
 
 __all__ = ["Settings", "settings_table"]
 
@@ -87,6 +90,52 @@ class Settings(BaseSettings):
     )
     remote_query_url: str | None = Field(None, description="SPARQL query endpoint of the remote store.")
     remote_update_url: str | None = Field(None, description="SPARQL update endpoint of the remote store.")
+    remote_bearer_token: SecretStr | None = Field(
+        None,
+        description="Bearer token sent to the remote store's endpoints (`Authorization: Bearer`). Never logged or "
+        "shown.",
+    )
+    remote_user: str | None = Field(
+        None, description="User name for HTTP basic authentication at the remote store's endpoints."
+    )
+    remote_password: SecretStr | None = Field(
+        None, description="Password for HTTP basic authentication (with REKG_REMOTE_USER). Never logged or shown."
+    )
+
+    def remote_auth(self) -> RemoteAuth | None:
+        """The credentials for the remote store, or ``None`` when none are set.
+
+        Raises
+        ------
+        InvalidParameter
+            If both a token and a user are set, a password comes without a user, or a value
+            cannot be sent in a header (the message never holds the values).
+
+        Examples
+        --------
+        >>> Settings(remote_bearer_token="s3cret").remote_auth()
+        RemoteAuth(bearer token ***)
+        >>> Settings(remote_user="rekg").remote_auth()
+        RemoteAuth(user 'rekg', password ***)
+        """
+        from rekg.graph.errors import InvalidParameter
+        from rekg.graph.store.remote import RemoteAuth
+
+        token, user, password = self.remote_bearer_token, self.remote_user, self.remote_password
+        if token is not None and (user is not None or password is not None):
+            raise InvalidParameter(
+                "set REKG_REMOTE_BEARER_TOKEN or REKG_REMOTE_USER (and REKG_REMOTE_PASSWORD), not both"
+            )
+        if password is not None and user is None:
+            raise InvalidParameter("REKG_REMOTE_PASSWORD needs REKG_REMOTE_USER")
+        try:
+            if token is not None:
+                return RemoteAuth(bearer_token=token.get_secret_value())
+            if user is not None:
+                return RemoteAuth(username=user, password=password.get_secret_value() if password is not None else None)
+        except ValueError as exc:
+            raise InvalidParameter(f"the remote store's credentials: {exc}") from None
+        return None
 
     def open_graph(self, *, on_progress: FileProgress | None = None, reset: bool = False) -> KnowledgeGraph:
         """The knowledge graph these settings describe (:func:`rekg.graph.io.load.open_graph`).
@@ -96,7 +145,9 @@ class Settings(BaseSettings):
         SeedError
             If a seed or data file does not parse or validate; the server must not start then.
         StoreUnavailable
-            If the store cannot be opened or reached.
+            If the store cannot be opened or reached, or refuses rekg's credentials.
+        InvalidParameter
+            If the remote store's credentials are set inconsistently.
         """
         return open_graph(
             self.store,
@@ -104,6 +155,7 @@ class Settings(BaseSettings):
             query_url=self.remote_query_url,
             update_url=self.remote_update_url,
             timeout=self.query_timeout_s,
+            auth=self.remote_auth() if self.store == "remote" else None,
             mirror_max_quads=self.memory_mirror_max_quads,
             seeds_dir=self.seeds_dir,
             base=self.base_iri,

@@ -14,7 +14,7 @@ from typing import Any
 
 from rekg.graph.errors import InvalidParameter
 
-__all__ = ["iso", "parse_date", "period_start", "to_date", "year_of"]
+__all__ = ["iso", "parse_date", "period_start", "precision_of", "to_date", "year_of"]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -116,6 +116,27 @@ def period_start(value: Any) -> date | None:
         return parse_date(str(value or "")[:7], partial=True)
     except InvalidParameter:
         return None
+
+
+def precision_of(value: Any) -> str | None:
+    """How precise an ``xsd:date``, ``xsd:gYearMonth`` or ``xsd:gYear`` value is: ``day``, ``month`` or ``year``.
+
+    Sources known only to the month or year keep that precision rather than an invented day.
+
+    Examples
+    --------
+    >>> precision_of(date(2025, 11, 3)), precision_of("2025-11"), precision_of("2025"), precision_of(None)
+    ('day', 'month', 'year', None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return "day"
+    text = str(value)
+    m = _DATE.match(text[:10])
+    if not m:
+        return None
+    return "day" if m.group(3) else "month" if m.group(2) else "year"
 
 
 def to_date(value: Any) -> date | None:

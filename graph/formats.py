@@ -254,6 +254,8 @@ FORMATS: tuple[Format, ...] = (
     # CSV sources (rekg.graph.io.importers): the same media type and extension, told apart by the header.
     Format("claims", "sheet", "text/csv", also_accepts=("application/csv",), extensions=(".csv",)),
     Format("usgs-mcs", "sheet", "text/csv", also_accepts=("application/csv",), extensions=(".csv",)),
+    # A claims sheet (or data release) as an Excel workbook: its first worksheet, read as text.
+    Format("xlsx", "sheet", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", extensions=(".xlsx",)),
 )
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "derive_status",
     "entity_class",
     "material_ancestors",
+    "same_time",
     "within",
 ]
 
@@ -375,3 +376,33 @@ def derive_status(day: date, dates: dict[str, date | None]) -> tuple[str, str, d
         deciding["suspended_until"] = s_until
         reason += f"; its suspension ended on {s_until}"
     return "in force", reason, deciding
+
+
+# ---------------------------------------------------------------------------------------------
+# Updates and contests
+# ---------------------------------------------------------------------------------------------
+
+
+def same_time(a: date | None, a_precision: str | None, b: date | None, b_precision: str | None) -> bool:
+    """Whether two sources describe the same moment: dated in the same month, or the same year
+    when either is dated only to its year. Undated sources count as the same moment.
+
+    Two sources giving different values of a state (``rekg:StateProperty``: a status) at the
+    same moment contest each other; otherwise the later one reports an update that supersedes
+    the earlier (ontology/README.md). ``graph/sparql/queries/conflicts.rq`` applies the same
+    test to the dates' text, in SPARQL.
+
+    Examples
+    --------
+    >>> same_time(date(2025, 11, 1), "day", date(2025, 11, 3), "day")
+    True
+    >>> same_time(date(2025, 5, 1), "month", date(2025, 11, 1), "month")
+    False
+    >>> same_time(date(2025, 1, 1), "year", date(2025, 11, 7), "day")
+    True
+    """
+    if a is None or b is None:
+        return True
+    if "year" in (a_precision, b_precision):
+        return a.year == b.year
+    return (a.year, a.month) == (b.year, b.month)

@@ -83,6 +83,8 @@ class Namespaces:
             "foaf": str(FOAF),
             "wd": str(WD),
             "sh": str(SH),
+            "qudt": "http://qudt.org/schema/qudt/",
+            "unit": "http://qudt.org/vocab/unit/",
         }
 
 

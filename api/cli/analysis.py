@@ -38,6 +38,7 @@ class Indicator(StrEnum):
     processing = "processing"
     magnet_making = "magnet_making"
     production = "production"
+    imports = "imports"
 
 
 class Restricted(StrEnum):
@@ -196,14 +197,17 @@ def concentration(
     as_of: Annotated[
         Optional[str], typer.Option("--as-of", help="The day (YYYY-MM-DD; today by default): periods begun by then.")
     ] = None,
+    importer: Annotated[
+        Optional[str], typer.Option("--importer", help="For --indicator imports: the importing country.")
+    ] = None,
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
-    """Herfindahl–Hirschman index of who mines, processes or makes a material."""
+    """Herfindahl–Hirschman index of who mines, processes or makes a material, or of a country's imports."""
     from rekg.graph import network
 
     kg = load_kg()
     with reported_errors():
-        c = network.concentration(kg, material, indicator.value, period, as_of=as_of)
+        c = network.concentration(kg, material, indicator.value, period, as_of=as_of, importer=importer)
     if format is Output.json:
         _print_json(c)
         return
@@ -212,10 +216,14 @@ def concentration(
         console.print(f"{c.note}. The graph has: {have or 'no figures'}")
         _print_evidence(c)
         return
-    title = f"{c.material.label}, {c.indicator}, {c.period}: HHI {c.hhi:,.0f}"
+    title = f"{c.material.label}, {c.indicator}"
+    title += f" into {c.importer.label}" if c.importer else ""
+    title += f", {c.period}" if c.period else ""
+    title += f": HHI {c.hhi:,.0f}"
     if c.hhi_upper != c.hhi:
         title += f" to {c.hhi_upper:,.0f}"
-    table = Table("maker", "value", "share", "sources", title=f"{title} ({c.level})", title_justify="left")
+    who = "exporter" if c.importer else "maker"
+    table = Table(who, "value", "share", "sources", title=f"{title} ({c.level})", title_justify="left")
     for s in c.shares:
         value = f"{s.value:,.0f} {s.unit or ''}".strip() + (" (est.)" if s.estimated else "")
         table.add_row(s.subject.label, value, f"{s.share:.1%}", "; ".join(x.title for x in s.sources))

@@ -73,15 +73,21 @@ def suppliers(
     as_of: Annotated[
         Optional[str], typer.Option("--as-of", help="Only what operated on this day (YYYY-MM-DD).")
     ] = None,
+    importer: Annotated[
+        Optional[str], typer.Option("--importer", help="Where this country's imports come from (default: all).")
+    ] = None,
     show_query: Annotated[bool, typer.Option("--show-query", help="Also print the SPARQL used.")] = False,
     format: Annotated[Output, _FORMAT] = Output.table,
 ) -> None:
-    """Who supplies a material, e.g. `rekg suppliers dysprosium --outside China`."""
+    """Who supplies a material, e.g. `rekg suppliers dysprosium --outside China`.
+
+    Import shares: `rekg suppliers "rare-earth compounds" --importer US` (China 70 %, USGS).
+    """
     from rekg.graph import answers as analyst
 
     kg = load_kg()
     with reported_errors():
-        answer = analyst.suppliers_of(kg, material, outside=outside, stage=stage, as_of=as_of)
+        answer = analyst.suppliers_of(kg, material, outside=outside, stage=stage, as_of=as_of, importer=importer)
     if format is Output.json:
         _json(answer)
         return
@@ -115,6 +121,16 @@ def suppliers(
             figure = f"{c.indicator}: {c.value:g} {c.unit or ''}".strip()
             by_country.add_row(c.country.label, figure, c.period or "", share, _sources(c.sources))
         console.print(by_country)
+    for imports in answer.import_shares:
+        title = f"Imports of {imports.material.label} into {imports.importer.label}, by exporting country"
+        by_exporter = Table("exporter", "share", "period", "sources", title=title)
+        for sh in imports.shares:
+            period = sh.period or sh.statistic.label.rsplit(", ", 1)[-1]
+            by_exporter.add_row(sh.exporter.label, f"{sh.share:.0%}", period, _sources(sh.sources))
+        if imports.not_broken_down:
+            by_exporter.add_row("other (not broken down)", f"{imports.not_broken_down:.0%}", "", "")
+        console.print(by_exporter)
+        console.print(imports.note, highlight=False)
     console.print(answer.coverage.note, style="yellow" if not answer.suppliers else None, highlight=False)
     _evidence(answer)
     if show_query:

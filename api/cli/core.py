@@ -171,7 +171,12 @@ def load(
     with reported_errors(), _file_progress() as progress:
         kg = settings.open_graph(on_progress=progress, reset=reset)
     graphs = kg.store.graphs()
-    where = settings.store_path if store is StoreKind.oxigraph else settings.remote_query_url
+    if store is StoreKind.oxigraph:
+        where = settings.store_path
+    else:
+        from rekg.graph.store.remote import redact_url
+
+        where = redact_url(settings.remote_query_url or "")
     err_console.print(f"rekg: {where} holds {sum(graphs.values())} triples in {len(graphs)} graphs")
     kg.store.close()
 

@@ -24,6 +24,8 @@ _BY_SUFFIX = {
     ".rdf": "application/rdf+xml",
     # Claims sheets and the USGS MCS data release, told apart by their header.
     ".csv": "text/csv",
+    # The same as an Excel workbook (its first worksheet).
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
@@ -66,7 +68,10 @@ def ingest(
         typer.Argument(
             exists=True,
             dir_okay=False,
-            help="Source document (.trig .ttl .nq .nt .jsonld .rdf), claims sheet or USGS MCS data release (.csv).",
+            help=(
+                "Source document (.trig .ttl .nq .nt .jsonld .rdf), claims sheet or USGS MCS data release "
+                "(.csv or .xlsx)."
+            ),
         ),
     ],
     store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,

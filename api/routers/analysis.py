@@ -137,9 +137,6 @@ _DY = _node("dysprosium", "dysprosium", "material")
 _DY_OXIDE = _node("dysprosium-oxide", "dysprosium oxide", "material")
 _ANTIMONY = _node("antimony", "antimony", "material")
 _DEAL = _node("us-malaysia-minerals-deal-2025", "US–Malaysia critical minerals partnership", "agreement")
-_APRIL = _node(
-    "china-april-2025-countermeasures", "China's April 2025 countermeasures on critical minerals and magnets", "measure"
-)
 _RE_CONTROLS = _node("china-rare-earth-export-controls", "China's export controls on rare earths", "measure")
 _NO_18 = _node("mofcom-2025-18", "MOFCOM Announcement 2025 No. 18", "measure")
 _NO_46 = _node("mofcom-2024-46-clause-2", "MOFCOM Announcement 2024 No. 46, clause 2", "measure")
@@ -165,8 +162,9 @@ _ENTITIES = {
     "title": "rekg shared entities (seeds/entities.ttl)",
     "date": None,
 }
-_APRIL_APPLIED = _applied(_APRIL, [_CN], 20, projected=False)
-_RE_APPLIED = _applied(_RE_CONTROLS, [_CN], 19, projected=True)
+_APRIL_APPLIED = _applied(_NO_18, [_CN], 21, projected=False)
+_OCTOBER = _node("china-october-2025-controls", "China's October 2025 export controls", "measure")
+_RE_APPLIED = _applied(_OCTOBER, [_CN, _MOFCOM], 30, projected=True)
 _US_VIA_CHINA = {
     "nodes": [_US, _CN, _DY],
     "steps": [
@@ -178,13 +176,13 @@ _US_VIA_CHINA = {
             False,
             "China supplies dysprosium",
             [_MOFCOM_18],
-            restricted_by=[_APRIL, _RE_CONTROLS, _NO_18],
+            restricted_by=[_NO_18, _RE_CONTROLS],
         ),
     ],
     "length": 2,
     "countries": [_US, _CN],
     "companies": [],
-    "restricted_by": [_APRIL, _RE_CONTROLS, _NO_18],
+    "restricted_by": [_NO_18, _RE_CONTROLS],
 }
 
 #: GET /paths?source=US&target=dysprosium&as_of=2026-12-01&limit=3 (the open path, then a restricted one)
@@ -228,7 +226,6 @@ _PATHS = {
             "companies": [_node("lynas", "Lynas Rare Earths", "company")],
             "restricted_by": [],
         },
-        _US_VIA_CHINA,
     ],
     "evidence": _evidence("2025-11-07", "supply paths from United States to dysprosium"),
 }
@@ -244,9 +241,9 @@ _CENTRALITY = {
         _applied(_BIS_RULE, [_node("bis", "Bureau of Industry and Security", "body"), _US], 1, projected=True)
     ],
     "ranked": [
-        {"rank": 1, **_CN, "score": 0.032609, "tied": False, "tie_group": None},
-        {"rank": 2, **_US, "score": 0.019928, "tied": False, "tie_group": None},
-        {"rank": 3, **_AU, "score": 0.0, "tied": True, "tie_group": 3},
+        {"rank": 1, **_CN, "score": 0.029616, "tied": False, "tie_group": None},
+        {"rank": 2, **_US, "score": 0.01634, "tied": False, "tie_group": None},
+        {"rank": 3, **_node("estonia", "Estonia", "country"), "score": 0.000204, "tied": True, "tie_group": 3},
     ],
     "ties_cut": True,
     "evidence": _evidence("2025-12-01", f"the {_DAY} supply view"),
@@ -263,7 +260,7 @@ _CHOKEPOINTS = {
     "articulation_points": [],
     "minimum_node_cut": [_CN, _DY_OXIDE],
     "suppliers": [_CN, _PLANT],
-    "restricted_flows": [{"supplier": _CN, "material": _DY, "restricted_by": [_APRIL, _RE_CONTROLS, _NO_18]}],
+    "restricted_flows": [{"supplier": _CN, "material": _DY, "restricted_by": [_NO_18, _RE_CONTROLS]}],
     "measures": [_APRIL_APPLIED, _RE_APPLIED],
     "evidence": _evidence("2025-11-07", "the supply of dysprosium to United States"),
 }
@@ -273,22 +270,22 @@ _RARE_EARTHS = _node("rare-earths", "rare earths", "material")
 _CONCENTRATION = {
     "material": _RARE_EARTHS,
     "indicator": "processing",
-    "period": "2025",
+    "period": None,
     "as_of": _DAY,
     "hhi": 8100.0,
     "hhi_upper": 8200.0,
     "coverage": 0.9,
     "level": "highly concentrated",
-    "shares": [
-        {"subject": _CN, "value": 90.0, "unit": "percent", "share": 0.9, "estimated": True, "sources": [_DIGEST]}
-    ],
+    "shares": [{"subject": _CN, "value": 90.0, "unit": "%", "share": 0.9, "estimated": True, "sources": [_DIGEST]}],
     "total": None,
     "available": [
-        {"material": _RARE_EARTHS, "indicator": "mining", "period": "2025"},
-        {"material": _RARE_EARTHS, "indicator": "processing", "period": "2025"},
+        {"material": _RARE_EARTHS, "indicator": "mining", "period": None},
+        {"material": _RARE_EARTHS, "indicator": "processing", "period": None},
     ],
     "note": "shares as the sources state them; 10% of the total is not broken down",
     "evidence": _evidence("2025-11-03", "rare earths processing", projected=False),
+    "importer": None,
+    "figures_for": None,
 }
 
 _DEFENCE = _node("defence", "defence", "sector")
@@ -332,9 +329,9 @@ _DISRUPTION = {
     ],
     "paths_lost_truncated": False,
     "note": (
-        f"Against the baseline of {_DAY} (15 measures in force, 15 restricting flows the graph holds, which already "
-        "cut 1 country off some materials), 0 countries lose access to materials; against no measures at all, "
-        "1 country loses access to materials."
+        f"Against the baseline of {_DAY} (13 measures in force, 13 restricting flows the graph holds, which already "
+        "cut 5 countries off some materials), 0 countries lose access to materials; against no measures at all, "
+        "5 countries lose access to materials."
     ),
     "evidence": _evidence("2025-12-01", "this scenario's measures and flows"),
 }
@@ -410,9 +407,16 @@ def concentration(
     as_of: Annotated[
         dt.date | None, Query(description="The day (today by default): figures of periods begun by then.")
     ] = None,
+    importer: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="For indicator=imports: the importing country; by default the only one with import shares.",
+        ),
+    ] = None,
 ) -> network.Concentration:
-    """Herfindahl–Hirschman index of who mines, processes or makes a material, from the graph's shares."""
-    return network.concentration(kg, material, indicator, period, as_of=as_of)
+    """Herfindahl–Hirschman index of who mines, processes or makes a material, or of where a country imports it from."""
+    return network.concentration(kg, material, indicator, period, as_of=as_of, importer=importer)
 
 
 @router.get("/scenarios/disruption", response_model=network.Disruption, responses=_example(_DISRUPTION))

@@ -33,6 +33,7 @@ _CAIXIN = {
     "title": "Caixin Explains: China-U.S. Rare Earth Truce Buys Time as Washington Hunts New Supply Chains",
     "publisher": "Caixin",
     "date": "2025-11-01",
+    "date_precision": "month",
 }
 
 # Example answers for the OpenAPI documentation (tests keep their keys equal to real answers').
@@ -94,6 +95,8 @@ _SUPPLIERS = {
         "note": "The newest source on dysprosium suppliers is from 2025-11-01, 395 days before 2026-12-01; "
         "the graph knows nothing newer about it.",
     },
+    "importer": None,
+    "import_shares": [],
     "resolved_from": [],
 }
 
@@ -246,9 +249,19 @@ def suppliers(
     as_of: str | None = Query(
         None, max_length=40, description="Keep only what operated on this day (YYYY-MM-DD).", examples=["2025-06-01"]
     ),
+    importer: _NAME = Query(
+        None,
+        description="Where this country's imports of the material come from (import_shares); all importers by default.",
+        examples=["US"],
+    ),
 ) -> SupplierAnswer:
-    """Who supplies a material, outside a country, at a stage, on a date; with sources and the SPARQL used."""
-    return analyst.suppliers_of(kg, material, outside=outside, stage=stage, as_of=as_of)
+    """Who supplies a material, outside a country, at a stage, on a date; with sources and the SPARQL used.
+
+    ``import_shares`` says where countries' imports of it come from: ``?material=rare-earth
+    compounds&importer=US`` gives China 70 % of US imports, with the USGS source, and
+    ``&outside=China`` the remaining Malaysia 13 %, Japan 6 %, Estonia 5 % and 6 % not broken down.
+    """
+    return analyst.suppliers_of(kg, material, outside=outside, stage=stage, as_of=as_of, importer=importer)
 
 
 @router.get("/search", response_model=SearchResults, responses=example(_SEARCH))

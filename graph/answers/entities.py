@@ -23,6 +23,7 @@ from rekg.graph.errors import InvalidParameter, NodeNotFound, UnsupportedFormat
 from rekg.graph.formats import Format, pick
 from rekg.graph.kg import KnowledgeGraph, to_python
 from rekg.graph.results import Result
+from rekg.graph.rules import same_time
 from rekg.ontology import DCTERMS, OWL, RDF, RDFS, REKG, SKOS
 
 __all__ = [
@@ -58,6 +59,8 @@ _QUADS = {
 }
 
 _FUNCTIONAL = "SELECT ?p WHERE { ?p a owl:FunctionalProperty }"
+_STATES = "SELECT ?p WHERE { ?p a rekg:StateProperty }"
+_FORM_ROOTS = "SELECT ?m ?root WHERE { ?m rekg:formOf ?root }"
 
 _CLAIMS = """
 SELECT ?e ?claim ?claimant ?status ?disputedBy ?property ?value ?g WHERE {
@@ -174,6 +177,8 @@ class Statement(Result):
     """Stated in the shared entities file (identity data), not by a source."""
     conflict: bool = False
     """Sources disagree about this value."""
+    superseded: bool = False
+    """An earlier report of a state (a status) that a later source updates: not a conflict."""
 
 
 @dataclass
@@ -504,14 +509,17 @@ def describe_entity(kg: KnowledgeGraph, iri: str) -> EntityDescription:
     inc = groups(incoming, "in")
 
     conflicts: list[Conflict] = []
+    states = _state_properties(kg)
     for grp in facts:
         if grp.functional and len(grp.statements) > 1:
-            for s in grp.statements:
+            contested = _contested(grp.statements) if grp.property in states else grp.statements
+            for s in contested:
                 s.conflict = True
-            detail = "; ".join(f"{s.value.label} ({_cited(s.sources) or 'entities file'})" for s in grp.statements)
-            conflicts.append(Conflict("functional", grp.property, grp.label, grp.statements, detail))
+            if contested:
+                detail = "; ".join(f"{s.value.label} ({_cited(s.sources) or 'entities file'})" for s in contested)
+                conflicts.append(Conflict("functional", grp.property, grp.label, contested, detail))
 
-    conflicts += _node_conflicts(facts, functional)
+    conflicts += _node_conflicts(kg, facts, functional, states)
 
     claims = _claims(kg, iri)
     for c in claims:
@@ -570,11 +578,36 @@ def _status_today(kg: KnowledgeGraph, iri: str) -> StatusToday | None:
     )
 
 
-def _node_conflicts(facts: list[RelationGroup], functional: frozenset[str]) -> list[Conflict]:
-    """Qualified nodes (outputs...) that sources write separately for the same material but with
-    different values of a functional property (Caixin: terbium oxide operating; Lynas: planned)."""
+def _state_properties(kg: KnowledgeGraph) -> frozenset[str]:
+    """Properties whose value is a state that changes (``rekg:StateProperty``), from the ontology."""
+    return kg.cached("analyst.state_properties", lambda: frozenset(r["p"] for r in kg.select(_STATES)))
+
+
+def _newest(st: Statement) -> tuple[date | None, str | None]:
+    dated = [(s.date, s.date_precision) for s in st.sources if s.date]
+    return max(dated, key=lambda d: d[0]) if dated else (None, None)
+
+
+def _contested(stmts: list[Statement]) -> list[Statement]:
+    """Of several values of a state, those reported at the moment of the newest report (they
+    contest each other if they differ); the older ones are marked superseded (rules.same_time)."""
+    latest = max((_newest(st) for st in stmts), key=lambda d: d[0] or date.min)
+    current = [st for st in stmts if same_time(*_newest(st), *latest)]
+    for st in stmts:
+        st.superseded = st not in current
+    return current if len({st.value.label for st in current}) > 1 else []
+
+
+def _node_conflicts(
+    kg: KnowledgeGraph, facts: list[RelationGroup], functional: frozenset[str], states: frozenset[str]
+) -> list[Conflict]:
+    """Qualified nodes (outputs...) that sources write separately for the same material (or forms
+    of one element) but with different values of a functional property. A status is a state: a
+    later source's value supersedes an earlier one's (Lynas, May 2025: terbium planned; Caixin,
+    November 2025: operating) and only values reported at the same moment conflict."""
     found = []
     material = str(REKG.material)
+    roots = kg.cached("analyst.form_roots", lambda: {r["m"]: r["root"] for r in kg.select(_FORM_ROOTS)})
     for grp in facts:
         by_material: dict[str, list[Statement]] = {}
         for st in grp.statements:
@@ -582,16 +615,24 @@ def _node_conflicts(facts: list[RelationGroup], functional: frozenset[str]) -> l
                 continue
             key = next((p.value.id for p in st.value.parts if p.property == material and p.value.id), None)
             if key:
-                by_material.setdefault(key, []).append(st)
+                by_material.setdefault(roots.get(key, key), []).append(st)
         for stmts in by_material.values():
             if len(stmts) < 2:
                 continue
             values: dict[str, dict[str, list[Statement]]] = {}
+            state_labels = set()
             for st in stmts:
                 for p in st.value.parts:
                     if p.property in functional:
                         values.setdefault(p.label, {}).setdefault(p.value.label, []).append(st)
+                        if p.property in states:
+                            state_labels.add(p.label)
             for prop_label, by_value in values.items():
+                if prop_label in state_labels:
+                    involved = [st for group in by_value.values() for st in group]
+                    current = set(map(id, _contested(involved))) if len(by_value) > 1 else {id(st) for st in involved}
+                    by_value = {v: [st for st in g if id(st) in current] for v, g in by_value.items()}
+                    by_value = {v: g for v, g in by_value.items() if g}
                 if len(by_value) < 2:
                     continue
                 involved = [st for group in by_value.values() for st in group]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rekg.graph.answers.names import name_index
+from rekg.graph.dates import period_start, precision_of
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
 from rekg.graph.rules import entity_class
@@ -42,7 +43,9 @@ class SourceRef(Result):
     publisher: str | None
     """Who published it."""
     date: date | None
-    """Publication date."""
+    """Publication date; for a source known only to the month or year, the first day of that period."""
+    date_precision: str | None = None
+    """``day``, ``month`` or ``year``: how precisely the source is dated (no day is invented)."""
 
 
 def label_of(kg: KnowledgeGraph, iri: str) -> str:
@@ -122,7 +125,8 @@ def _source_table(kg: KnowledgeGraph) -> dict[str, SourceRef]:
                 id=r["g"],
                 title=r.get("title"),
                 publisher=label_of(kg, publisher) if publisher else None,
-                date=r["date"] if isinstance(r.get("date"), date) else None,
+                date=period_start(r.get("date")),
+                date_precision=precision_of(r.get("date")),
             )
         return table
 

@@ -26,6 +26,16 @@ ones are listed with status ``planned`` and their start year. ``as_of`` keeps on
 operating on that day: status operating, and started by then (the earliest ``rekg:startDate``
 any source gives for that output, else the facility's, else ``rekg:startYear`` no later than
 that year; no start known counts as started).
+
+Import shares
+-------------
+``import_shares`` says where countries' imports of the material come from, as the sources
+give it (USGS: 70 % of US imports of rare-earth compounds and metals came from China in
+2020-23), each exporter's share with its period and source, and how much the source leaves to
+unnamed countries. ``importer`` keeps one importing country; ``outside`` drops that exporter
+from the shares, leaving the others with their own shares (not rescaled). Figures for a broader
+material that counts the one asked about answer for it (see
+:func:`rekg.graph.answers.coverage.import_shares`).
 """
 
 from __future__ import annotations
@@ -33,7 +43,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from rekg.graph.answers.coverage import CountrySupply, Coverage, country_supply, coverage
+from rekg.graph.answers.coverage import (
+    CountrySupply,
+    Coverage,
+    ImportSources,
+    country_supply,
+    coverage,
+    import_shares,
+)
 from rekg.graph.answers.evidence import Evidence, evidence
 from rekg.graph.answers.facts import resolved
 from rekg.graph.answers.names import Resolution, normalise, resolve
@@ -43,6 +60,7 @@ from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph, iri, literal
 from rekg.graph.results import Result
 from rekg.graph.rules import MATERIAL_PATH, belonging_to
+from rekg.graph.units import symbol
 from rekg.ontology import REKG
 
 __all__ = [
@@ -143,7 +161,7 @@ class Capacity(Result):
     value: float
     """The amount, in ``unit``."""
     unit: str
-    """The unit, e.g. ``t/yr``."""
+    """The unit's symbol, e.g. ``t/yr``."""
 
 
 @dataclass
@@ -225,7 +243,7 @@ class SupplierAnswer(Result):
     suppliers: list[Supplier]
     """Suppliers, operating ones first."""
     query: str
-    """The SPARQL text run; the comment lines give the values bound to its variables."""
+    """The SPARQL text run for ``suppliers``; the comment lines give the values bound to its variables."""
     bindings: dict[str, str]
     """Variable -> value bound into the query (never formatted into it)."""
     countries: list[CountrySupply]
@@ -234,6 +252,11 @@ class SupplierAnswer(Result):
     """How much the graph knows about producers of the material."""
     evidence: Evidence
     """What the answer rests on and how fresh that is."""
+    importer: Ref | None = None
+    """The importing country asked about, resolved (``None``: every importer with figures)."""
+    import_shares: list[ImportSources] = field(default_factory=list)
+    """Where importers' imports of the material come from: each exporter's share and source
+    (the excluded country left out), and the part the source does not break down."""
     resolved_from: list[Resolution] = field(default_factory=list)
     """How names that were not exactly a label or alias were read (a typo, another script...)."""
 
@@ -277,8 +300,9 @@ def suppliers_of(
     outside: str | None = None,
     stage: str | None = None,
     as_of: date | str | None = None,
+    importer: str | None = None,
 ) -> SupplierAnswer:
-    """Who supplies ``material``: companies with their facilities, statuses and sources.
+    """Who supplies ``material``: companies with their facilities, statuses and sources, and import shares.
 
     Parameters
     ----------
@@ -292,11 +316,14 @@ def suppliers_of(
         Keep only this supply-chain stage (``"separation"``, ``"magnet making"``...).
     as_of : date or str, optional
         Keep only what was operating on this day (``YYYY-MM-DD``).
+    importer : str, optional
+        A country (name, ISO code or IRI): list only where its imports come from in
+        ``import_shares``; by default every importer the graph has shares for.
 
     Returns
     -------
     SupplierAnswer
-        Suppliers, operating ones first, and the SPARQL text that produced them.
+        Suppliers, operating ones first, the SPARQL text that produced them, and import shares.
 
     Raises
     ------
@@ -314,6 +341,15 @@ def suppliers_of(
     True
     >>> answer.suppliers[0].facilities[0].location.label
     'Malaysia'
+
+    How dependent is the US on China for rare-earth compounds, and who else?
+
+    >>> us = suppliers_of(kg, "rare-earth compounds", importer="US").import_shares[0]
+    >>> us.shares[0].exporter.label, us.shares[0].share, us.shares[0].sources[0].title
+    ('China', 0.7, 'Mineral Commodity Summaries 2025: Rare Earths')
+    >>> rest = suppliers_of(kg, "rare-earth compounds", outside="China", importer="US").import_shares[0]
+    >>> [(s.exporter.label, s.share) for s in rest.shares], rest.not_broken_down
+    ([('Malaysia', 0.13), ('Japan', 0.06), ('Estonia', 0.05)], 0.06)
     """
     if not isinstance(material, str) or not material.strip():
         raise InvalidParameter("material: give a material name, symbol or IRI", parameter="material")
@@ -321,23 +357,33 @@ def suppliers_of(
     echoes: list[Resolution] = []
     material_iri = resolved(kg, material, echoes, types=MATERIAL_TYPES, what="material")
     outside_iri = resolved(kg, outside, echoes, types=COUNTRY_TYPES, what="country")
+    importer_iri = resolved(kg, importer, echoes, types=COUNTRY_TYPES, what="importer")
     stage_iri = resolve_stage(kg, stage) if stage and stage.strip() else None
     if day is None:
         # A finite set of keys (resolved IRIs), so the per-version cache stays small; dated
         # questions are computed each time rather than letting callers grow the cache without bound.
-        key = ("suppliers_of", material_iri, outside_iri, stage_iri)
-        answer = kg.cached(key, lambda: _suppliers(kg, material_iri, outside_iri, stage_iri, None))
+        key = ("suppliers_of", material_iri, outside_iri, stage_iri, importer_iri)
+        answer = kg.cached(key, lambda: _suppliers(kg, material_iri, outside_iri, stage_iri, None, importer_iri))
     else:
-        answer = _suppliers(kg, material_iri, outside_iri, stage_iri, day)
+        answer = _suppliers(kg, material_iri, outside_iri, stage_iri, day, importer_iri)
     # The evidence depends on the day it is read (today for an undated question), so it is not cached.
-    graphs = {s.id for x in answer.suppliers for s in x.sources} | {s.id for c in answer.countries for s in c.sources}
+    graphs = (
+        {s.id for x in answer.suppliers for s in x.sources}
+        | {s.id for c in answer.countries for s in c.sources}
+        | {s.id for i in answer.import_shares for sh in i.shares for s in sh.sources}
+    )
     about = f"{answer.material.label} suppliers"
     found = evidence(kg, day or date.today(), graphs, about=about)
     return replace(answer, evidence=found, resolved_from=echoes)
 
 
 def _suppliers(
-    kg: KnowledgeGraph, material_iri: str, outside_iri: str | None, stage_iri: str | None, day: date | None
+    kg: KnowledgeGraph,
+    material_iri: str,
+    outside_iri: str | None,
+    stage_iri: str | None,
+    day: date | None,
+    importer_iri: str | None = None,
 ) -> SupplierAnswer:
     bindings: dict[str, str] = {"material": material_iri}
     subs = {"material": iri(material_iri)}
@@ -366,6 +412,7 @@ def _suppliers(
     suppliers = _group(kg, rows)
     header = "".join(f"# ?{k} = {('<' + v + '>') if k != 'asOf' else v}\n" for k, v in bindings.items())
     countries = country_supply(kg, material_iri, outside_iri, stage_iri, day)
+    imports = import_shares(kg, material_iri, importer_iri, outside_iri)
     return SupplierAnswer(
         material=ref(kg, material_iri),
         outside=ref(kg, outside_iri),
@@ -375,8 +422,10 @@ def _suppliers(
         query=header + sparql,
         bindings=bindings,
         countries=countries,
-        coverage=coverage(kg, material_iri, outside_iri, suppliers, countries),
+        coverage=coverage(kg, material_iri, outside_iri, suppliers, countries, imports),
         evidence=evidence(kg, date.min, ()),  # set per call by suppliers_of: it depends on the day
+        importer=ref(kg, importer_iri),
+        import_shares=imports,
     )
 
 
@@ -393,7 +442,7 @@ def _group(kg: KnowledgeGraph, rows: list[dict]) -> list[Supplier]:
             f["stages"].add(r["stage"])
         f["graphs"].add(r["g"])
         if "capValue" in r and "capUnit" in r:
-            f["capacity"].add((float(r["capValue"]), str(r["capUnit"])))
+            f["capacity"].add((float(r["capValue"]), symbol(kg, str(r["capUnit"])) or ""))
         m = f["materials"].setdefault(r["mat"], {"status": set(), "year": set(), "via": r["via"]})
         m["status"].add(vocab_name(r.get("status")) or "unknown")
         if year_of(r.get("startYear")) is not None:

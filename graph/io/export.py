@@ -41,6 +41,7 @@ import networkx as nx
 import pyoxigraph as ox
 from lxml import etree
 from lxml.builder import ElementMaker
+from rekg.graph.dates import period_start
 from rekg.graph.errors import UnsupportedFormat
 from rekg.graph.formats import DATA_FORMATS, NOT_XML_CHARS, xml_safe, xml_safe_bytes
 from rekg.graph.kg import KnowledgeGraph
@@ -194,7 +195,8 @@ def _data_date(G: nx.MultiDiGraph) -> str:
     Files carry the data's date, not the day they were written, so the same graph exports the same.
     """
     dates = [d["date"] for d in G.graph.get("sources", {}).values() if d.get("date")]
-    return max(dates)[:10] if dates else date.today().isoformat()
+    # A source known only to its month or year is dated from the first day of that period.
+    return (period_start(max(dates)) or date.today()).isoformat() if dates else date.today().isoformat()
 
 
 def render_gexf(G: nx.MultiDiGraph) -> bytes:

@@ -18,6 +18,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rekg.graph.dates import period_start
 from rekg.graph.errors import (
     CuratedEntityConflict,
     NodeNotFound,
@@ -27,9 +28,10 @@ from rekg.graph.errors import (
     StoreUnavailable,
     UnsupportedMediaType,
 )
-from rekg.graph.formats import SHEET_FORMATS, for_media_type
+from rekg.graph.formats import NOT_XML_CHARS, SHEET_FORMATS, for_media_type
 from rekg.graph.io.importers import Imported, import_sheet
 from rekg.graph.io.seeds import SOURCE_FORMATS, Problem, check_characters, parse_source, validate
+from rekg.graph.io.shacl import UnsupportedShapes, compiled_shapes
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
 from rekg.graph.sparql.pool import PoolClosed, WorkerGone, WorkerPool, WorkersBusy, WorkerTimeout
@@ -139,7 +141,7 @@ def list_sources(kg: KnowledgeGraph) -> list[SourceInfo]:
                 triples=counts.get(g, 0),
                 title=r.get("title"),
                 publisher=r.get("publisher"),
-                date=r.get("date") if isinstance(r.get("date"), date) else None,
+                date=period_start(r.get("date")),
                 kind=r.get("kind"),
                 curated=g in kg.seed_graphs,
             )
@@ -175,19 +177,28 @@ CONSTRUCT {{ ?s ?p ?o . ?o ?p2 ?o2 }} WHERE {{
 """
 
 
-def _validation_context(kg: KnowledgeGraph, g: Graph) -> bytes:
+def _validation_context(kg: KnowledgeGraph, g: Graph | list[ox.Quad]) -> bytes:
     """What the store knows that the shapes need to judge the upload's subjects, as N-Triples.
 
     The shapes run over the union of the graphs, as for the seeds, so an upload is judged with
     what the store already states about its subjects (a claim about a curated facility is checked
     against the whole facility: its label, operator and outputs, blank nodes one level deep) and
-    with the store's types of every IRI either mentions (for ``sh:class``).
+    with the store's types of every IRI either mentions (for ``sh:class``). ``g`` is an rdflib
+    graph or the upload's quads (an imported sheet).
     """
-    subjects = sorted({str(s) for s in g.subjects() if isinstance(s, URIRef)})
+    if isinstance(g, Graph):
+        subjects = {str(s) for s in g.subjects() if isinstance(s, URIRef)}
+        iris = {str(t) for triple in g for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
+    else:
+        subjects = {q.subject.value for q in g if isinstance(q.subject, ox.NamedNode)}
+        iris = subjects | {q.object.value for q in g if isinstance(q.object, ox.NamedNode)}
+    # Only what the store holds can add context: ask about the upload's IRIs the store names at all
+    # (an imported sheet mints thousands of new statistic IRIs the store has never seen).
+    iris &= _known_iris(kg, iris)
+    subjects &= iris
     known: list[ox.Triple] = []
     if subjects:
-        known = kg.construct(_KNOWN_ABOUT.format(subjects=" ".join(str(ox.NamedNode(s)) for s in subjects)))
-    iris = {str(t) for triple in g for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
+        known = kg.construct(_KNOWN_ABOUT.format(subjects=" ".join(str(ox.NamedNode(s)) for s in sorted(subjects))))
     iris |= {t.value for triple in known for t in (triple.subject, triple.object) if isinstance(t, ox.NamedNode)}
     if iris:
         values = " ".join(str(ox.NamedNode(i)) for i in sorted(iris))
@@ -197,11 +208,25 @@ def _validation_context(kg: KnowledgeGraph, g: Graph) -> bytes:
     return ox.serialize(known, format=ox.RdfFormat.N_TRIPLES) if known else b""
 
 
-def _check_namespaces(kg: KnowledgeGraph, g: Graph, name: str) -> None:
+def _known_iris(kg: KnowledgeGraph, iris: set[str]) -> set[str]:
+    """Those of ``iris`` the store states anything about (as subject), asked in chunks."""
+    found: set[str] = set()
+    ordered = sorted(iris)
+    for i in range(0, len(ordered), 5000):
+        values = " ".join(str(ox.NamedNode(x)) for x in ordered[i : i + 5000])
+        found |= {r["x"] for r in kg.select(f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} ?x ?p ?o }}")}
+    return found
+
+
+def _check_namespaces(kg: KnowledgeGraph, g: Graph | list[ox.Quad], name: str) -> None:
     """Uploads may describe any entity, but may not redefine the vocabulary or the service graphs."""
     ns = namespaces(kg.ns.base)
     forbidden = (str(REKG), str(ns.graph))
-    bad = sorted({str(s) for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(forbidden)})
+    if isinstance(g, Graph):
+        subjects = {str(s) for s in g.subjects() if isinstance(s, URIRef)}
+    else:
+        subjects = {q.subject.value for q in g if isinstance(q.subject, ox.NamedNode)}
+    bad = sorted(s for s in subjects if s.startswith(forbidden))
     if bad:
         raise SeedError(
             f"{name}: statements about the ontology or service graphs are not accepted: {', '.join(bad[:5])}",
@@ -298,13 +323,7 @@ def check_curated(kg: KnowledgeGraph, quads: list[ox.Quad], name: str = "<upload
     graphs = sorted(kg.seed_graphs)
     if not candidates or not iris or not graphs:
         return
-    curated = {
-        r["x"]
-        for r in kg.select(
-            f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {' '.join(str(ox.NamedNode(i)) for i in sorted(iris))} }} "
-            f"VALUES ?g {{ {' '.join(str(ox.NamedNode(g)) for g in graphs)} }} GRAPH ?g {{ ?x ?p ?o }} }}"
-        )
-    }
+    curated = iris & _curated_subjects(kg)
 
     def touches(q: ox.Quad) -> bool:
         subject = isinstance(q.subject, ox.NamedNode) and q.subject.value in curated
@@ -344,21 +363,60 @@ def check_curated(kg: KnowledgeGraph, quads: list[ox.Quad], name: str = "<upload
     )
 
 
-def validate_upload(payload: bytes) -> list[Problem]:
+def _curated_subjects(kg: KnowledgeGraph) -> frozenset[str]:
+    """Every IRI a seed graph states something about, once per graph version (an upload may name thousands)."""
+    graphs = " ".join(str(ox.NamedNode(g)) for g in sorted(kg.seed_graphs))
+
+    def build() -> frozenset[str]:
+        query = f"SELECT DISTINCT ?x WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?x ?p ?o }} FILTER(isIRI(?x)) }}"
+        rows = kg.select(query)
+        return frozenset(r["x"] for r in rows)
+
+    return kg.cached(("curated-subjects", graphs), build)
+
+
+def validate_upload(payload: bytes, *, compiled: bool = False) -> list[Problem]:
     """SHACL problems of an upload given as N-Triples: its graph plus the store's types of the IRIs it names.
+
+    Parameters
+    ----------
+    payload : bytes
+        N-Triples.
+    compiled : bool
+        Check with the shapes compiled to Python (:mod:`rekg.graph.io.shacl`, tens of times faster;
+        imported sheets use it) instead of pySHACL. Shapes the compiler does not support fall back
+        to pySHACL.
 
     Examples
     --------
     >>> rdf_type = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
     >>> doc = b"<https://w3id.org/rekg/id/x> " + rdf_type + b" <https://w3id.org/rekg/ontology#Country> ."
-    >>> [p.node for p in validate_upload(doc)]
-    ['https://w3id.org/rekg/id/x']
+    >>> [p.node for p in validate_upload(doc)], [p.node for p in validate_upload(doc, compiled=True)]
+    (['https://w3id.org/rekg/id/x'], ['https://w3id.org/rekg/id/x'])
     """
+    if compiled:
+        try:
+            shapes = compiled_shapes()
+        except UnsupportedShapes:
+            pass
+        else:
+            return shapes.validate(
+                [*_ontology_triples(), *ox.parse(payload, format=ox.RdfFormat.N_TRIPLES)]
+                if payload
+                else _ontology_triples()
+            )
     return validate(Dataset(), extra_graphs=[ontology_graph(), Graph().parse(data=payload, format="nt")])
 
 
-def _validation_handler(payload: bytes) -> bytes:
-    return pickle.dumps(validate_upload(payload), pickle.HIGHEST_PROTOCOL)
+@lru_cache(maxsize=1)
+def _ontology_triples() -> list[ox.Triple]:
+    """The ontology as pyoxigraph triples (the compiled shapes read its class hierarchy)."""
+    return list(ox.parse(ontology_graph().serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+
+
+def _validation_handler(request: bytes) -> bytes:
+    compiled, payload = pickle.loads(request)
+    return pickle.dumps(validate_upload(payload, compiled=compiled), pickle.HIGHEST_PROTOCOL)
 
 
 class IsolatedValidation:
@@ -404,8 +462,8 @@ class IsolatedValidation:
         """Process id of the live worker (for tests and diagnostics)."""
         return self._pool.pids
 
-    def __call__(self, payload: bytes) -> list[Problem]:
-        """Validate ``payload``; called from a server thread, never from its event loop.
+    def __call__(self, payload: bytes, *, compiled: bool = False) -> list[Problem]:
+        """Validate ``payload`` (``compiled``: see :func:`validate_upload`); from a server thread, not its event loop.
 
         Raises
         ------
@@ -415,7 +473,8 @@ class IsolatedValidation:
             If the validator stays busy with other uploads, or the server is shutting down.
         """
         try:
-            reply = asyncio.run(self._pool.call(payload, timeout=self.timeout_s))
+            request = pickle.dumps((compiled, payload), pickle.HIGHEST_PROTOCOL)
+            reply = asyncio.run(self._pool.call(request, timeout=self.timeout_s))
         except WorkerTimeout:
             raise SeedError(
                 f"validating this source ran past its {self.timeout_s:g} s limit (REKG_UPLOAD_TIMEOUT_S); "
@@ -438,7 +497,7 @@ def add_source(
     media_type: str,
     *,
     name: str = "<upload>",
-    check: Callable[[bytes], list[Problem]] = validate_upload,
+    check: Callable[..., list[Problem]] = validate_upload,
     dry_run: bool = False,
 ) -> SourceWrite:
     """Validate a source document and add it as its own named graph, all or nothing.
@@ -455,7 +514,7 @@ def add_source(
         A label for error messages (file name).
     check : callable, optional
         Runs the SHACL shapes (:func:`validate_upload` in this process by default; the server
-        passes an :class:`IsolatedValidation`).
+        passes an :class:`IsolatedValidation`). Imported sheets call it with ``compiled=True``.
     dry_run : bool
         Check everything, write nothing; the result carries the statements that would be written.
 
@@ -480,17 +539,20 @@ def add_source(
         sameAs they do not state (:func:`check_curated`); facts about such entities are accepted.
     """
     imported: Imported | None = None
+    g: Graph | None = None
     if for_media_type(media_type, SHEET_FORMATS.values()) is not None:
-        # A CSV (claims sheet or data release) is mapped to its source's graph first; from there on it
-        # takes the path of every RDF source.
-        imported = import_sheet(kg, data, name=name)
-        g = imported.graph
-        check_characters(g, name)
+        # A sheet (claims or data release) is mapped to its source's statements first, as N-Triples
+        # lines; from there on it takes the path of every RDF source, with the compiled shapes.
+        imported = import_sheet(kg, data, name=name, media_type=media_type)
+        text = imported.triples.text()
+        if NOT_XML_CHARS.search(text.decode("utf-8", "surrogatepass")):
+            check_characters(imported.graph, name)  # names every offending triple
+        iri = str(imported.triples.identifier)
     else:
         fmt = source_format(media_type)
         ds: Dataset = parse_source(data, fmt=fmt, base=kg.ns.base, name=name, allow_default_graph=True)
         g = next(g for g in ds.graphs() if len(g) and g.identifier != ds.default_graph.identifier)
-    iri = str(g.identifier)
+        iri = str(g.identifier)
     prefix = str(kg.ns.source)
     local = iri[len(prefix) :] if iri.startswith(prefix) else ""
     if not _ID.match(local):
@@ -499,11 +561,15 @@ def add_source(
             f"or '-'; got <{iri}>",
             file=name,
         )
-    _check_namespaces(kg, g, name)
+    if g is not None:
+        _check_namespaces(kg, g, name)
+        text = g.serialize(format="nt", encoding="utf-8")
     try:
-        quads = list(ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+        quads = list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
     except (SyntaxError, ValueError) as exc:
         raise SeedError(f"{name}: contains a term the store cannot hold: {exc}", file=name) from exc
+    if g is None:
+        _check_namespaces(kg, quads, name)
     described = _described(imported, dry_run)
     if imported is not None and _same_graph(kg, iri, quads):
         # Importing the same sheet or release again changes nothing, and says so.
@@ -515,9 +581,9 @@ def add_source(
     # The upload is checked with the ontology (for subclasses), what the store states about its
     # subjects and the store's types of the IRIs it mentions (for sh:class); only problems about
     # the upload's own subjects count.
-    payload = g.serialize(format="nt", encoding="utf-8") + _validation_context(kg, g)
-    problems = check(payload)
-    subjects = {str(s) for s in g.subjects()}
+    payload = text + _validation_context(kg, g if g is not None else quads)
+    problems = check(payload, compiled=True) if imported is not None else check(payload)
+    subjects = {str(s) for s in g.subjects()} if g is not None else {str(q.subject.value) for q in quads}
     problems = [p for p in problems if p.node in subjects]
     if problems:
         rows = imported.node_rows if imported is not None else {}

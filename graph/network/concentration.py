@@ -1,9 +1,10 @@
-"""Concentration: the Herfindahl–Hirschman index of who mines, processes or makes a material.
+"""Concentration: the Herfindahl–Hirschman index of who mines, processes or makes a material, or sells it to a country.
 
 :func:`concentration` reads the statistics the projection keeps (``G.graph["statistics"]``):
-the shares the sources state, or mine production against the world total, and answers with a
-:class:`Concentration` that lists each maker's share with its sources and says what the graph
-has when it has no figures for the question.
+the shares the sources state, or mine production against the world total, or (``imports``) the
+shares of an importer's imports by exporting country, and answers with a :class:`Concentration`
+that lists each maker's (or exporter's) share with its sources and says what the graph has
+when it has no figures for the question.
 
 Time applies as in the other analyses: a figure counts from the start of its period, as a
 facility counts from its start, so on ``as_of`` only figures for periods begun by then are
@@ -23,6 +24,8 @@ from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.projection import NodeRef, node_ref, projection
 from rekg.graph.network.view import Citation, _citations, resolve_node
 from rekg.graph.results import Result
+from rekg.graph.rules import material_ancestors
+from rekg.graph.units import as_fraction, common_unit, symbol
 
 __all__ = ["INDICATORS", "Available", "Concentration", "Share", "concentration"]
 
@@ -32,7 +35,10 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "processing": ("ShareOfProcessing", "share"),
     "magnet_making": ("ShareOfMagnetMaking", "share"),
     "production": ("MineProduction", "amount"),
+    "imports": ("ImportShare", "share"),
 }
+#: Indicators whose figures are bilateral: the subject imports, the counterpart is the exporter.
+_BILATERAL = {"imports"}
 
 
 @dataclass
@@ -40,11 +46,11 @@ class Share(Result):
     """One maker's part of the total."""
 
     subject: NodeRef
-    """The country or firm."""
+    """The country or firm (for ``imports``, the exporting country)."""
     value: float
     """The figure as the source states it (a percentage, or an amount)."""
     unit: str | None
-    """The unit of ``value`` (``percent``, an IRI of a unit...)."""
+    """The symbol of the unit of ``value`` (``%``, ``t REO``...)."""
     share: float
     """Fraction of the total, 0 to 1."""
     estimated: bool
@@ -60,7 +66,7 @@ class Available(Result):
     material: NodeRef
     """The material."""
     indicator: str
-    """``mining``, ``processing``, ``magnet_making`` or ``production``."""
+    """``mining``, ``processing``, ``magnet_making``, ``production`` or ``imports``."""
     period: str | None
     """The period of the figures (``2024``, ``2025-09``)."""
 
@@ -72,9 +78,10 @@ class Concentration(Result):
     material: NodeRef
     """The material asked about, as the name given resolved."""
     indicator: str
-    """Which figures were used: ``mining``, ``processing``, ``magnet_making`` or ``production``."""
+    """Which figures were used: ``mining``, ``processing``, ``magnet_making``, ``production`` or ``imports``."""
     period: str | None
-    """The period of the figures: the one asked for, or the latest begun by ``as_of`` the graph has."""
+    """The period of the figures: the one asked for, or the latest begun by ``as_of`` the graph has
+    (``None`` for figures that cover several years, such as USGS's 2020-23 import shares)."""
     as_of: date
     """The day: figures for periods that begin after it are not used."""
     hhi: float | None
@@ -96,6 +103,11 @@ class Concentration(Result):
     """How the shares were read, and how much of the total is not broken down."""
     evidence: Evidence
     """What the figures rest on (the sources of the shares used), how fresh that is."""
+    importer: NodeRef | None = None
+    """For ``imports``: the importing country whose imports the shares divide."""
+    figures_for: NodeRef | None = None
+    """The material the figures are stated for, when it is not the one asked about (shares of
+    rare-earth compounds and metals answer for rare-earth compounds)."""
     rows_field = "shares"
 
 
@@ -106,8 +118,9 @@ def concentration(
     period: str | None = None,
     *,
     as_of: date | str | None = None,
+    importer: str | None = None,
 ) -> Concentration:
-    """The Herfindahl–Hirschman index (HHI) of a material's mining, processing or production.
+    """The Herfindahl–Hirschman index (HHI) of a material's mining, processing or production, or of a country's imports.
 
     HHI is the sum of squared percentage shares, from near 0 (many small makers) to 10,000 (one
     maker). ``mining``, ``processing`` and ``magnet_making`` use the shares the sources state
@@ -117,15 +130,24 @@ def concentration(
     ``hhi_upper`` adds the rest as one more maker. ``level`` follows the 2023 US Merger
     Guidelines: above 1,800 highly concentrated, 1,000 to 1,800 moderately.
 
+    ``imports`` divides one country's imports of the material among the countries they came
+    from (``rekg:ImportShare``: USGS gives China 70 %, Malaysia 13 %, Japan 6 % and Estonia 5 %
+    of US imports of rare-earth compounds and metals in 2020-23, and 6 % not broken down, so
+    ``coverage`` is 0.94). Figures stated for a broader or narrower material answer when the
+    material itself has none (``figures_for`` names it).
+
     Parameters
     ----------
     kg : KnowledgeGraph
     material : str
-    indicator : {"mining", "processing", "magnet_making", "production"}
+    indicator : {"mining", "processing", "magnet_making", "production", "imports"}
     period : str, optional
         ``2024`` or ``2025-09``; by default the latest period with figures that began by ``as_of``.
     as_of : date or str, optional
         The day (today by default): figures for periods beginning after it are not used.
+    importer : str, optional
+        For ``imports``: the importing country (name, ISO code or IRI); by default the only
+        country with import shares for the material.
 
     Returns
     -------
@@ -138,7 +160,9 @@ def concentration(
     NodeNotFound
         If the material is unknown.
     InvalidParameter
-        If the indicator is unknown or ``as_of`` is not a date.
+        If the indicator is unknown or ``as_of`` is not a date; for ``imports``, if no
+        ``importer`` is given and several countries have import shares (the message lists them),
+        or one is given with another indicator.
 
     Examples
     --------
@@ -151,6 +175,9 @@ def concentration(
     True
     >>> concentration(kg, "rare earths", "production", as_of="2024-06-01").period
     '2024'
+    >>> c = concentration(kg, "rare-earth compounds", "imports", importer="US")
+    >>> c.shares[0].subject.label, c.shares[0].share, c.coverage, c.hhi
+    ('China', 0.7, 0.94, 5130.0)
     """
     if indicator not in INDICATORS:
         raise InvalidParameter(f"indicator: {indicator!r} is not one of {', '.join(INDICATORS)}", parameter="indicator")
@@ -158,6 +185,13 @@ def concentration(
         period = None
     day = parse_date(as_of, name="as_of") or date.today()
     m = resolve_node(kg, material, kinds={"material"}, what="material")
+    if importer is not None and isinstance(importer, str) and not importer.strip():
+        importer = None
+    if importer is not None and indicator not in _BILATERAL:
+        raise InvalidParameter(
+            f"importer: only the {', '.join(sorted(_BILATERAL))} indicator divides a country's imports",
+            parameter="importer",
+        )
     G = projection(kg)
     stats = G.graph.get("statistics", [])
     names = {v[0]: k for k, v in INDICATORS.items()}
@@ -165,7 +199,15 @@ def concentration(
         {
             (s["material"], names[s["indicator"]], s["period"])
             for s in stats
-            if s["indicator"] in names and s["material"] in G and s["subject"] in G
+            if s["indicator"] in names
+            and s["material"] in G
+            and s["subject"] in G
+            and _comparable(
+                G,
+                [x for x in stats if x["indicator"] == s["indicator"] and x["material"] == s["material"]],
+                s["period"],
+                INDICATORS[names[s["indicator"]]][1],
+            )
         },
         key=lambda x: (G.nodes[x[0]]["label"], x[1], str(x[2])),
     )
@@ -175,10 +217,33 @@ def concentration(
     ]
     wanted, form = INDICATORS[indicator]
     rows = [s for s in stats if s["material"] == m and s["indicator"] == wanted and s["subject"] in G]
-    periods = sorted({s["period"] for s in rows if _begun(s["period"], day)}, key=str)
+    figures_for = None
+    importer_ref = None
+    if indicator in _BILATERAL:
+        rows, figures_for = _related_material(kg, G, stats, m, wanted, rows)
+        rows = [s for s in rows if s.get("counterpart") in G]
+        importers = sorted({s["subject"] for s in rows}, key=lambda n: G.nodes[n]["label"])
+        if importer is not None:
+            who = resolve_node(kg, importer, kinds={"country"}, what="importer")
+        elif len(importers) > 1:
+            listed = ", ".join(G.nodes[n]["label"] for n in importers)
+            raise InvalidParameter(
+                f"importer: {len(importers)} countries have import shares for {G.nodes[m]['label']} "
+                f"({listed}); name one",
+                parameter="importer",
+            )
+        else:
+            who = importers[0] if importers else None
+        importer_ref = node_ref(G, who) if who else None
+        # The exporters are the makers of an importer's supply.
+        rows = [{**s, "subject": s["counterpart"]} for s in rows if s["subject"] == who]
+    periods = sorted(
+        {s["period"] for s in rows if _begun(s["period"], day) and _comparable(G, rows, s["period"], form)}, key=str
+    )
     if period is None and periods:
         period = periods[-1]
     rows = [s for s in rows if s["period"] == period]
+    lone = bool(rows) and not _comparable(G, rows, period, form)
     about = f"{G.nodes[m]['label']} {indicator}"
     result = Concentration(
         material=node_ref(G, m),
@@ -194,12 +259,26 @@ def concentration(
         available=available_rows,
         note="",
         evidence=evidence(kg, day, [], about=about),
+        importer=importer_ref,
+        figures_for=node_ref(G, figures_for) if figures_for else None,
     )
+    if importer_ref is not None:
+        about = f"{G.nodes[m]['label']} imports into {importer_ref.label}"
+        result.evidence = evidence(kg, day, [], about=about)
+    if lone:
+        # One producer's amount with no world total (US output of 2020-2022) says nothing about concentration.
+        who = G.nodes[rows[0]["subject"]]["label"]
+        result.note = f"only one {indicator} figure for {period} ({who}) and no world total: no index"
+        return result
     if rows and not _begun(period, day):
         result.note = f"the period {period} begins after {day}: its figures are not used on that day"
         return result
     if not rows:
-        result.note = f"no {indicator} figures for {G.nodes[m]['label']}" + (f" in {period}" if period else "")
+        result.note = (
+            f"no {indicator} figures for {G.nodes[m]['label']}"
+            + (f" into {importer_ref.label}" if importer_ref else "")
+            + (f" in {period}" if period else "")
+        )
         if period is None and any(s["material"] == m and s["indicator"] == wanted for s in stats):
             result.note += f" for a period begun by {day}"
         return result
@@ -209,13 +288,24 @@ def concentration(
     picked = {subj: _pick_stat(G, ss) for subj, ss in by_subject.items()}
     totals = {subj: s for subj, s in picked.items() if G.nodes[subj]["kind"] == "region"}
     makers = {subj: s for subj, s in picked.items() if G.nodes[subj]["kind"] != "region"}
+    same, unit = common_unit(s.get("unit") for s in picked.values())
+    if not same:
+        # Never add or compare figures in different units (SHACL refuses them; a remote store may not).
+        shown = sorted({s.get("unit_symbol") or "no unit" for s in picked.values()})
+        result.note = f"the {indicator} figures for {period} are in different units ({', '.join(shown)}): not combined"
+        return result
     if form == "share":
-        fractions = {
-            subj: s["value"] / 100 if s["value"] > 1 or s.get("unit") == "percent" else s["value"]
-            for subj, s in makers.items()
-        }
+        if as_fraction(1.0, unit) is None:
+            result.note = (
+                f"the {indicator} figures are in {symbol(kg, unit) or 'no unit'}, not a share unit: not combined"
+            )
+            return result
+        fractions = {subj: as_fraction(s["value"], unit) or 0.0 for subj, s in makers.items()}
         total = None
         note = "shares as the sources state them"
+        if importer_ref is not None:
+            what = G.nodes[figures_for or m]["label"]
+            note = f"shares of the imports of {what} into {importer_ref.label} by exporting country, as stated"
     else:
         total = next(iter(totals.values()))["value"] if totals else sum(s["value"] for s in makers.values())
         fractions = {subj: (s["value"] / total if total else 0.0) for subj, s in makers.items()}
@@ -240,7 +330,7 @@ def concentration(
             Share(
                 subject=node_ref(G, subj),
                 value=s["value"],
-                unit=s.get("unit"),
+                unit=s.get("unit_symbol"),
                 share=round(fractions[subj], 4),
                 estimated=bool(s.get("estimated")),
                 sources=_citations(G, s["sources"]),
@@ -252,6 +342,44 @@ def concentration(
     graphs = {g for s in picked.values() for g in s["sources"]}
     result.evidence = evidence(kg, day, graphs, about=about)
     return result
+
+
+def _related_material(
+    kg: KnowledgeGraph, G: nx.MultiDiGraph, stats: list[dict], m: str, wanted: str, rows: list[dict]
+) -> tuple[list[dict], str | None]:
+    """The figures for ``m``; failing those, for the nearest material that counts it or that it counts.
+
+    Import shares are stated for trade categories (rare-earth compounds and metals): asked about
+    one category in it, or about the group above it, the category's figures answer.
+    """
+    if rows:
+        return rows, None
+    ancestors = material_ancestors(kg)
+    related = sorted(
+        {
+            s["material"]
+            for s in stats
+            if s["indicator"] == wanted
+            and s["subject"] in G
+            and s["material"] in G
+            and (s["material"] in ancestors.get(m, ()) or m in ancestors.get(s["material"], ()))
+        },
+        # Broader first (the figure covers what was asked), then by label.
+        key=lambda x: (x not in ancestors.get(m, ()), G.nodes[x]["label"]),
+    )
+    if not related:
+        return [], None
+    return [
+        s for s in stats if s["indicator"] == wanted and s["material"] == related[0] and s["subject"] in G
+    ], related[0]
+
+
+def _comparable(G: nx.MultiDiGraph, rows: list[dict], period: str | None, form: str) -> bool:
+    """Whether the amounts of ``period`` can be shares: a total to divide by, or at least two makers."""
+    if form != "amount":
+        return True
+    subjects = {s["subject"] for s in rows if s["period"] == period}
+    return len(subjects) > 1 or any(G.nodes[s]["kind"] == "region" for s in subjects)
 
 
 def _begun(period: str | None, day: date) -> bool:

@@ -49,7 +49,8 @@ based_in     organization → country           ``rekg:country``
 produces     facility → material              ``rekg:produces`` (+ ``stage``, ``status``,
                                               ``start_year`` and ``capacity`` of its output)
 supplies     actor → material                 ``rekg:supplies``, and derived (+ ``basis``)
-supplies_to  supplier → actor                 ``rekg:suppliesTo``; bilateral export statistics
+supplies_to  supplier → actor                 ``rekg:suppliesTo``; bilateral export statistics;
+                                              import shares (+ ``share``, ``weight``, ``shares``)
 owns         owner → company                  ``rekg:Ownership`` (+ ``share``)
 form_of      material form → element          ``rekg:formOf``
 made_from    product → material               ``rekg:madeFrom``
@@ -79,6 +80,16 @@ a material makes the imposing country a supplier of it, since only what a countr
 be controlled on the way out (``"export control"``). A bilateral export statistic (China's
 exports to the US) also gives ``supplies_to`` from the exporter to the counterpart.
 
+An import share (``rekg:ImportShare``: the part of the subject's imports of a material that came
+from the counterpart, as USGS gives it for US imports of rare-earth compounds and metals) is a
+weighted supply edge: ``supplies_to`` from the exporting country to the importer, and
+``supplies`` (basis ``"statistic"``) from the exporter to the material. The ``supplies_to``
+edge lists each figure in ``shares`` (``material``, ``share`` as a fraction of 1, ``value``,
+``unit``, ``period``, ``statistic``, ``sources``), and ``share`` and ``weight`` hold the largest
+of them: ``G.edges[china, united_states, "supplies_to"]["weight"]`` is 0.7. A figure whose unit
+is not a share unit (:func:`rekg.graph.units.as_fraction`) gives no edge. The part of the imports
+the figures leave unattributed is not an edge: the answers report it.
+
 A region (the world) never supplies: it is the subject of totals. Only supply actors are
 nodes: a company, body or organization whose only relations say where it is based or located
 (publishers and news outlets such as Caixin, a government body that issues no measure and is
@@ -106,6 +117,7 @@ from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.spells import date_open_suspensions, set_spells
 from rekg.graph.results import Result
 from rekg.graph.rules import ENTITY_CLASSES, KINDS, entity_class
+from rekg.graph.units import as_fraction, symbol
 from rekg.ontology import REKG, SKOS
 
 __all__ = [
@@ -212,6 +224,7 @@ _SUPPLY_INDICATORS = {
     _R + "MineProduction",
 }
 _EXPORT_INDICATOR = _R + "ExportChange"
+_IMPORT_SHARE_INDICATOR = _R + "ImportShare"
 _EXPORTING_MEASURES = {"export control", "licensing scheme"}
 
 
@@ -469,7 +482,7 @@ def _add_output_details(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
         f = r["f"]
         if f not in G:
             continue
-        capacity = _capacity(r)
+        capacity = _capacity(kg, r)
         if r["kind"] == "capacity":
             G.nodes[f].setdefault("capacity", capacity)
             continue
@@ -512,9 +525,11 @@ def _add_statistics(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
                 "material": r.get("material"),
                 "value": _number(r["value"]),
                 "unit": r.get("unit"),
+                "unit_symbol": symbol(kg, r.get("unit")),
                 "period": str(r["period"]) if "period" in r else None,
                 "counterpart": r.get("counterpart"),
                 "estimated": bool(r.get("estimated", False)),
+                "statistic": r["stat"],
                 "sources": set(),
             },
         )
@@ -536,7 +551,37 @@ def _add_statistics(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
                 data = _add_edge(G, subject, st["counterpart"], "supplies_to", g)
                 if material in G:
                     data.setdefault("materials", set()).add(material)
+        if indicator == _IMPORT_SHARE_INDICATOR:
+            _add_import_share(G, st)
     G.graph["statistics"] = sorted(records, key=lambda s: (s["indicator"], str(s["material"]), s["subject"]))
+
+
+def _add_import_share(G: nx.MultiDiGraph, st: dict) -> None:
+    """An import share as a weighted edge exporter → importer (see the module documentation)."""
+    importer, exporter, material = st["subject"], st["counterpart"], st["material"]
+    fraction = as_fraction(st["value"], st["unit"])
+    if fraction is None or exporter not in G or G.nodes[exporter]["kind"] not in _ACTORS:
+        return
+    for g in st["sources"]:
+        data = _add_edge(G, exporter, importer, "supplies_to", g)
+        if material in G:
+            data.setdefault("materials", set()).add(material)
+            _add_basis(_add_edge(G, exporter, material, "supplies", g), "statistic")
+    data = G.edges[exporter, importer, "supplies_to"]
+    data.setdefault("shares", []).append(
+        {
+            "material": material,
+            "share": round(fraction, 6),
+            "value": st["value"],
+            "unit": st["unit_symbol"],
+            "period": st["period"],
+            "estimated": st["estimated"],
+            "statistic": st["statistic"],
+            "sources": st["sources"],
+        }
+    )
+    data["shares"].sort(key=lambda s: (-s["share"], str(s["material"]), str(s["period"]), s["statistic"]))
+    data["share"] = data["weight"] = data["shares"][0]["share"]
 
 
 def _add_export_controls(G: nx.MultiDiGraph) -> None:
@@ -587,11 +632,11 @@ def _label(kg: KnowledgeGraph, iri: str | None) -> str | None:
     return iri.rsplit("#", 1)[-1].lower()
 
 
-def _capacity(r: dict) -> str | None:
+def _capacity(kg: KnowledgeGraph, r: dict) -> str | None:
     if r.get("value") is None:
         return None
     value = _number(r["value"])
-    return f"{value:g} {r['unit']}" if r.get("unit") else f"{value:g}"
+    return f"{value:g} {symbol(kg, r['unit'])}" if r.get("unit") else f"{value:g}"
 
 
 def _number(value: Any) -> float | None:

@@ -45,7 +45,8 @@ def open_store(kind: str = "memory", path: str | Path | None = None, **options: 
         The directory of the persistent oxigraph store.
     **options
         For ``oxigraph``: ``mirror_max_quads`` (see :class:`OxigraphStore`). For ``remote``:
-        ``query_url``, ``update_url``, ``timeout`` and the other arguments of
+        ``query_url``, ``update_url``, ``timeout``, ``auth`` (a
+        :class:`~rekg.graph.store.remote.RemoteAuth`) and the other arguments of
         :class:`graph.remote.RemoteStore`.
 
     Returns

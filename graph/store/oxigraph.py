@@ -145,6 +145,21 @@ class OxigraphStore(Store):
         """
         g = ox.NamedNode(name)
         items = list(quads)
+        if not self._store.contains_named_graph(g):
+            # A new graph: one transactional load of N-Triples, several times faster than parsing an
+            # INSERT DATA update of the same size (half a million triples: ~2 s instead of ~5 s).
+            try:  # triples, or quads in the default graph, as they come from a parser
+                text = ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)
+            except ValueError:  # quads naming a graph: the graph is ``name`` whatever they say
+                text = ox.serialize(
+                    [ox.Triple(q.subject, q.predicate, q.object) for q in items], format=ox.RdfFormat.N_TRIPLES
+                )
+            self._store.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+            self._durable()
+            if self._read is not self._store:
+                self._read.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+            self._bump(name)
+            return len(items)
         body = quads_to_sparql(items)
         update = f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{body}\n}} }}"
         try:

@@ -54,20 +54,37 @@ What rekg relies on from the server
   at the top level of the query; a variable referenced only inside a nested sub-group's
   ``FILTER`` sees the binding through the join, not before it.
 
-Network errors and HTTP 5xx answers raise :class:`~graph.errors.StoreUnavailable`; an answer
+* **Authentication**: a :class:`RemoteAuth` (a bearer token, or a user name and password for
+  HTTP basic authentication) is sent in the ``Authorization`` header of every request to the
+  query and update endpoints, and to no other address (redirects are not followed). Its
+  secrets never appear in ``repr``, in log records or in error messages: an answer of the
+  server that quotes them has them replaced by ``***``, and so has a password written into an
+  endpoint URL (``http://user:password@host/``), which is accepted but not recommended.
+  Credentials sent over plain ``http`` to an address other than loopback are logged as a
+  warning (without the credentials).
+* **Tested servers**: Virtuoso 7.2 and the Oxigraph server (``oxigraph serve
+  --union-default-graph``, 0.5), each started by the tests on loopback.
+
+Network errors and HTTP 5xx answers raise :class:`~graph.errors.StoreUnavailable`; so do
+401 and 403 answers (missing, wrong or insufficient credentials), named as such; an answer
 not within ``timeout`` seconds raises :class:`~graph.errors.QueryTimeout`; a query the server
 rejects as malformed (HTTP 400) raises :class:`~graph.errors.InvalidQuery`.
 """
 
 from __future__ import annotations
 
+import base64
+import ipaddress
+import logging
 import re
 import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 import pyoxigraph as ox
@@ -76,7 +93,17 @@ from rekg.graph.formats import RESULT_FORMATS, accept_header, for_media_type, fo
 from rekg.graph.lexer import READ_FORMS, Token, tokenize
 from rekg.graph.store.base import LoadReport, ProgressCallback, QueryResult, Store, Term, read_rdf_file
 
-__all__ = ["VIRTUOSO_SYSTEM_GRAPHS", "RemoteStore", "duration_lexical", "inject_values", "query_form"]
+__all__ = [
+    "VIRTUOSO_SYSTEM_GRAPHS",
+    "RemoteAuth",
+    "RemoteStore",
+    "duration_lexical",
+    "inject_values",
+    "query_form",
+    "redact_url",
+]
+
+log = logging.getLogger("rekg.store")
 
 #: Graph IRI prefixes Virtuoso fills on its own; never part of rekg's dataset.
 VIRTUOSO_SYSTEM_GRAPHS = (
@@ -294,6 +321,145 @@ def _inject(sparql: str, tokens: list[Token], substitutions: Mapping[str, Term])
     return f"{sparql[: start + 1]} {block}{body}{sparql[end:]}"
 
 
+_LINE_REF = re.compile(r"(\berror at |\bline )(\d+)(?=[:,\s])")
+
+
+def _shift_lines(message: str, lines: int) -> str:
+    """A server's syntax error message with its line numbers moved up by ``lines``.
+
+    Understands Oxigraph's ``error at LINE:COLUMN`` and Virtuoso's ``line LINE:``; a line
+    number within the prologue is left alone.
+
+    Examples
+    --------
+    >>> _shift_lines("the SPARQL server rejected the query: error at 17:3: expected one of", 14)
+    'the SPARQL server rejected the query: error at 3:3: expected one of'
+    >>> _shift_lines("SP030: SPARQL compiler, line 16: syntax error", 14)
+    'SP030: SPARQL compiler, line 2: syntax error'
+    """
+    if not lines:
+        return message
+
+    def shift(m: re.Match[str]) -> str:
+        n = int(m.group(2))
+        return f"{m.group(1)}{n - lines if n > lines else n}"
+
+    return _LINE_REF.sub(shift, message)
+
+
+# --- credentials -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class RemoteAuth:
+    """Credentials sent to a remote SPARQL server: a bearer token, or basic authentication.
+
+    Parameters
+    ----------
+    bearer_token : str, optional
+        Sent as ``Authorization: Bearer <token>`` (GraphDB, Stardog, gateways in front of
+        Neptune or QLever).
+    username, password : str, optional
+        Sent as ``Authorization: Basic ...`` (Fuseki's shiro, GraphDB, Virtuoso's
+        ``/sparql-auth``). A password needs a user name; an empty password is allowed.
+
+    Raises
+    ------
+    ValueError
+        If both a token and a user name are given, a password comes without a user name, or
+        a value holds a line break (it would split the header).
+
+    Examples
+    --------
+    >>> RemoteAuth(bearer_token="s3cret")
+    RemoteAuth(bearer token ***)
+    >>> RemoteAuth(username="rekg", password="s3cret").header
+    'Basic cmVrZzpzM2NyZXQ='
+    """
+
+    bearer_token: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.bearer_token is not None and (self.username is not None or self.password is not None):
+            raise ValueError("give either a bearer token or a user name and password, not both")
+        if self.password is not None and self.username is None:
+            raise ValueError("a password needs a user name")
+        if self.bearer_token is None and self.username is None:
+            raise ValueError("give a bearer token or a user name")
+        if self.bearer_token is not None and not self.bearer_token.strip():
+            raise ValueError("the bearer token is empty")
+        for value in (self.bearer_token, self.username, self.password):
+            if value is not None and any(c in value for c in "\r\n\0"):
+                raise ValueError("credentials cannot contain line breaks or NUL")
+        if self.username is not None and ":" in self.username:
+            raise ValueError("a user name for basic authentication cannot contain ':'")
+
+    @property
+    def scheme(self) -> str:
+        """``Bearer`` or ``Basic``."""
+        return "Bearer" if self.bearer_token is not None else "Basic"
+
+    @property
+    def header(self) -> str:
+        """The value of the ``Authorization`` header."""
+        if self.bearer_token is not None:
+            return f"Bearer {self.bearer_token}"
+        pair = f"{self.username}:{self.password or ''}".encode()
+        return f"Basic {base64.b64encode(pair).decode('ascii')}"
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every string that must not be shown: the token or password, and the header's credentials."""
+        found = [self.bearer_token, self.password, self.header.split(" ", 1)[1]]
+        return tuple(s for s in found if s)
+
+    def __repr__(self) -> str:
+        if self.bearer_token is not None:
+            return "RemoteAuth(bearer token ***)"
+        return f"RemoteAuth(user {self.username!r}, password ***)"
+
+    __str__ = __repr__
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password in it replaced by ``***`` (for messages and logs).
+
+    Examples
+    --------
+    >>> redact_url("https://rekg:s3cret@db.example.org:7200/repositories/kg")
+    'https://rekg:***@db.example.org:7200/repositories/kg'
+    >>> redact_url("http://127.0.0.1:7878/query")
+    'http://127.0.0.1:7878/query'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _url_secrets(url: str) -> tuple[str, ...]:
+    """The password written into a URL, as written and as decoded."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return ()
+    return tuple({parts.password, unquote(parts.password)})
+
+
+def _plain_http_beyond_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 # --- the store ------------------------------------------------------------------------------
 
 
@@ -322,11 +488,14 @@ class RemoteStore(Store):
         (Virtuoso serves 10 HTTP requests at a time by default).
     client : httpx.Client, optional
         A client to reuse (tests, connection pooling).
+    auth : RemoteAuth, optional
+        Credentials sent with every request to ``query_url`` and ``update_url``.
 
     Raises
     ------
     StoreUnavailable
-        If the server does not answer ``ASK {}``.
+        If the server does not answer ``ASK {}``, or refuses it (401, 403: missing or wrong
+        credentials).
     """
 
     kind = "remote"
@@ -343,8 +512,11 @@ class RemoteStore(Store):
         exclude_graphs: tuple[str, ...] = VIRTUOSO_SYSTEM_GRAPHS,
         max_concurrent: int = 8,
         client: httpx.Client | None = None,
+        auth: RemoteAuth | None = None,
     ) -> None:
         super().__init__()
+        if auth is not None and not isinstance(auth, RemoteAuth):
+            raise TypeError("auth must be a RemoteAuth")
         if dataset not in ("auto", "explicit", "server"):
             raise ValueError("dataset must be 'auto', 'explicit' or 'server'")
         if chunk_size < 1:
@@ -361,6 +533,22 @@ class RemoteStore(Store):
         self._staging: set[str] = set()
         self._state_lock = threading.Lock()
         self._dataset_cache: tuple[float, int, list[str]] | None = None
+        self._auth = auth
+        self._headers = {"Authorization": auth.header} if auth else {}
+        self._secrets = tuple(
+            sorted(
+                {*(auth.secrets() if auth else ()), *_url_secrets(self.query_url), *_url_secrets(self.update_url)},
+                key=len,
+                reverse=True,
+            )
+        )
+        if self._secrets:
+            for url in {self.query_url, self.update_url}:
+                if _plain_http_beyond_loopback(url):
+                    log.warning(
+                        "credentials for the remote store are sent over plain http to %s; use https",
+                        redact_url(url),
+                    )
         probe = self._request(self.query_url, {"query": "ASK {}"}, accept=_ACCEPT_JSON)
         self.virtuoso = "virtuoso" in probe.headers.get("server", "").lower()
         self._meta = self._read_meta()
@@ -371,28 +559,50 @@ class RemoteStore(Store):
         self, url: str, data: Mapping[str, Any], *, accept: str, timeout: float | None = None, update: bool = False
     ) -> httpx.Response:
         limit = timeout or self.timeout
+        shown = redact_url(url)
         if not self._slots.acquire(timeout=limit):
-            raise QueryTimeout(f"{limit:g} s passed waiting for a free connection to the SPARQL server at {url}")
+            raise QueryTimeout(f"{limit:g} s passed waiting for a free connection to the SPARQL server at {shown}")
         try:
-            r = self._client.post(url, data=data, headers={"Accept": accept}, timeout=limit)
+            r = self._client.post(url, data=data, headers={**self._headers, "Accept": accept}, timeout=limit)
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout):
-                raise StoreUnavailable(f"the SPARQL server at {url} does not accept connections: {exc}") from exc
+                raise StoreUnavailable(
+                    f"the SPARQL server at {shown} does not accept connections: {self._redact(str(exc))}"
+                ) from exc
             raise QueryTimeout(
-                f"the SPARQL server at {url} did not answer within {timeout or self.timeout:g} s"
+                f"the SPARQL server at {shown} did not answer within {timeout or self.timeout:g} s"
             ) from exc
         except httpx.HTTPError as exc:
-            raise StoreUnavailable(f"cannot reach the SPARQL server at {url}: {exc}") from exc
+            raise StoreUnavailable(f"cannot reach the SPARQL server at {shown}: {self._redact(str(exc))}") from exc
         finally:
             self._slots.release()
         if r.status_code < 300:
             return r
-        message = r.text.strip().splitlines()[0][:500] if r.text.strip() else r.reason_phrase
+        message = self._redact(r.text.strip().splitlines()[0][:500] if r.text.strip() else r.reason_phrase)
         if r.status_code == 400 and not update:
             raise InvalidQuery(f"the SPARQL server rejected the query: {message}")
         if r.status_code in (401, 403):
-            raise StoreUnavailable(f"the SPARQL server at {url} refused the request ({r.status_code}): {message}")
-        raise StoreUnavailable(f"the SPARQL server at {url} failed ({r.status_code}): {message}")
+            if self._auth is None:
+                why = "it needs credentials and rekg sent none (REKG_REMOTE_BEARER_TOKEN, or REKG_REMOTE_USER and "
+                why += "REKG_REMOTE_PASSWORD)"
+            elif r.status_code == 401:
+                why = f"it did not accept rekg's credentials ({self._auth.scheme} authentication)"
+            else:
+                why = f"rekg's credentials ({self._auth.scheme} authentication) do not allow this request"
+            raise StoreUnavailable(
+                f"the SPARQL server at {shown} refused the request ({r.status_code}): {why}: {message}"
+            )
+        raise StoreUnavailable(f"the SPARQL server at {shown} failed ({r.status_code}): {message}")
+
+    def _redact(self, text: str) -> str:
+        """``text`` with every credential replaced by ``***``."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def __repr__(self) -> str:
+        auth = f", auth={self._auth!r}" if self._auth else ""
+        return f"RemoteStore({redact_url(self.query_url)!r}{auth})"
 
     def _update(self, text: str, *, big_data: bool = True) -> None:
         prefix = "define sql:big-data-const 1\n" if self.virtuoso and big_data else ""
@@ -459,7 +669,12 @@ class RemoteStore(Store):
             data["default-graph-uri"] = list(default_graph)
         if named_graphs is not None:
             data["named-graph-uri"] = list(named_graphs)
-        return self._parse_result(self._request(self.query_url, data, accept=accept))
+        try:
+            response = self._request(self.query_url, data, accept=accept)
+        except InvalidQuery as exc:
+            # The server counted the PREFIX lines rekg put in front: give the caller's line back.
+            raise InvalidQuery(_shift_lines(exc.detail, prologue.count("\n"))) from exc
+        return self._parse_result(response)
 
     def _parse_result(self, r: httpx.Response) -> QueryResult:
         ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -299,3 +299,28 @@ def test_a_scenario_reports_its_baseline_and_the_change_against_no_measures(clie
     assert "gallium" in [m["label"] for m in lost[US]["materials_lost"]]
     assert "Caixin" not in [r["label"] for r in body["removed_with"]]
     assert body["note"].startswith("Against the baseline of 2026-12-01") and body["evidence"]["projected"]
+
+
+def test_concentration_of_us_imports_of_rare_earth_compounds(client: TestClient) -> None:
+    r = client.get(
+        "/concentration", params={"material": "rare-earth compounds", "indicator": "imports", "importer": "US"}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["importer"]["id"] == US and body["indicator"] == "imports"
+    assert [(s["subject"]["label"], s["share"]) for s in body["shares"]] == [
+        ("China", 0.7),
+        ("Malaysia", 0.13),
+        ("Japan", 0.06),
+        ("Estonia", 0.05),
+    ]
+    assert body["shares"][0]["sources"][0]["id"] == "https://w3id.org/rekg/source/usgs-mcs-2025"
+    assert body["coverage"] == 0.94 and body["hhi"] == 5130.0 and "6% of the total is not broken down" in body["note"]
+    # The default importer is the only one with figures.
+    default = client.get("/concentration", params={"material": "rare-earth compounds", "indicator": "imports"})
+    assert default.status_code == 200 and default.json()["importer"]["id"] == US
+
+
+def test_an_importer_with_another_indicator_is_422(client: TestClient) -> None:
+    r = client.get("/concentration", params={"indicator": "mining", "importer": "US"})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_parameter"

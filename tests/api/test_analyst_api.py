@@ -164,3 +164,37 @@ def test_documented_examples_are_valid_answers(path: str, answer_type: type) -> 
     """Each example parses as the route's answer type and dumps back unchanged: no field missing, extra or mistyped."""
     example = EXAMPLES[path]
     assert TypeAdapter(answer_type).validate_python(example).to_dict() == example
+
+
+# Import shares: how dependent is the US on China for rare-earth compounds (USGS) -------------
+
+_USGS = "https://w3id.org/rekg/source/usgs-mcs-2025"
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (
+            {"material": "rare-earth compounds", "importer": "US"},
+            [("China", 0.7), ("Malaysia", 0.13), ("Japan", 0.06), ("Estonia", 0.05)],
+        ),
+        (
+            {"material": "rare-earth compounds", "importer": "US", "outside": "China"},
+            [("Malaysia", 0.13), ("Japan", 0.06), ("Estonia", 0.05)],
+        ),
+    ],
+)
+def test_suppliers_give_import_shares_with_their_source(client: TestClient, params: dict, expected: list) -> None:
+    r = client.get("/suppliers", params=params)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["importer"]["id"] == "https://w3id.org/rekg/id/united-states"
+    (us,) = body["import_shares"]
+    assert [(s["exporter"]["label"], s["share"]) for s in us["shares"]] == expected
+    assert all([src["id"] for src in s["sources"]] == [_USGS] for s in us["shares"])
+    assert us["not_broken_down"] == 0.06 and "not break down" in us["note"]
+
+
+def test_suppliers_with_an_unknown_importer_is_404(client: TestClient) -> None:
+    r = client.get("/suppliers", params={"material": "rare-earth compounds", "importer": "Atlantis"})
+    assert r.status_code == 404 and r.json()["error"] == "not_found"

@@ -537,7 +537,8 @@ def test_concentration_uses_figures_of_periods_begun_by_the_day(kg: KnowledgeGra
     now = concentration(kg, "rare earths", "production", as_of=LAPSED)
     before = concentration(kg, "rare earths", "production", as_of="2024-06-01")
     assert before.period <= "2024" <= now.period
-    early = concentration(kg, "rare earths", "mining", "2025", as_of="2024-06-01")
+    # The 2024 production figures exist but their period had not begun on 2023-06-01.
+    early = concentration(kg, "rare earths", "production", "2024", as_of="2023-06-01")
     assert early.hhi is None and "after" in early.note
 
 
@@ -568,3 +569,50 @@ def test_the_package_re_exports_the_functions_and_result_types(kg: KnowledgeGrap
     assert isinstance(network.centrality(kg, "degree", top=1), network.Centrality)
     for name in network.__all__:
         assert getattr(network, name) is not None, name
+
+
+# ---------------------------------------------------------------------------------------------
+# Concentration of imports (USGS import sources of US rare-earth compounds and metals, 2020-23)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("material", "importer"),
+    [
+        ("rare-earth compounds and metals", None),
+        ("rare-earth compounds", "US"),
+        ("rare earths", "United States"),
+    ],
+)
+def test_concentration_of_us_imports_by_exporter(kg: KnowledgeGraph, material: str, importer: str | None) -> None:
+    c = concentration(kg, material, "imports", importer=importer)
+    assert c.importer.id == kg.iri("united-states") and c.period is None
+    assert [(s.subject.label, s.share) for s in c.shares] == [
+        ("China", 0.7),
+        ("Malaysia", 0.13),
+        ("Japan", 0.06),
+        ("Estonia", 0.05),
+    ]
+    assert all(s.unit == "%" and [x.id for x in s.sources] == [str(kg.ns.source["usgs-mcs-2025"])] for s in c.shares)
+    assert c.coverage == 0.94 and "6% of the total is not broken down" in c.note
+    assert c.hhi == 70**2 + 13**2 + 6**2 + 5**2 and c.hhi_upper == c.hhi + 6**2
+    assert c.level == "highly concentrated"
+    if material != "rare-earth compounds and metals":
+        assert c.figures_for.id == kg.iri("rare-earth-compounds-and-metals")
+
+
+def test_import_concentration_needs_a_known_importer_and_only_for_imports(kg: KnowledgeGraph) -> None:
+    none = concentration(kg, "rare-earth compounds", "imports", importer="China")
+    assert none.hhi is None and "into China" in none.note
+    assert concentration(kg, "gallium", "imports").hhi is None
+    with pytest.raises(InvalidParameter):
+        concentration(kg, "rare earths", "mining", importer="US")
+    with pytest.raises(NodeNotFound):
+        concentration(kg, "rare earths", "imports", importer="Atlantis")
+
+
+def test_one_producers_output_without_a_world_total_is_no_index(kg: KnowledgeGraph) -> None:
+    # USGS gives US concentrate output for 2020-2022 but no other country's: no concentration then.
+    c = concentration(kg, "rare earths", "production", "2021")
+    assert c.hhi is None and "no world total" in c.note
+    assert concentration(kg, "rare earths", "production", as_of="2022-06-01").hhi is None

@@ -1,4 +1,4 @@
-"""The analyst answers are the same on every store back end (memory, oxigraph on disk, Virtuoso)."""
+"""The analyst answers are the same on every store back end (memory, oxigraph on disk, Virtuoso, Oxigraph server)."""
 
 from __future__ import annotations
 

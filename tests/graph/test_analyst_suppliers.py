@@ -46,7 +46,10 @@ def test_heavy_rare_earths_outside_china_come_from_lynas(
     assert "Lynas Rare Earths" in _by_label(answer)
     lynas = _by_label(answer)["Lynas Rare Earths"]
     assert lynas.status == status and lynas.start_year == year
-    assert all(f.location.label != "China" for f in lynas.facilities)
+    assert all(f.location is None or f.location.label != "China" for f in lynas.facilities)
+    if status == "planned":
+        # Caixin does not say where the new separation plant will be: no location is invented.
+        assert [f.location for f in lynas.facilities if f.status == "planned"] == [None]
 
 
 def test_terbium_status_disagreement_is_reported(kg: KnowledgeGraph) -> None:
@@ -193,3 +196,60 @@ def test_outside_drops_base_location_and_control(extended_kg: KnowledgeGraph) ->
 def test_as_of_uses_a_start_date_when_given(extended_kg: KnowledgeGraph) -> None:
     assert "T minority company" not in _by_label(suppliers_of(extended_kg, "Dy", as_of="2024-02-29"))
     assert "T minority company" in _by_label(suppliers_of(extended_kg, "Dy", as_of="2024-03-01"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Import shares: how dependent is the US on China for rare-earth compounds (USGS, 2020-23)
+# ---------------------------------------------------------------------------------------------
+
+USGS = "https://w3id.org/rekg/source/usgs-mcs-2025"
+US_SHARES = [("China", 0.7), ("Malaysia", 0.13), ("Japan", 0.06), ("Estonia", 0.05)]
+
+
+@pytest.mark.parametrize(
+    ("material", "importer", "outside", "expected"),
+    [
+        ("rare-earth compounds", "US", None, US_SHARES),
+        ("rare-earth compounds and metals", "United States", None, US_SHARES),
+        ("rare-earth metals", None, None, US_SHARES),
+        ("rare earths", "US", None, US_SHARES),
+        ("rare-earth compounds", "US", "China", US_SHARES[1:]),
+        ("rare-earth compounds", None, "CN", US_SHARES[1:]),
+        ("rare-earth compounds", "US", "Malaysia", [US_SHARES[0], *US_SHARES[2:]]),
+    ],
+)
+def test_import_shares_answer_with_a_number_and_its_source(
+    kg: KnowledgeGraph, material: str, importer: str | None, outside: str | None, expected: list
+) -> None:
+    answer = suppliers_of(kg, material, outside=outside, importer=importer)
+    (us,) = answer.import_shares
+    assert us.importer.id == kg.iri("united-states")
+    assert us.material.id == kg.iri("rare-earth-compounds-and-metals")
+    assert [(s.exporter.label, s.share) for s in us.shares] == expected
+    for s in us.shares:
+        assert [src.id for src in s.sources] == [USGS] and s.unit == "%" and s.period is None
+        assert "2020-23" in s.statistic.label
+    # USGS gives 6 % to other countries it does not name: said, not shared out among the rest.
+    assert (us.attributed, us.not_broken_down) == (0.94, 0.06)
+    assert "6% comes from other countries" in us.note
+    assert f"Import shares name {len(expected)} exporting countr" in answer.coverage.note
+
+
+def test_chinas_share_notes_hong_kong_and_the_others_where_the_material_was_made(kg: KnowledgeGraph) -> None:
+    (us,) = suppliers_of(kg, "rare-earth compounds", importer="US").import_shares
+    notes = {s.exporter.label: s.note for s in us.shares}
+    assert "Hong Kong" in notes["China"]
+    assert all("Australia, China" in notes[c] for c in ("Malaysia", "Japan", "Estonia"))
+    assert suppliers_of(kg, "rare-earth compounds", importer="US").importer.id == kg.iri("united-states")
+
+
+@pytest.mark.parametrize(
+    ("material", "importer"), [("dysprosium", None), ("gallium", None), ("rare-earth compounds", "China")]
+)
+def test_no_import_shares_where_the_sources_give_none(kg: KnowledgeGraph, material: str, importer: str | None) -> None:
+    assert suppliers_of(kg, material, importer=importer).import_shares == []
+
+
+def test_an_unknown_importer_is_refused(kg: KnowledgeGraph) -> None:
+    with pytest.raises(NodeNotFound):
+        suppliers_of(kg, "rare-earth compounds", importer="Atlantis")

@@ -15,9 +15,11 @@ from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.concentration import concentration
 
 USGS = Path(__file__).parent / "data" / "usgs-mcs2025-world-rare-earths.csv"
+# Rows count from the first line: the four source lines and the header are rows 1-5, the first claim row 6.
 HEAD = """# title: A made-up note
 # publisher: Lynas
 # date: 2026-01-05
+# url: https://example.org/made-up-note
 subject,relation,object,value,unit,date,valid_from,valid_until,status,note
 """
 
@@ -86,25 +88,25 @@ def test_bad_sheet_is_refused_whole_with_rows_and_columns(fresh: KnowledgeGraph)
     before = fresh.store.graphs()
     body = HEAD + "\n".join(
         [
-            "Lynas,operatez,Malaysia,,,,,,,",  # row 5: unknown relation
-            "Kuantan plant X,located in,Malaysia,,,,,,,",  # row 6: unknown subject
-            "Malaysia,mine production,rare earths,12,percent,2024,,,,",  # row 7: unit mismatch
-            "Malaysia,share of,rare earths,3,percent,last year,,,,",  # row 8: bad date
-            "id:mofcom-2025-61,effective from,,,,2025-13-01,,,,",  # row 9: bad date
-            "Lynas,mine production,rare earths,=1+1,t,2024,,,,",  # row 10: formula, not a number
+            "Lynas,operatez,Malaysia,,,,,,,",  # row 6: unknown relation
+            "Kuantan plant X,located in,Malaysia,,,,,,,",  # row 7: unknown subject
+            "Malaysia,mine production,rare earths,12,percent,2024,,,,",  # row 8: unit mismatch
+            "Malaysia,share of,rare earths,3,percent,last year,,,,",  # row 9: bad date
+            "id:mofcom-2025-61,effective from,,,,2025-13-01,,,,",  # row 10: bad date
+            "Lynas,mine production,rare earths,=1+1,t,2024,,,,",  # row 11: formula, not a number
         ]
     )
     problems = _problems(fresh, body)
     found = {(p["row"], p["column"]) for p in problems}
-    assert {(5, "relation"), (6, "subject"), (7, "unit"), (8, "date"), (9, "date"), (10, "value")} <= found
-    unit = next(p for p in problems if p["row"] == 7)
+    assert {(6, "relation"), (7, "subject"), (8, "unit"), (9, "date"), (10, "date"), (11, "value")} <= found
+    unit = next(p for p in problems if p["row"] == 8)
     assert "unit mismatch" in unit["reason"]
     assert fresh.store.graphs() == before
 
 
 def test_unknown_name_has_suggestions(fresh: KnowledgeGraph) -> None:
     problems = _problems(fresh, HEAD + "Lynass Rare Earthz Corporation Ltd,operator,Lynas,,,,,,,\n")
-    assert problems[0]["row"] == 5 and problems[0]["column"] == "subject"
+    assert problems[0]["row"] == 6 and problems[0]["column"] == "subject"
     assert "suggestions" in problems[0]
 
 
@@ -116,7 +118,7 @@ def test_ambiguous_name_is_an_error(fresh: KnowledgeGraph) -> None:
     if shared is None:
         pytest.skip("no ambiguous name in the seeds")
     problems = _problems(fresh, HEAD + f"{shared},located in,Malaysia,,,,,,,\n")
-    assert problems[0]["row"] == 5 and problems[0]["suggestions"]
+    assert problems[0]["row"] == 6 and problems[0]["suggestions"]
 
 
 def test_formula_cells_are_text(fresh: KnowledgeGraph) -> None:
@@ -128,7 +130,7 @@ def test_formula_cells_are_text(fresh: KnowledgeGraph) -> None:
 
 def test_shacl_problem_names_the_row(fresh: KnowledgeGraph) -> None:
     problems = _problems(fresh, HEAD + "Half plant,a,facility,,,,,,,\n")
-    assert any(p["row"] == 5 and p["column"] == "stage" for p in problems)
+    assert any(p["row"] == 6 and p["column"] == "stage" for p in problems)
 
 
 def test_dry_run_writes_nothing(fresh: KnowledgeGraph) -> None:
@@ -154,7 +156,7 @@ def test_usgs_alone_gives_statistics_shares_and_concentration(without_usgs_seed:
     assert _ask(
         kg,
         "ASK { ?s rekg:subject id:burma ; rekg:indicator rekg:MineProduction ; "
-        'rekg:period "2024"^^xsd:gYear ; rekg:value 31000 ; rekg:estimated true ; rekg:unit "t REO" }',
+        'rekg:period "2024"^^xsd:gYear ; rekg:value 31000 ; rekg:estimated true ; rekg:unit rekg:TONNE-REO }',
     )
     assert _ask(
         kg,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 
 import networkx as nx
 import pyoxigraph as ox
 import pytest
 from rekg.graph import KnowledgeGraph, open_graph
+from rekg.graph.io.seeds import SEEDS_DIR, load_seeds, validate
 from rekg.graph.network.projection import DELIVERING, RELATIONS, projection
 from rekg.graph.network.view import active_on, controlled_by, for_consumer, supply_view
 from rekg.graph.rules import KINDS
@@ -214,3 +216,88 @@ def test_measure_spells_agree_with_the_measures_answer(kg: KnowledgeGraph, G: nx
             if G.nodes[m.id]["type"] == "suspension order" or not m.dates:
                 continue  # orders are active while they suspend; undated statuses are reported, not dated
             assert active_on(G.nodes[m.id], day) == m.status.startswith("in force"), (m.label, day, m.status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Import shares (USGS, US imports of rare-earth compounds and metals, 2020-23) as weighted edges
+# ---------------------------------------------------------------------------------------------
+
+USGS = "https://w3id.org/rekg/source/usgs-mcs-2025"
+
+
+@pytest.mark.parametrize(
+    ("exporter", "weight"), [("china", 0.7), ("malaysia", 0.13), ("japan", 0.06), ("estonia", 0.05)]
+)
+def test_import_shares_are_weighted_edges_from_exporter_to_importer(
+    kg: KnowledgeGraph, G: nx.MultiDiGraph, exporter: str, weight: float
+) -> None:
+    edge = G.edges[kg.iri(exporter), kg.iri("united-states"), "supplies_to"]
+    assert edge["weight"] == edge["share"] == weight
+    assert USGS in edge["sources"]
+    (figure,) = edge["shares"]
+    assert figure["material"] == kg.iri("rare-earth-compounds-and-metals")
+    assert (figure["share"], figure["value"], figure["unit"]) == (weight, weight * 100, "%")
+    assert figure["period"] is None  # the figures cover 2020-23 together: the statistic's label says so
+    assert figure["sources"] == [USGS] and figure["statistic"] == kg.iri(f"stat-usgs-us-import-share-{exporter}")
+    # The exporter supplies the material, so paths from the US reach it through the exporter.
+    supplies = G.edges[kg.iri(exporter), kg.iri("rare-earth-compounds-and-metals"), "supplies"]
+    assert "statistic" in supplies["basis"] and USGS in supplies["sources"]
+
+
+def test_the_unattributed_part_of_imports_is_no_edge(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
+    into_us = [d["share"] for _, _, k, d in G.in_edges(kg.iri("united-states"), keys=True, data=True) if "shares" in d]
+    assert sorted(into_us) == [0.05, 0.06, 0.13, 0.7] and round(1 - sum(into_us), 2) == 0.06
+
+
+def test_the_us_obtains_from_china_with_the_share_as_evidence(kg: KnowledgeGraph) -> None:
+    us, cn = kg.iri("united-states"), kg.iri("china")
+    V = for_consumer(supply_view(kg), us)
+    evidence = [e for e in V.edges[us, cn]["evidence"] if e["relation"] == "supplies_to"]
+    assert evidence and evidence[0]["inverse"] and evidence[0]["share"] == 0.7 and USGS in evidence[0]["sources"]
+
+
+def test_an_import_share_in_a_unit_that_is_not_a_share_gives_no_edge() -> None:
+    kg = open_graph(validate_shapes=False)
+    extra, stat = str(kg.ns.source["test-tonnes"]), kg.iri("test-import-tonnes")
+    rekg, g = "https://w3id.org/rekg/ontology#", ox.NamedNode(str(kg.ns.source["test-tonnes"]))
+    decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    triples = [
+        ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(rekg + "Statistic")),
+        (rekg + "subject", ox.NamedNode(kg.iri("japan"))),
+        (rekg + "counterpart", ox.NamedNode(kg.iri("australia"))),
+        (rekg + "indicator", ox.NamedNode(rekg + "ImportShare")),
+        (rekg + "material", ox.NamedNode(kg.iri("rare-earth-compounds-and-metals"))),
+        (rekg + "value", ox.Literal("70", datatype=decimal)),
+        (rekg + "unit", ox.NamedNode(rekg + "TONNE-REO")),
+    ]
+    kg.store.replace_graph(extra, [ox.Quad(ox.NamedNode(stat), ox.NamedNode(p), o, g) for p, o in triples])
+    H = projection(kg)
+    assert not H.has_edge(kg.iri("australia"), kg.iri("japan"), key="supplies_to")
+    assert H.edges[kg.iri("china"), kg.iri("united-states"), "supplies_to"]["weight"] == 0.7
+
+
+def test_shacl_refuses_an_import_share_in_another_unit(tmp_path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds)
+    usgs = seeds / "usgs-mcs-2025.trig"
+    text = usgs.read_text(encoding="utf-8").rstrip()
+    assert text.endswith("}")
+    usgs.write_text(
+        text[:-1]
+        + """
+    id:stat-test-import-share-in-tonnes a rekg:Statistic ;
+        rdfs:label "A US import share wrongly given in tonnes"@en ;
+        rekg:subject id:united-states ;
+        rekg:counterpart id:china ;
+        rekg:indicator rekg:ImportShare ;
+        rekg:material id:rare-earth-compounds-and-metals ;
+        rekg:value 70 ;
+        rekg:unit rekg:TONNE-REO .
+}
+""",
+        encoding="utf-8",
+    )
+    problems = validate(load_seeds(seeds, validate_shapes=False))
+    unit_problems = [p for p in problems if "share a unit" in p.message]
+    assert unit_problems and any("stat-test-import-share-in-tonnes" in p.node for p in unit_problems)
+    assert all("usgs-mcs-2025.trig" in f for p in unit_problems for f in p.files)

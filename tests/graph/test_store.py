@@ -1,4 +1,4 @@
-"""The store contract, run on every back end: memory, oxigraph on disk, and a real Virtuoso.
+"""The store contract, run on every back end: memory, oxigraph on disk, a real Virtuoso and Oxigraph server.
 
 Each test works in its own namespace, so the remote tests can share one server (which may
 also hold the seed graph of ``backend_kg``) without seeing each other's triples.
@@ -26,10 +26,10 @@ from rekg.graph.errors import (
     UnsupportedFormat,
 )
 from rekg.graph.io.load import open_graph
-from rekg.graph.store import OxigraphStore, Store, format_for, open_store
+from rekg.graph.store import OxigraphStore, Store, format_for
 from rekg.graph.store.remote import RemoteStore, inject_values, query_form
 
-from tests.conftest import BACKENDS, open_backend
+from tests.conftest import BACKENDS, REMOTE_SERVERS, open_backend, remote_store
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -39,12 +39,12 @@ TEST_NS = "https://example.org/t/"
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    if request.param != "remote":
+    if request.param not in REMOTE_SERVERS:
         yield open_backend(request.param, request, tmp_path_factory)
         return
     # Shared server: not emptied (it may hold backend_kg's seeds); every test uses its own
     # namespace and its graphs are dropped afterwards.
-    s = open_store("remote", query_url=request.getfixturevalue("virtuoso").sparql_url, timeout=30.0)
+    s = remote_store(request.param, request)
     yield s
     for g in s.graphs():
         if g.startswith(TEST_NS):
@@ -378,10 +378,11 @@ def test_changed_seeds_are_reloaded(tmp_path: Path) -> None:
     assert victim_graph not in kg.store.graphs()
 
 
-def test_remote_store_does_not_reload_the_seeds(virtuoso) -> None:
-    first = open_graph(open_store("remote", query_url=virtuoso.sparql_url), validate_shapes=False)
+@pytest.mark.parametrize("kind", list(REMOTE_SERVERS))
+def test_remote_store_does_not_reload_the_seeds(request: pytest.FixtureRequest, kind: str) -> None:
+    first = open_graph(remote_store(kind, request), validate_shapes=False)
     counts = first.store.graphs()
-    again = open_graph(open_store("remote", query_url=virtuoso.sparql_url), validate_shapes=False)
+    again = open_graph(remote_store(kind, request), validate_shapes=False)
     assert again.version == 0
     assert again.store.graphs() == counts
 
@@ -438,8 +439,10 @@ def test_remote_hides_virtuoso_system_graphs(virtuoso, ns: str) -> None:
     store.remove_graph(ns + "g")
 
 
-def test_remote_explicit_dataset(virtuoso, ns: str) -> None:
-    store = RemoteStore(virtuoso.sparql_url, dataset="explicit")
+@pytest.mark.parametrize("kind", list(REMOTE_SERVERS))
+def test_remote_explicit_dataset(request: pytest.FixtureRequest, kind: str, ns: str) -> None:
+    found = remote_store(kind, request)
+    store = RemoteStore(found.query_url, found.update_url, dataset="explicit")
     store.replace_graph(ns + "g1", [quad(ns, "a", "p", "b", "g1")])
     store.replace_graph(ns + "g2", [quad(ns, "b", "p", "c", "g2")])
     rows = store.query(f"SELECT ?x WHERE {{ <{ns}a> <{ns}p>/<{ns}p> ?x }}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -73,14 +74,84 @@ def test_conflict_lifted_versus_still_restricted(conflicts: list[dict]) -> None:
         for r in conflicts
         if r["subject"] == "china-rare-earth-export-controls" and r["kind"] == "claim against status"
     ]
-    assert {(r["s1"], r["s2"]) for r in rows} >= {
-        ("benzinga-2025-11-03", "market-outlook-2025-11"),
-        ("whitehouse-2025-11-01", "market-outlook-2025-11"),
+    assert {(r["s1"], r["s2"], r["value2"]) for r in rows} >= {
+        ("benzinga-2025-11-03", "market-outlook-2025-11", "in force"),
+        ("whitehouse-2025-11-01", "market-outlook-2025-11", "in force"),
     }
     for r in rows:
         assert r["s1"] != r["s2"]
-        assert "lifted" in r["value1"] and "White House" in r["value1"]
-        assert r["value2"] == "in force"
+        assert "lifted" in r["value1"]
+
+
+# Issue 13: the conflicts the query must list, each as (subject, kind, source1, source2, text in
+# value1, text in value2), and the updates it must not list.
+LISTED = [
+    # China's April 2025 controls: the White House's "lifted" against Caixin's "in force".
+    ("mofcom-2025-18", "claim against status", "whitehouse-2025-11-01", "caixin-2025-11", "lifted", "in force"),
+    # Suspended (digest) against lifted (White House).
+    (
+        "china-rare-earth-export-controls",
+        "claim against status",
+        "whitehouse-2025-11-01",
+        "digest-2025-11",
+        "lifted",
+        "suspended",
+    ),
+    # The magnet controls, included in the April controls: still in force (digest) against lifted.
+    (
+        "china-magnet-export-controls",
+        "claim against status",
+        "whitehouse-2025-11-01",
+        "digest-2025-11",
+        "lifted",
+        "in force",
+    ),
+    # MP Materials' 10,000 t/yr: the plant's (Caixin) against all US capacity (MP Materials).
+    ("mp-10x-magnet-plant", "plant against total", "caixin-2025-11", "mp-materials-2025-07-10", "10000", "10000"),
+    # Two sources of the same month disagree on the status of the 100% tariff.
+    (
+        "us-additional-100-percent-tariff",
+        "different values",
+        "benzinga-2025-11-03",
+        "whitehouse-2025-11-01",
+        "suspended",
+        "withdrawn",
+    ),
+]
+
+
+@pytest.mark.parametrize("subject, kind, s1, s2, v1, v2", LISTED, ids=[x[0] for x in LISTED])
+def test_conflict_is_listed(conflicts: list[dict], subject: str, kind: str, s1: str, s2: str, v1: str, v2: str) -> None:
+    rows = [r for r in conflicts if (r["subject"], r["kind"], r["s1"], r["s2"]) == (subject, kind, s1, s2)]
+    assert rows, f"{subject}: no {kind} row between {s1} and {s2}"
+    assert v1 in rows[0]["value1"] and v2 in rows[0]["value2"], rows[0]
+
+
+#: (subject, source) pairs whose disagreement is an update by a later source, or an agreement at a
+#: coarser precision, so the conflict query must not list them.
+NOT_LISTED = [
+    ("lynas-malaysia", "lynas-2025-05"),  # terbium planned in May, produced by November: an update
+    ("mofcom-2025-18", "industry-news-2025-06-27"),  # June "resume" and "in force" claims: superseded
+    ("us-countermeasures-2025", "industry-news-2025-06-27"),
+    ("mofcom-2025-56", "digest-2025-11"),  # "until November 2026" agrees with 2026-11-10
+    ("mofcom-2025-58", "digest-2025-11"),
+    ("mofcom-2024-46-clause-2", "digest-2025-11"),  # "late 2026" agrees with 2026-11-27
+]
+
+
+@pytest.mark.parametrize("subject, source", NOT_LISTED, ids=[f"{a} {b}" for a, b in NOT_LISTED])
+def test_updates_and_agreements_are_not_conflicts(conflicts: list[dict], subject: str, source: str) -> None:
+    assert not [r for r in conflicts if r["subject"] == subject and source in (r["s1"], r["s2"])]
+
+
+def test_the_entity_page_marks_the_lynas_terbium_update_superseded_not_conflicting(kg: KnowledgeGraph) -> None:
+    from rekg.graph.answers.entities import describe_entity
+
+    d = describe_entity(kg, "lynas-malaysia")
+    assert not [c for c in d.conflicts if c.kind == "functional"]
+    superseded = [s for g in d.facts for s in g.statements if s.superseded]
+    assert superseded and all(src.id.endswith("lynas-2025-05") for s in superseded for src in s.sources)
+    assert any("terbium" in s.value.label for s in superseded)
 
 
 def test_conflict_ownership_rule_effective_versus_unveiled(conflicts: list[dict]) -> None:
@@ -207,3 +278,10 @@ def test_mine_production_ranks_china_first(kg: KnowledgeGraph) -> None:
 def test_readme_prints_the_query_in_full(name: str) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert read(name).strip() in readme
+
+
+def test_the_truce_is_up_for_renewal_a_year_after_busan(kg: KnowledgeGraph) -> None:
+    rows = kg.select(read("renewals.rq"))
+    truce = [r for r in rows if kg.local_id(r["agreement"]) == "busan-truce-2025"]
+    assert truce and truce[0]["due"] == date(2026, 10, 30)
+    assert "benzinga-2025-11-03" in truce[0]["intervalSources"]

@@ -33,7 +33,7 @@ QUESTIONS = [
         "Who produces terbium outside China?",
         "caixin-2025-11",
         """SELECT ?answer ?g WHERE { GRAPH ?g { ?f rekg:produces ?m ; rekg:operator ?answer ;
-            rekg:locatedIn ?c } ?m rekg:formOf id:terbium FILTER(?c != id:china) }""",
+            rekg:locatedIn ?c } ?m rekg:formOf* id:terbium FILTER(?c != id:china) }""",
         "lynas",
     ),
     q(
@@ -47,22 +47,23 @@ QUESTIONS = [
         "Who plans to separate yttrium outside China, and from when?",
         "caixin-2025-11",
         """SELECT ?answer ?g WHERE { GRAPH ?g { ?f rekg:produces ?m ; rekg:status rekg:Planned ;
-            rekg:startYear ?y ; rekg:operator ?op } ?m rekg:formOf id:yttrium BIND(CONCAT(STR(?op), " " ,
+            rekg:startYear ?y ; rekg:operator ?op } ?m rekg:formOf* id:yttrium BIND(CONCAT(STR(?op), " " ,
             STR(?y)) AS ?answer) }""",
         "lynas 2026",
     ),
     q(
-        "Which planned plants will make samarium outside China?",
+        "Which planned plants will make samarium (Caixin does not say where)?",
         "caixin-2025-11",
-        """SELECT ?answer ?g WHERE { GRAPH ?g { ?answer rekg:produces ?m ; rekg:status rekg:Planned ;
-            rekg:locatedIn ?c } ?m rekg:formOf id:samarium FILTER(?c != id:china) }""",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { ?answer rekg:produces ?m ; rekg:status rekg:Planned
+            FILTER NOT EXISTS { ?answer rekg:locatedIn ?c } } ?m rekg:formOf* id:samarium }""",
         "lynas-new-separation-plant",
     ),
     q(
         "What is MP Materials' planned magnet capacity?",
         "caixin-2025-11",
         """SELECT ?answer ?g WHERE { GRAPH ?g { ?f rekg:operator id:mp-materials ; rekg:status rekg:Planned
-            ; rekg:capacity [ rekg:value ?v ; rekg:unit ?u ] } BIND(CONCAT(STR(?v), " " , ?u) AS ?answer) }""",
+            ; rekg:capacity [ rekg:value ?v ; rekg:unit ?u ] } ?u qudt:symbol ?sym BIND(CONCAT(STR(?v), " " , ?sym) AS
+            ?answer) }""",
         "10000 t/yr",
     ),
     q(
@@ -89,7 +90,8 @@ QUESTIONS = [
         "What price floor did the Pentagon give MP Materials?",
         "mp-materials-2025-07-10",
         """SELECT ?answer ?g WHERE { GRAPH ?g { id:mp-dod-agreement-2025 rekg:priceFloor [ rekg:value ?v ;
-            rekg:unit ?u ; rekg:material id:ndpr-oxide ] } BIND(CONCAT(STR(?v), " " , ?u) AS ?answer) }""",
+            rekg:unit ?u ; rekg:material id:ndpr-oxide ] } ?u qudt:symbol ?sym BIND(CONCAT(STR(?v), " " , ?sym) AS
+            ?answer) }""",
         "110 USD/kg",
     ),
     q(
@@ -414,6 +416,136 @@ QUESTIONS = [
         "industry-news-2025-06-27",
         """SELECT ?answer ?g WHERE { GRAPH ?g { ?g dcterms:creator ?answer } }""",
         "amy-liu",
+    ),
+    # --- seed knowledge v2 (issue 13) ------------------------------------------------------------
+    q(
+        "At which summit did Trump and Xi meet, by Benzinga's account?",
+        "benzinga-2025-11-03",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:busan-meeting-2025 rekg:heldAt ?answer } }""",
+        "apec-summit-2025",
+    ),
+    q(
+        "What did rare-earth funds do before the truce news?",
+        "benzinga-2025-11-03",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { ?answer a rekg:MarketEvent ; rekg:precedes id:busan-truce-2025
+            } }""",
+        "rare-earth-etf-surge-2025",
+    ),
+    q(
+        "Who said China's curbs could backfire?",
+        "benzinga-2025-11-03",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:claim-analysts-backfire rekg:claimant ?answer } }""",
+        "unnamed-analysts",
+    ),
+    q(
+        "How often is the truce to be renegotiated?",
+        "benzinga-2025-11-03",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:busan-truce-2025 rekg:renewalInterval ?i } BIND(STR(?i)
+            AS ?answer) }""",
+        "P1Y",
+    ),
+    q(
+        "When is the truce up for renewal?",
+        "caixin-2025-11",
+        """SELECT ?answer ?g WHERE { id:busan-truce-2025 rekg:renewalInterval "P1Y"^^xsd:yearMonthDuration .
+            GRAPH ?g { id:busan-truce-2025 rekg:date ?d } BIND(CONCAT(STR(YEAR(?d) + 1), SUBSTR(STR(?d), 5)) AS
+            ?answer) }""",
+        "2026-10-30",
+    ),
+    q(
+        "How many US carmakers' suppliers got temporary Chinese licences?",
+        "industry-news-2025-06-27",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:china-temporary-licences-june-2025 rekg:beneficiaryCount
+            ?answer } }""",
+        3,
+    ),
+    q(
+        "What did Trump say the US would ease in the June deal?",
+        "industry-news-2025-06-27",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { ?c rekg:claimant id:donald-trump ; rekg:about ?answer ;
+            rekg:claimedStatus rekg:Eased } }""",
+        "us-curbs-on-chinese-students",
+    ),
+    q(
+        "What did Lutnick say China's side of the June deal does to the April controls?",
+        "industry-news-2025-06-27",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { ?c rekg:claimant id:howard-lutnick ; rekg:about
+            id:mofcom-2025-18 ; rekg:claimedStatus ?s } BIND(STRAFTER(STR(?s), "#") AS ?answer) }""",
+        "Eased",
+    ),
+    q(
+        "What did the Geneva agreement do to the April controls?",
+        "industry-news-2025-06-27",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:geneva-agreement-2025 ?p id:mofcom-2025-18 } BIND(STRAFTER(
+            STR(?p), "#") AS ?answer) }""",
+        "easesInPart",
+    ),
+    q(
+        "Which part of the April controls does the June report say covered magnets?",
+        "industry-news-2025-06-27",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:mofcom-2025-18 rekg:includes ?answer } }""",
+        "china-magnet-export-controls",
+    ),
+    q(
+        "How far has the US–Kazakhstan rare-earth deal come?",
+        "digest-2025-11",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:us-kazakhstan-minerals-deal-2025 rekg:initiativeStatus ?s }
+            BIND(STRAFTER(STR(?s), "#") AS ?answer) }""",
+        "DealReported",
+    ),
+    q(
+        "Where is the US only exploring for rare earths?",
+        "digest-2025-11",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { ?i rekg:initiativeStatus rekg:Exploring ; rekg:party ?answer }
+            FILTER(?answer != id:united-states) }""",
+        "greenland",
+        "ukraine",
+    ),
+    q(
+        "Until when does Bradsher say the battery controls are paused?",
+        "digest-2025-11",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { ?c rekg:claimant id:keith-bradsher ; rekg:about id:mofcom-2025-58
+            ; rekg:claimedValue ?v } BIND(STR(?v) AS ?answer) }""",
+        "2026-11",
+    ),
+    q(
+        "Does the digest's end date for the battery pause agree with MOFCOM's?",
+        "mofcom-2025-11-07",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:mofcom-2025-58 rekg:suspendedUntil ?until } ?c rekg:about
+            id:mofcom-2025-58 ; rekg:claimedValue ?v BIND(STRSTARTS(STR(?until), STR(?v)) AS ?answer) }""",
+        True,
+    ),
+    q(
+        "Until when does Politico say the gallium, germanium and antimony pause runs?",
+        "digest-2025-11",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { ?c rekg:claimant id:politico ; rekg:claimedValue ?v } BIND(STR(
+            ?v) AS ?answer) }""",
+        "2026",
+    ),
+    q(
+        "Which months does the fall in China's rare-earth exports to the US cover?",
+        "caixin-2025-11",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:stat-china-re-exports-to-us-2025-09 rekg:period ?p ;
+            rekg:periodEnd ?e } BIND(CONCAT(STR(?p), " to ", STR(?e)) AS ?answer) }""",
+        "2025 to 2025-09",
+    ),
+    q(
+        "Which plant does MP Materials count in the 10,000 t/yr of US magnet capacity?",
+        "mp-materials-2025-07-10",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { id:stat-us-magnet-capacity-2028 rekg:scope ?answer } }""",
+        "mp-10x-magnet-plant",
+    ),
+    q(
+        "Which document is the USGS source derived from?",
+        "usgs-mcs-2025",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { ?g prov:wasDerivedFrom ?d } BIND(STR(?d) AS ?answer) }""",
+        "https://doi.org/10.5066/P13XCP3R",
+    ),
+    q(
+        "To whom is Caixin's graph attributed?",
+        "caixin-2025-11",
+        """SELECT ?answer ?g WHERE { GRAPH ?g { ?g prov:wasAttributedTo ?answer } }""",
+        "caixin",
     ),
 ]
 

@@ -16,7 +16,7 @@ from rekg.graph.errors import SheetError
 from rekg.graph.kg import KnowledgeGraph
 
 from .claims import TEMPLATE_EXAMPLE, import_claims, relations, template
-from .engine import Imported, RowProblem, read_csv
+from .engine import XLSX_MEDIA_TYPE, Imported, RowProblem, Sheet, is_xlsx, read_csv, read_xlsx
 from .usgs import import_usgs, is_usgs
 
 __all__ = [
@@ -26,21 +26,25 @@ __all__ = [
     "import_claims",
     "import_sheet",
     "import_usgs",
+    "read_sheet",
     "relations",
     "sheet_kind",
     "template",
 ]
 
 
-def sheet_kind(data: bytes, name: str = "<upload>") -> str:
-    """``claims`` or ``usgs-mcs``, from the header of a CSV.
+def sheet_kind(data: bytes | Sheet, name: str = "<upload>") -> str:
+    """``claims`` or ``usgs-mcs``, from the header of a CSV (or of a sheet already read).
 
     Raises
     ------
     SheetError
         If the header is neither a claims sheet's nor the data release's.
     """
-    header = read_csv(data[:65536].rsplit(b"\n", 1)[0] + b"\n" if len(data) > 65536 else data, name).header
+    if isinstance(data, Sheet):
+        header = data.header
+    else:
+        header = read_csv(data[:65536].rsplit(b"\n", 1)[0] + b"\n" if len(data) > 65536 else data, name).header
     if is_usgs(header):
         return "usgs-mcs"
     if "subject" in header and "relation" in header:
@@ -53,8 +57,22 @@ def sheet_kind(data: bytes, name: str = "<upload>") -> str:
     )
 
 
-def import_sheet(kg: KnowledgeGraph, data: bytes, *, name: str = "<upload>") -> Imported:
-    """Map a CSV (claims sheet or data release, told apart by its header) to its source's graph.
+def read_sheet(data: bytes, *, name: str = "<upload>", media_type: str | None = None) -> Sheet:
+    """A CSV or an .xlsx workbook (by media type, else by its first bytes) read as text.
+
+    Examples
+    --------
+    >>> read_sheet(b"subject,relation\\nLynas,operates\\n").rows
+    [(2, {'subject': 'Lynas', 'relation': 'operates'})]
+    """
+    media = (media_type or "").split(";", 1)[0].strip().lower()
+    if media == XLSX_MEDIA_TYPE or (not media.endswith("csv") and is_xlsx(data)):
+        return read_xlsx(data, name)
+    return read_csv(data, name)
+
+
+def import_sheet(kg: KnowledgeGraph, data: bytes, *, name: str = "<upload>", media_type: str | None = None) -> Imported:
+    """Map a claims sheet or data release (CSV or .xlsx, told apart by the header) to its source's statements.
 
     Examples
     --------
@@ -63,6 +81,6 @@ def import_sheet(kg: KnowledgeGraph, data: bytes, *, name: str = "<upload>") -> 
     >>> done.kind, len(done.graph) > 10
     ('claims', True)
     """
-    kind = sheet_kind(data, name)
-    sheet = read_csv(data, name)
+    sheet = read_sheet(data, name=name, media_type=media_type)
+    kind = sheet_kind(sheet, name)
     return import_usgs(kg, sheet, name=name) if kind == "usgs-mcs" else import_claims(kg, sheet, name=name)

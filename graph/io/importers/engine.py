@@ -20,33 +20,42 @@ import csv
 import io
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDF, RDFS, XSD, Namespace
 from rekg.graph.errors import SeedError
 from rekg.graph.results import Result
 from rekg.ontology import REKG, ontology_graph
 
 __all__ = [
+    "XLSX_MEDIA_TYPE",
     "Imported",
     "RowProblem",
     "Sheet",
+    "Triples",
     "Vocabulary",
+    "is_xlsx",
     "key",
     "mapping",
+    "nt",
     "number_literal",
     "parse_date",
     "parse_number",
     "read_csv",
+    "read_xlsx",
     "slug",
     "vocabulary",
 ]
+
+#: QUDT's schema namespace (``qudt:Unit``, ``qudt:symbol``): units are individuals of the ontology.
+QUDT = Namespace("http://qudt.org/schema/qudt/")
 
 #: Rows a sheet may have: a bound on memory before any work (the body cap bounds uploads; files too).
 MAX_ROWS = 2_000_000
@@ -83,12 +92,64 @@ class Sheet:
     header_row: int = 1
 
 
+_ESCAPE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt(term: URIRef | Literal) -> str:
+    """An rdflib IRI or literal in N-Triples syntax (the store parses and checks it).
+
+    Examples
+    --------
+    >>> nt(URIRef("https://example.org/x")), nt(Literal('say "hi"', lang="en")), nt(Literal(5))
+    ('<https://example.org/x>', '"say \\\\"hi\\\\""@en', '"5"^^<http://www.w3.org/2001/XMLSchema#integer>')
+    """
+    if isinstance(term, Literal):
+        text = str(term).translate(_ESCAPE)
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f'"{text}"^^<{term.datatype}>'
+        return f'"{text}"'
+    return f"<{term}>"
+
+
+class Triples:
+    """An import's statements as N-Triples lines, in order and without repeats.
+
+    Adding to an rdflib ``Graph`` costs tens of microseconds a triple; a 100k-row sheet makes
+    half a million. The lines go to the store's own parser once, which checks every term.
+
+    Examples
+    --------
+    >>> g = Triples(URIRef("https://example.org/g"))
+    >>> g.add((URIRef("https://example.org/a"), URIRef("https://example.org/p"), Literal("x")))
+    >>> g.add((URIRef("https://example.org/a"), URIRef("https://example.org/p"), Literal("x")))
+    >>> len(g), g.text()
+    (1, b'<https://example.org/a> <https://example.org/p> "x" .\\n')
+    """
+
+    def __init__(self, identifier: URIRef) -> None:
+        self.identifier = identifier
+        self.lines: dict[str, None] = {}
+
+    def add(self, triple: tuple[URIRef, URIRef, URIRef | Literal]) -> None:
+        s, p, o = triple
+        self.lines[f"{nt(s)} {nt(p)} {nt(o)} .\n"] = None
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def text(self) -> bytes:
+        """The statements as an N-Triples document."""
+        return "".join(self.lines).encode()
+
+
 @dataclass
 class Imported:
-    """What an importer made of a sheet: the source's graph and where each node came from."""
+    """What an importer made of a sheet: the source's statements and where each node came from."""
 
-    graph: Graph
-    """The source's named graph (its identifier is the source IRI)."""
+    triples: Triples
+    """The source's named graph as N-Triples lines (its identifier is the source IRI)."""
     kind: str
     """``claims`` or ``usgs-mcs``."""
     rows: int
@@ -99,6 +160,13 @@ class Imported:
     """Rows left out on purpose (unknown commodity, "Other countries"), each with its reason."""
     merged: int = 0
     """Figures left out because another graph of the same release states them already."""
+
+    @property
+    def graph(self) -> Graph:
+        """The statements as an rdflib graph named by the source IRI (built on each call: slow for big sheets)."""
+        g = Graph(identifier=self.triples.identifier)
+        g.parse(data=self.triples.text(), format="nt")
+        return g
 
 
 def read_csv(data: bytes, name: str = "<upload>") -> Sheet:
@@ -121,13 +189,84 @@ def read_csv(data: bytes, name: str = "<upload>") -> Sheet:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SeedError(f"{name}: a CSV sheet must be UTF-8 (byte {exc.start} is not)", file=name) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return _sheet(((reader.line_num, cells) for cells in reader), name)
+
+
+#: The media type of an .xlsx workbook.
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def is_xlsx(data: bytes) -> bool:
+    """Whether ``data`` looks like an .xlsx workbook (a ZIP archive), not a CSV.
+
+    Examples
+    --------
+    >>> is_xlsx(b"PK\\x03\\x04..."), is_xlsx(b"subject,relation\\n")
+    (True, False)
+    """
+    return data[:4] == b"PK\x03\x04"
+
+
+def _cell_text(value: object) -> str:
+    """An .xlsx cell as the text a CSV would hold: formulas as written, days as YYYY-MM-DD, whole numbers plain."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(data: bytes, name: str = "<upload>") -> Sheet:
+    """Read the first worksheet of an .xlsx workbook as text, like :func:`read_csv`.
+
+    The workbook is opened read-only (streamed) and with ``data_only=False``: a formula cell is
+    read as the formula's text (``=SUM(A1:A3)``), never evaluated, and cached results are ignored.
+    Row numbers are the worksheet's.
+
+    Raises
+    ------
+    SeedError
+        If the file is not a readable workbook, has no header, or has more than :data:`MAX_ROWS` rows.
+    """
+    import zipfile
+
+    import openpyxl  # only needed for workbooks
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise SeedError(f"{name}: not a readable .xlsx workbook ({exc})", file=name) from None
+    try:
+        if not book.worksheets:
+            raise SeedError(f"{name}: the workbook has no worksheet", file=name)
+        rows = book.worksheets[0].iter_rows(min_row=1, values_only=True)
+        return _sheet(((n, _trimmed([_cell_text(v) for v in values])) for n, values in enumerate(rows, start=1)), name)
+    finally:
+        book.close()
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    """A worksheet row without its trailing empty cells (a CSV line has none)."""
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _sheet(lines: Iterable[tuple[int, list[str]]], name: str) -> Sheet:
+    """Metadata lines, header and numbered rows from ``(line number, cells)`` pairs."""
     meta: dict[str, str] = {}
     header: list[str] | None = None
     header_row = 0
     rows: list[tuple[int, dict[str, str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for cells in reader:
-        line = reader.line_num
+    for line, cells in lines:
         if not any(c.strip() for c in cells):
             continue
         first = cells[0].lstrip()
@@ -140,10 +279,14 @@ def read_csv(data: bytes, name: str = "<upload>") -> Sheet:
         if header is None:
             header = [c.strip() for c in cells]
             header_row = line
+            named = [(i, h) for i, h in enumerate(header) if h]
             continue
         if len(rows) >= MAX_ROWS:
             raise SeedError(f"{name}: more than {MAX_ROWS} rows; split the sheet", file=name)
-        rows.append((line, {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h}))
+        if len(cells) >= len(header):
+            rows.append((line, {h: cells[i].strip() for i, h in named}))
+        else:
+            rows.append((line, {h: (cells[i].strip() if i < len(cells) else "") for i, h in named}))
     if header is None:
         raise SeedError(f"{name}: the sheet has no header row", file=name)
     return Sheet(meta, header, rows, header_row)
@@ -218,6 +361,7 @@ def parse_date(cell: str) -> Literal | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """How relation, class and unit names are compared: case, spaces, hyphens and underscores ignored.
 
@@ -254,6 +398,18 @@ class Vocabulary:
     superclasses: dict[URIRef, frozenset[URIRef]]
     functional: frozenset[URIRef] = frozenset()
     """Properties with one value per subject (``owl:FunctionalProperty``)."""
+    units: dict[str, URIRef] = field(default_factory=dict)
+    """The ``qudt:Unit`` individuals the ontology declares, by :func:`key` of their symbol, label and local name."""
+
+    def unit(self, name: str) -> URIRef | None:
+        """The unit IRI a symbol or name stands for (``t REO``, ``%``, ``percent``), or None.
+
+        Examples
+        --------
+        >>> vocabulary().unit("%") == vocabulary().unit("percent") is not None
+        True
+        """
+        return self.units.get(key(name))
 
     def individual(self, cls: URIRef, name: str) -> URIRef | None:
         return self.individuals.get(cls, {}).get(key(name))
@@ -297,6 +453,11 @@ def vocabulary() -> Vocabulary:
                     found.add(s)
                     todo.append(s)
         supers[c] = frozenset(found)
+    units: dict[str, URIRef] = {}
+    for u in onto.subjects(RDF.type, QUDT.Unit):
+        if isinstance(u, URIRef):
+            for k in names(u) | {key(str(s)) for s in onto.objects(u, QUDT.symbol)} | {key(str(u).rsplit("/", 1)[-1])}:
+                units.setdefault(k, u)
     individuals: dict[URIRef, dict[str, URIRef]] = {}
     for cls in (REKG.Indicator, REKG.MeasureStatus, REKG.FacilityStatus, REKG.SourceKind, REKG.Stage):
         individuals[cls] = {k: i for i in onto.subjects(RDF.type, cls) if isinstance(i, URIRef) for k in names(i)}
@@ -309,4 +470,5 @@ def vocabulary() -> Vocabulary:
         individuals=individuals,
         superclasses=supers,
         functional=frozenset(p for p in onto.subjects(RDF.type, OWL.FunctionalProperty) if isinstance(p, URIRef)),
+        units=units,
     )

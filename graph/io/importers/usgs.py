@@ -22,14 +22,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from rekg.graph.answers.names import resolve_name
 from rekg.graph.errors import AmbiguousName, InvalidParameter, NodeNotFound, SheetError
 from rekg.graph.kg import KnowledgeGraph
 from rekg.ontology import REKG
 
-from .engine import Imported, RowProblem, Sheet, mapping, number_literal, parse_number, slug
+from .engine import Imported, RowProblem, Sheet, Triples, mapping, number_literal, parse_number, slug, vocabulary
 
 __all__ = ["import_usgs", "is_usgs"]
 
@@ -117,12 +117,15 @@ def import_usgs(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -> 
     release = m["release"]
     local = release["id"].format(edition=edition)
     src = URIRef(str(kg.ns.source[local]))
-    g = Graph(identifier=src)
+    g = Triples(src)
     g.add((src, RDF.type, REKG.Source))
     title = release["title"].format(edition=edition)
     g.add((src, RDFS.label, Literal(f"USGS {title}", lang="en")))
     g.add((src, DCTERMS.title, Literal(title, lang="en")))
     g.add((src, DCTERMS.publisher, URIRef(kg.iri(release["publisher"]))))
+    g.add((src, PROV.wasAttributedTo, URIRef(kg.iri(release["publisher"]))))
+    if release.get("document"):
+        g.add((src, PROV.wasDerivedFrom, URIRef(release["document"])))
     g.add((src, DCTERMS.date, Literal(release["date"].format(edition=edition), datatype=XSD.date)))
     g.add((src, REKG.datePrecision, Literal(release["date_precision"])))
     g.add((src, REKG.sourceKind, URIRef(release["kind"])))
@@ -135,7 +138,7 @@ def import_usgs(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -> 
     bounds: dict[str, str] = m["cells"]["bounds"]
     materials: dict[str, tuple[str | None, RowProblem | None]] = {}
     countries: dict[str, tuple[str | None, RowProblem | None]] = {}
-    done = Imported(graph=g, kind="usgs-mcs", rows=len(sheet.rows), skipped=skipped)
+    done = Imported(triples=g, kind="usgs-mcs", rows=len(sheet.rows), skipped=skipped)
     for row, cells in sheet.rows:
         commodity, country = cells.get(cols["commodity"], ""), cells.get(cols["country"], "")
         if commodity not in materials:
@@ -163,9 +166,10 @@ def import_usgs(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -> 
             continue
         kind_cell = cells.get(cols["type"], "")
         production_name, _, qualifier = kind_cell.partition(":")
-        unit = m["units"].get(cells.get(cols["unit"], "").strip().lower())
+        symbol = m["units"].get(cells.get(cols["unit"], "").strip().lower())
         if qualifier.strip() in m["units"]["qualifiers"]:
-            unit = m["units"]["qualifiers"][qualifier.strip()]
+            symbol = m["units"]["qualifiers"][qualifier.strip()]
+        unit = vocabulary().unit(symbol) if isinstance(symbol, str) else None  # a qudt:Unit of the ontology
         for column, kind, year, estimated, notes_col in figure_cols:
             cell = cells.get(column, "").strip()
             if cell in empty:
@@ -179,7 +183,10 @@ def import_usgs(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -> 
             if unit is None:
                 problems.append(
                     RowProblem(
-                        row, cols["unit"], f"unknown unit {cells.get(cols['unit'], '')!r}", cells.get(cols["unit"])
+                        row,
+                        cols["unit"],
+                        f"unknown unit {cells.get(cols['unit'], '')!r} (not a unit the ontology declares)",
+                        cells.get(cols["unit"]),
                     )
                 )
                 break
@@ -204,7 +211,7 @@ def import_usgs(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -> 
             g.add((stat, REKG.indicator, URIRef(indicator)))
             g.add((stat, REKG.material, URIRef(material)))
             g.add((stat, REKG.value, number_literal(value)))
-            g.add((stat, REKG.unit, Literal(unit)))
+            g.add((stat, REKG.unit, unit))
             g.add((stat, REKG.period, Literal(str(year), datatype=XSD.gYear)))
             g.add((stat, REKG.estimated, Literal(estimated or bound is not None)))
             note = " ".join(x for x in (f"USGS gives a {bound}." if bound else "", cells.get(notes_col or "", "")) if x)
