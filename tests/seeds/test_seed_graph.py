@@ -287,7 +287,8 @@ def test_every_source_graph_and_claim_carries_prov(kg: KnowledgeGraph, stem: str
         f"ASK {{ GRAPH {g} {{ {g} prov:wasDerivedFrom ?doc ; prov:wasAttributedTo ?who ; dcterms:publisher ?who }} }}"
     )
     assert not kg.ask(
-        f"ASK {{ GRAPH {g} {{ ?c a rekg:Claim ; rekg:claimant ?who FILTER NOT EXISTS {{ ?c prov:wasAttributedTo ?who }} }} }}"
+        f"ASK {{ GRAPH {g} {{ ?c a rekg:Claim ; rekg:claimant ?who "
+        f"FILTER NOT EXISTS {{ ?c prov:wasAttributedTo ?who }} }} }}"
     )
 
 
