@@ -1,7 +1,8 @@
 """Throughput of the CSV importers: a generated claims sheet and a USGS-layout data release.
 
 Each import runs end to end through :func:`rekg.graph.io.sources.add_source` (read, map, resolve
-names, curated-entity check, SHACL in this process, atomic write) into an in-memory graph of the
+names, curated-entity check, SHACL in this process with the shapes compiled by
+:mod:`rekg.graph.io.shacl`, atomic write) into an in-memory graph of the
 seeds plus generated countries and commodities; the stages are timed separately so the bottleneck
 is named. Prints rows per second and the peak resident memory of the process.
 

@@ -3,7 +3,7 @@
 Figures carry a unit IRI (``rekg:unit``): a QUDT unit such as ``unit:PERCENT`` or one of the few
 units the ontology defines in QUDT's terms (``rekg:TONNE-REO``). The ontology gives each unit a
 ``qudt:symbol``; answers show that symbol beside the value. SHACL checks that figures of one
-indicator about one material share a unit (``ontology/shapes.ttl``, ``rekgsh:UnitsAgree``), and the
+indicator are in the unit the indicator declares (``rekg:unitOfMeasure``; ``rekgsh:UnitFitsIndicator``), and the
 analyses that add or compare figures check it again (data read from a remote store may not have
 been validated) rather than mix units silently.
 """

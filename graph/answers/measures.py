@@ -394,7 +394,8 @@ def measures_in_force(
     imposed_by : str, optional
         A country or body (name, code or IRI): measures it imposes or issues.
     targets : str, optional
-        A country or firm: measures aimed at it, and those with no target (all destinations).
+        A country or firm: measures aimed at it, and those with no target (all destinations but
+        the country that imposes them).
     material : str, optional
         Measures restricting the material, a form of it, the element it is a form of, or a
         group it belongs to.
@@ -435,6 +436,10 @@ def measures_in_force(
         if imposer and imposers.isdisjoint([*m.values(REKG.imposedBy), *m.values(REKG.issuedBy)]):
             continue
         if target and m.values(REKG.targets) and target not in m.values(REKG.targets):
+            continue
+        if target and not m.values(REKG.targets) and target in m.values(REKG.imposedBy):
+            # "No target given" means every destination but the imposer's own: a country's export
+            # rule does not aim at the country itself.
             continue
         if mat and not any(
             x == mat or x in ancestors.get(mat, ()) or mat in ancestors.get(str(x), ())

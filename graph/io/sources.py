@@ -30,6 +30,7 @@ from rekg.graph.errors import (
 )
 from rekg.graph.formats import NOT_XML_CHARS, SHEET_FORMATS, for_media_type
 from rekg.graph.io.importers import Imported, import_sheet
+from rekg.graph.io.provenance import complete_provenance
 from rekg.graph.io.seeds import SOURCE_FORMATS, Problem, check_characters, parse_source, validate
 from rekg.graph.io.shacl import UnsupportedShapes, compiled_shapes
 from rekg.graph.kg import KnowledgeGraph
@@ -563,6 +564,7 @@ def add_source(
         )
     if g is not None:
         _check_namespaces(kg, g, name)
+        complete_provenance(g, f"{kg.ns.base}document/{local}")
         text = g.serialize(format="nt", encoding="utf-8")
     try:
         quads = list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))

@@ -20,7 +20,7 @@ def test_ingest_list_retract(tmp_path: Path) -> None:
 
     out = rekg("ingest", str(doc), "--store-path", store)
     assert out.returncode == 0, out.stderr
-    assert "added source stream-0007 (15 triples)" in out.stdout
+    assert "added source stream-0007 (17 triples)" in out.stdout
 
     again = rekg("ingest", str(doc), "--store-path", store)
     assert again.returncode == 1 and "already exists" in again.stderr
@@ -29,7 +29,7 @@ def test_ingest_list_retract(tmp_path: Path) -> None:
     assert "stream-0007" in listed.stdout and "caixin-2025-11" in listed.stdout
 
     gone = rekg("retract", "stream-0007", "--store-path", store)
-    assert gone.returncode == 0 and "removed source stream-0007 (15 triples)" in gone.stdout
+    assert gone.returncode == 0 and "removed source stream-0007 (17 triples)" in gone.stdout
     assert "stream-0007" not in rekg("sources", "--store-path", store).stdout
 
 

@@ -35,7 +35,9 @@ def source_doc(i: int, facts: int = 40) -> bytes:
     return "\n".join(lines).encode()
 
 
-EXPECTED_TRIPLES = 6 + 40 * 3
+#: The source's 6 triples, the 2 PROV-O triples the write path adds (graph/io/provenance.py), 40 facts of 3.
+PROV = 2
+EXPECTED_TRIPLES = 6 + PROV + 40 * 3
 
 
 def _sources(url: str) -> dict[str, int]:
@@ -110,4 +112,4 @@ def test_sigterm_lets_in_flight_requests_finish(tmp_path: Path) -> None:
     assert code in (0, -signal.SIGTERM)
     assert "Finished server process" in server.log.read_text(errors="replace")
     with running_server(args, ENV) as again:
-        assert _sources(again.url) == {"stream-0001": 6 + 1500 * 3}
+        assert _sources(again.url) == {"stream-0001": 6 + PROV + 1500 * 3}

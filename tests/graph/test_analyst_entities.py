@@ -33,12 +33,14 @@ def test_facility_facts_with_sources(kg: KnowledgeGraph) -> None:
     assert any(label.lang == "zh" for label in d.labels)
 
 
-def test_output_status_conflict_is_flagged(kg: KnowledgeGraph) -> None:
-    # Caixin: terbium oxide operating; Lynas's own May 2025 note: planned (expected from June).
+def test_output_status_update_is_superseded_not_a_conflict(kg: KnowledgeGraph) -> None:
+    # Lynas's own May 2025 note: terbium oxide planned (expected from June); Caixin, November 2025:
+    # operating. A later month's status updates the earlier one; it is not a conflict.
     d = describe_entity(kg, "lynas-malaysia")
-    conflict = next(c for c in d.conflicts if "terbium oxide" in c.label)
-    assert "operating" in conflict.detail and "planned" in conflict.detail
-    assert all(s.conflict for s in conflict.values)
+    assert not [c for c in d.conflicts if "terbium oxide" in c.label]
+    older = [s for g in d.facts for s in g.statements if s.superseded]
+    assert older and all("planned" in s.value.label and "terbium oxide" in s.value.label for s in older)
+    assert not any(s.conflict for g in d.facts for s in g.statements)
 
 
 def test_claims_are_conflicts(kg: KnowledgeGraph) -> None:

@@ -82,7 +82,7 @@ def test_filters(kg: KnowledgeGraph) -> None:
     targeting_us = measures_in_force(kg, on="2026-01-15", targets="United States").measures
     assert all(not m.targets or kg.iri("united-states") in [t.id for t in m.targets] for m in targeting_us)
     assert "mofcom-2024-46-clause-2" in _by_id(kg, targeting_us)
-    assert "bis-affiliates-rule" not in _by_id(kg, targeting_us)  # aimed at China
+    assert "bis-affiliates-rule" not in _by_id(kg, targeting_us)  # a US rule, no target given: not the US itself
     # Material matching reaches forms and the element: No. 18 restricts dysprosium and its oxide.
     dy = _by_id(kg, measures_in_force(kg, on="2026-01-15", material="dysprosium oxide").measures)
     assert "mofcom-2025-18" in dy and "mofcom-2025-55" not in dy
@@ -98,7 +98,9 @@ def test_bad_inputs(kg: KnowledgeGraph) -> None:
 def test_agreements(kg: KnowledgeGraph) -> None:
     found = {kg.local_id(a.id): a for a in agreements(kg).agreements}
     truce = found["busan-truce-2025"]
-    assert truce.date == date(2025, 10, 30) and truce.valid_until == date(2026, 11, 10)
+    # No source gives the truce itself an end date (10 November 2026 is the BIS suspension's and
+    # the Section 301 exclusions' end, not the truce's).
+    assert truce.date == date(2025, 10, 30) and truce.valid_until is None
     assert {p.id for p in truce.parties} == {kg.iri("china"), kg.iri("united-states")}
     assert kg.iri("bis-affiliates-rule") in [m.id for m in truce.suspends]
     assert [m.id for m in truce.outcome_of] == [kg.iri("busan-meeting-2025")]

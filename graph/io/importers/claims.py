@@ -462,7 +462,7 @@ def _units() -> dict[str, str]:
     return {key(k): u for k, u in mapping("claims")["units"].items() if isinstance(u, str)}
 
 
-def _unit(st: _Rows, row: int, cells: dict[str, str], allowed: list[str] | None, what: str) -> URIRef | None:
+def _unit(st: _Rows, row: int, cells: dict[str, str], expected: URIRef | None, what: str) -> URIRef | None:
     """The unit IRI of the row: the cell by the mapping's table (or as written) to a ``qudt:Unit`` of the ontology."""
     cell = cells.get("unit", "")
     symbol = _units().get(key(cell), cell)
@@ -472,10 +472,18 @@ def _unit(st: _Rows, row: int, cells: dict[str, str], allowed: list[str] | None,
         reason = f"{cell!r} is not a unit the ontology declares ({known})" if cell else "a unit is needed"
         st.problem(row, "unit", reason, cell)
         return None
-    if allowed and not any(vocabulary().unit(a) == unit for a in allowed):
-        st.problem(row, "unit", f"unit mismatch: {what} is given in {' or '.join(allowed)}, not {cell!r}", cell)
+    if expected is not None and unit != expected:
+        shown = _symbols(expected)[0]
+        st.problem(row, "unit", f"unit mismatch: {what} is given in {shown}, not {cell!r}", cell)
         return None
     return unit
+
+
+@lru_cache(maxsize=64)
+def _expected_unit(indicator: URIRef) -> URIRef | None:
+    """The unit the ontology says the indicator's figures are given in (``rekg:unitOfMeasure``)."""
+    found = ontology_graph().value(indicator, REKG.unitOfMeasure)
+    return found if isinstance(found, URIRef) else None
 
 
 @lru_cache(maxsize=64)
@@ -494,8 +502,7 @@ def _statistic(
     value = parse_number(cells.get("value", ""))
     if value is None:
         st.problem(row, "value", f"a figure needs a number; got {cells.get('value', '')!r}", cells.get("value"))
-    required = mapping("claims")["units"]["required"].get(str(indicator))
-    unit = _unit(st, row, cells, required, _indicator_label(indicator))
+    unit = _unit(st, row, cells, _expected_unit(indicator), _indicator_label(indicator))
     period = _period(cells.get("date", ""))
     if period is None:
         st.problem(row, "date", "a figure needs its period in date (YYYY, YYYY-MM or YYYY-MM-DD)", cells.get("date"))
