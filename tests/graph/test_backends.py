@@ -75,6 +75,11 @@ KNOWN_GAPS: dict[tuple[str, str], tuple[str, bool]] = {
         f"{VIRTUOSO_7} divides integers as integers (share 69 instead of 69.2); SPARQL makes it a decimal",
         True,
     ),
+    ("remote", "renewals"): (
+        f'{VIRTUOSO_7} stores an xsd:yearMonthDuration as its number of months ("P1Y" reads back as "12"), '
+        "so the renewal interval is not recognised",
+        True,
+    ),
 }
 
 
