@@ -272,14 +272,19 @@ def _listed_paths(
 
 
 def _shortest_paths(H: nx.DiGraph, s: str, t: str, max_len: int, limit: int) -> list[list[str]]:
-    """Up to ``limit`` simple paths from ``s`` to ``t`` of at most ``max_len`` steps, shortest first."""
+    """Up to ``limit`` simple paths from ``s`` to ``t`` of at most ``max_len`` steps, shortest first.
+
+    Paths of equal length come in the order of their node IRIs: networkx lists ties in an order
+    that depends on hashing, and the same question must get the same answer in every process.
+    """
     try:
-        out = []
+        out: list[list[str]] = []
         for p in nx.shortest_simple_paths(H, s, t):
-            if len(p) - 1 > max_len or len(out) >= limit:
+            # Finish the tier of the last path kept, so ties are cut by the sort, not by chance.
+            if len(p) - 1 > max_len or (len(out) >= limit and len(p) > len(out[-1])):
                 break
             out.append(p)
-        return out
+        return sorted(out, key=lambda p: (len(p), p))[:limit]
     except nx.NetworkXNoPath:
         return []
 

@@ -289,7 +289,9 @@ def test_queries_wait_for_a_free_worker_and_say_which_setting_to_raise(kg: Knowl
 
         async def staggered() -> list[BaseException | object]:
             async def later() -> object:
-                await asyncio.sleep(0.3)
+                # Arrives while the slow query still holds the worker (it is stopped at 0.8 s), with
+                # enough of its own 0.8 s left after that for a new worker to be forked under load.
+                await asyncio.sleep(0.5)
                 return await ex.run(prepare_query(kg, "ASK {}"), "json")
 
             slow = ex.run(prepare_query(kg, CARTESIAN), "json")
