@@ -102,6 +102,8 @@ def suppliers(
             status = _status(f.status) + (f" {f.start_year}" if f.start_year else "")
             if f.disputed:
                 status += " [yellow](sources differ)[/]"
+            elif f.updated:
+                status += " [dim](updated by a later report)[/]"
             table.add_row(
                 s.label if i == 0 else "",
                 (s.country.label if s.country else "") if i == 0 else "",

@@ -70,6 +70,7 @@ _SUPPLIERS = {
                     ],
                     "sources": [_CAIXIN],
                     "disputed": [],
+                    "updated": [],
                 }
             ],
             "sources": [_CAIXIN],

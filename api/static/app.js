@@ -238,7 +238,8 @@
           el("td", {}, entityLink(f.location)),
           el("td", { text: f.stage || "" }),
           el("td", {}, badge(f.status), f.start_year ? " " + f.start_year : "",
-            f.disputed.length ? el("div", { class: "badge contested", title: f.disputed.join("; "), text: "sources differ" }) : null),
+            f.disputed.length ? el("div", { class: "badge contested", title: f.disputed.join("; "), text: "sources differ" })
+              : f.updated.length ? el("div", { class: "muted", title: f.updated.join("; "), text: "updated by a later report" }) : null),
           el("td", { text: f.materials.map((m) => m.label).join(", ") }),
           el("td", { text: f.capacity ? f.capacity.value.toLocaleString() + " " + f.capacity.unit : "" }),
           el("td", {}, sourceChips(f.sources))));

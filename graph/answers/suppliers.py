@@ -54,12 +54,12 @@ from rekg.graph.answers.coverage import (
 from rekg.graph.answers.evidence import Evidence, evidence
 from rekg.graph.answers.facts import resolved
 from rekg.graph.answers.names import Resolution, normalise, resolve
-from rekg.graph.answers.refs import Ref, SourceRef, ref, source_refs, vocab_name
+from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
 from rekg.graph.dates import parse_date, year_of
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph, iri, literal
 from rekg.graph.results import Result
-from rekg.graph.rules import MATERIAL_PATH, belonging_to
+from rekg.graph.rules import MATERIAL_PATH, belonging_to, same_time
 from rekg.graph.units import symbol
 from rekg.ontology import REKG
 
@@ -112,13 +112,14 @@ _FACILITIES = """\
   OPTIONAL { ?company rekg:country ?country }
   OPTIONAL { ?facility rekg:locatedIn ?location }
   OPTIONAL { ?facility rekg:place ?place }
-  # A qualified output overrides the facility's status, start year, stage and capacity.
-  OPTIONAL { ?facility rekg:output ?out . ?out rekg:material ?mat .
+  # A qualified output overrides the facility's status, start year, stage and capacity. It is read
+  # in the graph of the row, so each status keeps its source (a later one updates an earlier one).
+  OPTIONAL { GRAPH ?g { ?facility rekg:output ?out . ?out rekg:material ?mat .
     OPTIONAL { ?out rekg:status ?outStatus }
     OPTIONAL { ?out rekg:startYear ?outYear }
     OPTIONAL { ?out rekg:startDate ?outDate }
     OPTIONAL { ?out rekg:stage ?outStage }
-    OPTIONAL { ?out rekg:capacity ?outCap . ?outCap rekg:value ?outCapValue ; rekg:unit ?outCapUnit } }
+    OPTIONAL { ?out rekg:capacity ?outCap . ?outCap rekg:value ?outCapValue ; rekg:unit ?outCapUnit } } }
   OPTIONAL { ?facility rekg:status ?facStatus }
   OPTIONAL { ?facility rekg:startYear ?facYear }
   OPTIONAL { ?facility rekg:startDate ?facDate }
@@ -205,7 +206,9 @@ class FacilitySupply(Result):
     sources: list[SourceRef] = field(default_factory=list)
     """The sources stating that it makes them."""
     disputed: list[str] = field(default_factory=list)
-    """Fields on which sources give different values."""
+    """Fields on which sources of the same moment give different values."""
+    updated: list[str] = field(default_factory=list)
+    """Statuses a later source updates (an earlier report superseded, not a dispute)."""
 
 
 @dataclass
@@ -429,6 +432,21 @@ def _suppliers(
     )
 
 
+def _current_statuses(kg: KnowledgeGraph, by_status: dict[str, set[str]]) -> tuple[set[str], set[str]]:
+    """The statuses reported at the moment of the newest report, and those only earlier reports give.
+
+    A status is a state: a later source updates it (``rules.same_time``), so Lynas's "planned"
+    (May 2025) and Caixin's "operating" (November 2025) are an update, not a dispute.
+    """
+    dated = {
+        st: [(sr.date, sr.date_precision) for g in gs if (sr := source_ref(kg, g)) and sr.date]
+        for st, gs in by_status.items()
+    }
+    newest = max((d for ds in dated.values() for d in ds), key=lambda d: d[0], default=(None, None))
+    current = {st for st, ds in dated.items() if not ds or any(same_time(*d, *newest) for d in ds)}
+    return current, set(by_status) - current
+
+
 def _group(kg: KnowledgeGraph, rows: list[dict]) -> list[Supplier]:
     """Fold query rows (one per facility, material, value combination) into suppliers."""
     facilities: dict[str, dict] = {}
@@ -443,8 +461,8 @@ def _group(kg: KnowledgeGraph, rows: list[dict]) -> list[Supplier]:
         f["graphs"].add(r["g"])
         if "capValue" in r and "capUnit" in r:
             f["capacity"].add((float(r["capValue"]), symbol(kg, str(r["capUnit"])) or ""))
-        m = f["materials"].setdefault(r["mat"], {"status": set(), "year": set(), "via": r["via"]})
-        m["status"].add(vocab_name(r.get("status")) or "unknown")
+        m = f["materials"].setdefault(r["mat"], {"status": {}, "year": set(), "via": r["via"]})
+        m["status"].setdefault(vocab_name(r.get("status")) or "unknown", set()).add(r["g"])
         if year_of(r.get("startYear")) is not None:
             m["year"].add(year_of(r.get("startYear")))
         if r["via"] == "supplies":
@@ -454,10 +472,17 @@ def _group(kg: KnowledgeGraph, rows: list[dict]) -> list[Supplier]:
     for fac_iri, f in facilities.items():
         materials = []
         disputed = []
+        updated = []
         for mat_iri, m in f["materials"].items():
-            statuses = sorted(m["status"], key=_status_rank)
+            current, older = _current_statuses(kg, m["status"])
+            statuses = sorted(current, key=_status_rank)
             if len(statuses) > 1:
                 disputed.append(f"status of {ref(kg, mat_iri).label}: {', '.join(statuses)}")
+            if older:
+                updated.append(
+                    f"status of {ref(kg, mat_iri).label}: {', '.join(sorted(older))} in earlier reports, "
+                    f"{', '.join(statuses)} in the latest"
+                )
             if len(m["year"]) > 1:
                 disputed.append(f"start year of {ref(kg, mat_iri).label}: {', '.join(map(str, sorted(m['year'])))}")
             status = statuses[0]
@@ -490,6 +515,7 @@ def _group(kg: KnowledgeGraph, rows: list[dict]) -> list[Supplier]:
             materials=materials,
             sources=source_refs(kg, f["graphs"]),
             disputed=disputed,
+            updated=updated,
         )
         company = by_company.get(f["company"])
         if company is None:

@@ -52,10 +52,13 @@ def test_heavy_rare_earths_outside_china_come_from_lynas(
         assert [f.location for f in lynas.facilities if f.status == "planned"] == [None]
 
 
-def test_terbium_status_disagreement_is_reported(kg: KnowledgeGraph) -> None:
-    # Caixin has terbium oxide operating; Lynas (May 2025) only expected it from June.
+def test_terbium_status_update_is_reported_as_an_update_not_a_dispute(kg: KnowledgeGraph) -> None:
+    # Lynas (May 2025) only expected terbium oxide from June; Caixin (November 2025) has it operating:
+    # a later report updates the earlier one.
     plant = _by_label(suppliers_of(kg, "Tb"))["Lynas Rare Earths"].facilities[0]
-    assert any("terbium oxide" in d and "planned" in d for d in plant.disputed)
+    assert not any("terbium oxide" in d for d in plant.disputed)
+    assert any("terbium oxide" in u and "planned" in u and "operating" in u for u in plant.updated)
+    assert next(m for m in plant.materials if m.label == "terbium oxide").status == "operating"
 
 
 def test_permanent_magnets_outside_china_are_mp_materials_planned_2028(kg: KnowledgeGraph) -> None:
