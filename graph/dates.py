@@ -14,7 +14,7 @@ from typing import Any
 
 from rekg.graph.errors import InvalidParameter
 
-__all__ = ["iso", "parse_date", "period_start", "precision_of", "to_date", "year_of"]
+__all__ = ["iso", "parse_date", "period_start", "period_text", "precision_of", "to_date", "year_of"]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -113,9 +113,23 @@ def period_start(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return parse_date(str(value or "")[:7], partial=True)
+        # An interval (2020/2023, see period_text) starts when its first part does.
+        return parse_date(str(value or "").split("/", 1)[0][:7], partial=True)
     except InvalidParameter:
         return None
+
+
+def period_text(period: Any, end: Any = None) -> str | None:
+    """How a figure's period reads: its ``rekg:period``, or an ISO 8601 interval with its ``rekg:periodEnd``.
+
+    Examples
+    --------
+    >>> period_text("2020", "2023"), period_text("2025", "2025-09"), period_text("2024"), period_text(None)
+    ('2020/2023', '2025/2025-09', '2024', None)
+    """
+    if period is None:
+        return None
+    return f"{period}/{end}" if end is not None else str(period)
 
 
 def precision_of(value: Any) -> str | None:

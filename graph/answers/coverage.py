@@ -19,7 +19,7 @@ from datetime import date
 
 from rekg.graph.answers.names import name_index
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_refs, vocab_name
-from rekg.graph.dates import year_of
+from rekg.graph.dates import period_text, year_of
 from rekg.graph.kg import KnowledgeGraph, iri
 from rekg.graph.results import Result
 from rekg.graph.rules import MATERIAL_PATH, belonging_to, material_ancestors
@@ -273,11 +273,12 @@ class ImportSources(Result):
 
 
 _IMPORT_SHARES = """
-SELECT ?stat ?importer ?exporter ?material ?value ?unit ?period ?estimated ?comment ?g WHERE {
+SELECT ?stat ?importer ?exporter ?material ?value ?unit ?period ?periodEnd ?estimated ?comment ?g WHERE {
   GRAPH ?g { ?stat a rekg:Statistic ; rekg:indicator rekg:ImportShare ; rekg:subject ?importer ;
                    rekg:counterpart ?exporter ; rekg:material ?material ; rekg:value ?value .
              OPTIONAL { ?stat rekg:unit ?unit }
              OPTIONAL { ?stat rekg:period ?period }
+             OPTIONAL { ?stat rekg:periodEnd ?periodEnd }
              OPTIONAL { ?stat rekg:estimated ?estimated }
              OPTIONAL { ?stat rdfs:comment ?comment FILTER(lang(?comment) = "en" || lang(?comment) = "") } }
 }
@@ -313,7 +314,7 @@ def import_share_figures(kg: KnowledgeGraph) -> list[dict]:
                     "value": float(r["value"]),
                     "unit": r.get("unit"),
                     "fraction": _rounded(as_fraction(float(r["value"]), r.get("unit"))),
-                    "period": str(r["period"]) if "period" in r else None,
+                    "period": period_text(r.get("period"), r.get("periodEnd")),
                     "estimated": bool(r.get("estimated", False)),
                     "comment": str(r["comment"]) if "comment" in r else None,
                     "graphs": set(),

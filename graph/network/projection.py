@@ -112,7 +112,7 @@ from typing import Any
 import networkx as nx
 from rekg.graph.answers.measures import measures_in_force
 from rekg.graph.answers.names import name_index
-from rekg.graph.dates import iso, year_of
+from rekg.graph.dates import iso, period_text, year_of
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.spells import date_open_suspensions, set_spells
 from rekg.graph.results import Result
@@ -293,12 +293,13 @@ SELECT ?stake ?owner ?company ?share ?g WHERE {
 """
 
 _Q_STATISTICS = """
-SELECT ?stat ?subject ?indicator ?material ?value ?unit ?period ?counterpart ?estimated ?g WHERE {
+SELECT ?stat ?subject ?indicator ?material ?value ?unit ?period ?periodEnd ?counterpart ?estimated ?g WHERE {
     GRAPH ?g {
         ?stat a rekg:Statistic ; rekg:subject ?subject ; rekg:indicator ?indicator ; rekg:value ?value .
         OPTIONAL { ?stat rekg:material ?material }
         OPTIONAL { ?stat rekg:unit ?unit }
         OPTIONAL { ?stat rekg:period ?period }
+        OPTIONAL { ?stat rekg:periodEnd ?periodEnd }
         OPTIONAL { ?stat rekg:counterpart ?counterpart }
         OPTIONAL { ?stat rekg:estimated ?estimated }
     }
@@ -526,7 +527,7 @@ def _add_statistics(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
                 "value": _number(r["value"]),
                 "unit": r.get("unit"),
                 "unit_symbol": symbol(kg, r.get("unit")),
-                "period": str(r["period"]) if "period" in r else None,
+                "period": period_text(r.get("period"), r.get("periodEnd")),
                 "counterpart": r.get("counterpart"),
                 "estimated": bool(r.get("estimated", False)),
                 "statistic": r["stat"],

@@ -230,7 +230,7 @@ def test_import_shares_answer_with_a_number_and_its_source(
     assert us.material.id == kg.iri("rare-earth-compounds-and-metals")
     assert [(s.exporter.label, s.share) for s in us.shares] == expected
     for s in us.shares:
-        assert [src.id for src in s.sources] == [USGS] and s.unit == "%" and s.period is None
+        assert [src.id for src in s.sources] == [USGS] and s.unit == "%" and s.period == "2020/2023"
         assert "2020-23" in s.statistic.label
     # USGS gives 6 % to other countries it does not name: said, not shared out among the rest.
     assert (us.attributed, us.not_broken_down) == (0.94, 0.06)

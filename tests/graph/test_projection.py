@@ -237,7 +237,7 @@ def test_import_shares_are_weighted_edges_from_exporter_to_importer(
     (figure,) = edge["shares"]
     assert figure["material"] == kg.iri("rare-earth-compounds-and-metals")
     assert (figure["share"], figure["value"], figure["unit"]) == (weight, weight * 100, "%")
-    assert figure["period"] is None  # the figures cover 2020-23 together: the statistic's label says so
+    assert figure["period"] == "2020/2023"  # the figures cover 2020-23 together (ISO 8601 interval)
     assert figure["sources"] == [USGS] and figure["statistic"] == kg.iri(f"stat-usgs-us-import-share-{exporter}")
     # The exporter supplies the material, so paths from the US reach it through the exporter.
     supplies = G.edges[kg.iri(exporter), kg.iri("rare-earth-compounds-and-metals"), "supplies"]
