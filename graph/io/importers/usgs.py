@@ -126,8 +126,7 @@ def import_usgs(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -> 
     g.add((src, PROV.wasAttributedTo, URIRef(kg.iri(release["publisher"]))))
     if release.get("document"):
         g.add((src, PROV.wasDerivedFrom, URIRef(release["document"])))
-    g.add((src, DCTERMS.date, Literal(release["date"].format(edition=edition), datatype=XSD.date)))
-    g.add((src, REKG.datePrecision, Literal(release["date_precision"])))
+    g.add((src, DCTERMS.date, Literal(release["date"].format(edition=edition), datatype=XSD.gYear)))
     g.add((src, REKG.sourceKind, URIRef(release["kind"])))
     g.add((src, DCTERMS.identifier, Literal(release["identifier"])))
 
