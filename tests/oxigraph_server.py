@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.serverutil import free_port, stop_process
+from tests.serverutil import DirectoryServer, free_port
 
 __all__ = ["OxigraphServer", "oxigraph_executable"]
 
@@ -30,7 +30,7 @@ def oxigraph_executable() -> str | None:
     return shutil.which("oxigraph")
 
 
-class OxigraphServer:
+class OxigraphServer(DirectoryServer):
     """Start, use and stop one private read-write Oxigraph server.
 
     Parameters
@@ -46,6 +46,7 @@ class OxigraphServer:
         self.port = free_port()
         self.timeout_s = timeout_s
         self.proc: subprocess.Popen | None = None
+        self.log_name = "server.log"
 
     @property
     def url(self) -> str:
@@ -96,20 +97,3 @@ class OxigraphServer:
                 self.stop()
                 raise RuntimeError(f"oxigraph serve did not answer within {timeout:.0f} s: {self.log_tail()}")
             time.sleep(0.1)
-
-    def log_tail(self, n: int = 20) -> str:
-        log = self.dir / "server.log"
-        return "\n".join(log.read_text(errors="replace").splitlines()[-n:]) if log.exists() else "(no log)"
-
-    def stop(self) -> None:
-        """Stop the server by its PID and delete its directory."""
-        if self.proc is not None:
-            stop_process(self.proc, timeout=30)
-        self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self) -> OxigraphServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 import httpx
 
@@ -205,3 +206,32 @@ def file_canary(fifo: Path, secret: Path, secret_text: str) -> Iterator[tuple[Pa
     finally:
         stop.set()
         thread.join()
+
+
+class DirectoryServer:
+    """A server process with its own directory, stopped by its PID (the Virtuoso and Oxigraph
+    servers of the tests). Subclasses set ``dir``, ``proc``, ``log_name`` and define ``start``."""
+
+    dir: Path
+    proc: subprocess.Popen | None
+    log_name: str
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def log_tail(self, n: int = 20) -> str:
+        log = self.dir / self.log_name
+        return "\n".join(log.read_text(errors="replace").splitlines()[-n:]) if log.exists() else "(no log)"
+
+    def stop(self) -> None:
+        """Stop the server by its PID and delete its directory."""
+        if self.proc is not None:
+            stop_process(self.proc, timeout=30)
+        self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.serverutil import free_port, stop_process
+from tests.serverutil import DirectoryServer, free_port
 
 __all__ = ["VirtuosoServer", "virtuoso_available"]
 
@@ -27,7 +27,7 @@ def virtuoso_available() -> bool:
     return bool(shutil.which("virtuoso-t") and shutil.which("isql-vt") and SYSTEM_INI.exists())
 
 
-class VirtuosoServer:
+class VirtuosoServer(DirectoryServer):
     """Start, use and stop one private Virtuoso.
 
     Parameters
@@ -54,6 +54,7 @@ class VirtuosoServer:
         self.buffers = buffers
         self.max_rows = max_rows
         self.proc: subprocess.Popen | None = None
+        self.log_name = "virtuoso.log"
 
     @property
     def sparql_url(self) -> str:
@@ -152,20 +153,3 @@ class VirtuosoServer:
         self.isql(f"ld_dir('{Path(directory).resolve()}', '{pattern}', '{graph}');")
         self.isql("rdf_loader_run();")
         self.isql("checkpoint;")
-
-    def log_tail(self, n: int = 20) -> str:
-        log = self.dir / "virtuoso.log"
-        return "\n".join(log.read_text(errors="replace").splitlines()[-n:]) if log.exists() else "(no log)"
-
-    def stop(self) -> None:
-        """Stop the server by its PID and delete its database directory."""
-        if self.proc is not None:
-            stop_process(self.proc, timeout=30)
-        self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self) -> VirtuosoServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
