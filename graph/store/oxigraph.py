@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -272,15 +275,134 @@ def _load_into(
     """Bulk-load a file: a triple file replaces ``target``; a dataset file adds to its graphs."""
     if store.contains_named_graph(target):
         store.remove_graph(target)
-    with read_rdf_file(path, fmt, on_progress) as reader:
-        if fmt.supports_datasets:
-            store.bulk_load(reader, format=fmt, base_iri=base_iri)
-            # Default-graph triples of a dataset file belong to the file's graph: the
-            # store's own default graph is never read (it is not part of the union).
-            if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None):
-                store.update(f"ADD DEFAULT TO {target} ; CLEAR DEFAULT")
-        else:
-            store.bulk_load(reader, format=fmt, base_iri=base_iri, to_graph=target)
+    kwargs = {"format": fmt, "base_iri": base_iri} | ({} if fmt.supports_datasets else {"to_graph": target})
+    parts = _parallel_parts(path, fmt)
+    if len(parts) > 1:
+        _bulk_load_parts(store, path, fmt, parts, kwargs, on_progress)
+    else:
+        with read_rdf_file(path, fmt, on_progress) as reader:
+            store.bulk_load(reader, **kwargs)
+    # Default-graph triples of a dataset file belong to the file's graph: the store's own
+    # default graph is never read (it is not part of the union).
+    if fmt.supports_datasets and next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None):
+        store.update(f"ADD DEFAULT TO {target} ; CLEAR DEFAULT")
+
+
+#: A line-based file (N-Triples, N-Quads) at least this big is cut at line ends into one part a
+#: core (at most :data:`MAX_LOAD_THREADS`) and the parts are bulk loaded side by side: Oxigraph's
+#: store takes concurrent bulk loads, and its loader works on one core. Each bulk load names the
+#: blank nodes of its part afresh, so a file is cut only where no blank node label is used on both
+#: sides of a cut (labels are read with a pattern; ``_:`` inside a literal only makes cutting rarer).
+PARALLEL_LOAD_BYTES = 32 * 2**20
+MAX_LOAD_THREADS = 4
+_LINE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
+
+
+def _parallel_parts(path: Path, fmt: ox.RdfFormat) -> list[tuple[int, int]]:
+    """Byte ranges to load side by side, cut after line ends; one range when it would not pay or be safe."""
+    size = path.stat().st_size
+    threads = min(os.cpu_count() or 1, MAX_LOAD_THREADS)
+    if fmt not in _LINE_FORMATS or size < PARALLEL_LOAD_BYTES or threads < 2:
+        return [(0, size)]
+    cuts = [0]
+    with path.open("rb") as fh:
+        for i in range(1, threads):
+            fh.seek(max(size * i // threads, cuts[-1]))
+            fh.readline()  # to the end of the line the cut falls in
+            cuts.append(fh.tell())
+    cuts.append(size)
+    parts = [(a, b) for a, b in pairwise(cuts) if b > a]
+    return parts if _blank_nodes_stay_in_their_part(path, parts) else [(0, size)]
+
+
+_BLANK_LABEL = re.compile(rb"_:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-]")
+#: Past this many distinct labels the check costs more memory than the parallel load saves.
+_MAX_LABELS = 5_000_000
+
+
+def _blank_nodes_stay_in_their_part(path: Path, parts: list[tuple[int, int]], chunk: int = 16 * 2**20) -> bool:
+    """Whether no blank node label occurs in two of ``parts`` (each part read in line-aligned chunks)."""
+    seen: dict[bytes, int] = {}
+    with path.open("rb") as fh:
+        for i, (start, end) in enumerate(parts):
+            fh.seek(start)
+            left, carry = end - start, b""
+            while left > 0 or carry:
+                block = fh.read(min(chunk, left)) if left > 0 else b""
+                left -= len(block)
+                text = carry + block
+                cut = text.rfind(b"\n") + 1 if left > 0 else len(text)
+                text, carry = text[:cut], text[cut:]
+                for label in set(_BLANK_LABEL.findall(text)):
+                    if seen.setdefault(label, i) != i:
+                        return False
+                if len(seen) > _MAX_LABELS:
+                    return False
+                if not block and not left:
+                    carry = b""
+    return True
+
+
+class _RangeReader:
+    """One byte range of a file, for one of the parallel bulk loads; progress is counted for all."""
+
+    def __init__(self, path: Path, start: int, end: int, progress: Callable[[int], None]) -> None:
+        self._fh = path.open("rb")
+        self._fh.seek(start)
+        self._left = end - start
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        n = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._fh.read(n) if n > 0 else b""
+        self._left -= len(data)
+        self._progress(len(data))
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _bulk_load_parts(
+    store: ox.Store,
+    path: Path,
+    fmt: ox.RdfFormat,
+    parts: list[tuple[int, int]],
+    kwargs: dict[str, Any],
+    on_progress: ProgressCallback | None,
+) -> None:
+    total, done, lock = path.stat().st_size, [0], threading.Lock()
+
+    def progress(n: int) -> None:
+        with lock:
+            done[0] += n
+            if on_progress is not None:
+                on_progress(done[0], total)
+
+    errors: list[BaseException] = []
+
+    def load(start: int, end: int) -> None:
+        reader = _RangeReader(path, start, end, progress)
+        try:
+            store.bulk_load(reader, **kwargs)
+        except BaseException as exc:  # reported below, in the caller's thread
+            errors.append(exc)
+        finally:
+            reader.close()
+
+    threads = [threading.Thread(target=load, args=part, name="rekg-bulk-load") for part in parts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        exc = errors[0]
+        if isinstance(exc, SyntaxError):
+            raise SeedError(f"{path.name}: does not parse as {fmt.name}: {exc}", file=str(path)) from exc
+        raise exc
 
 
 class _ReadOnlyOxigraph:

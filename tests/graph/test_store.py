@@ -501,3 +501,36 @@ def test_inject_values_refuses_what_it_cannot_bind() -> None:
         inject_values("SELECT * WHERE { ?s ?p ?o }", {"s o": ox.NamedNode("urn:x")})
     with pytest.raises(InvalidQuery):
         inject_values("SELECT * ", {"s": ox.NamedNode("urn:x")})
+
+
+# --- parallel bulk loads of big line-based files (issue 18, item 3) ---------------------------
+
+
+def _nquads(tmp_path: Path, lines: list[str]) -> Path:
+    f = tmp_path / "data.nq"
+    f.write_text("".join(lines), encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("crossing", [False, True], ids=["local-blank-nodes", "a-blank-node-across-the-cut"])
+def test_a_big_file_is_loaded_in_parts_only_where_blank_nodes_stay_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crossing: bool
+) -> None:
+    import rekg.graph.store.oxigraph as oxstore
+
+    monkeypatch.setattr(oxstore, "PARALLEL_LOAD_BYTES", 1)
+    monkeypatch.setattr(oxstore.os, "cpu_count", lambda: 2)
+    g = "<https://example.org/g>"
+    lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" {g} .\n' for i in range(2000)]
+    lines[10] = f'_:b1 <https://example.org/p> "first" {g} .\n'
+    lines[11] = f'_:b1 <https://example.org/q> "second" {g} .\n'
+    if crossing:
+        lines[1990] = f'_:b1 <https://example.org/r> "last" {g} .\n'  # the same node, past the cut
+    path = _nquads(tmp_path, lines)
+    parts = oxstore._parallel_parts(path, ox.RdfFormat.N_QUADS)
+    assert len(parts) == (1 if crossing else 2)
+    store = OxigraphStore(tmp_path / "store")
+    store.load_file(path, graph="https://example.org/g")
+    blanks = {q.subject for q in store._store if isinstance(q.subject, ox.BlankNode)}
+    assert len(blanks) == 1  # one node, however the file was cut
+    assert len(store._store) == 2000
