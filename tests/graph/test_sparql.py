@@ -425,3 +425,43 @@ def test_long_operator_chains_do_not_crash_a_worker(kg: KnowledgeGraph, executor
     q = prepare_query(kg, "ASK { FILTER(" + "!" * 40_000 + "true) }")
     assert run(executor.run(q, "json")).body.endswith(b"true}")
     assert set(executor.worker_pids) == before
+
+
+def test_workers_read_a_whole_version_of_a_disk_store_while_the_server_writes(tmp_path: Path) -> None:
+    """A store read on disk (over the memory-mirror limit): workers open a checkpoint of one version,
+    never the live files, so while graphs are written continuously every count is that of some
+    written version (a multiple of the graph size) and counts never go back (issue 18, item 3)."""
+    import json
+    import threading
+
+    store = OxigraphStore(tmp_path / "store", mirror_max_quads=0)
+    assert not store.in_memory and store.snapshot_path is not None
+    kg = KnowledgeGraph(store)
+    ex = QueryExecutor(kg, timeout_s=10.0, workers=2)
+    ex.start()
+    size, graphs = 40, 40
+
+    def writer() -> None:
+        for i in range(graphs):
+            quads = [
+                ox.Quad(ox.NamedNode(f"{EX}g{i}s{j}"), ox.NamedNode(f"{EX}p"), ox.Literal(str(j))) for j in range(size)
+            ]
+            store.replace_graph(f"{EX}g{i}", quads)
+
+    t = threading.Thread(target=writer)
+    counts: list[int] = []
+    try:
+        t.start()
+        while t.is_alive() or not counts:
+            out = run(ex.run(prepare_query(kg, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), "json"))
+            counts.append(int(json.loads(out.body)["results"]["bindings"][0]["n"]["value"]))
+        t.join()
+        out = run(ex.run(prepare_query(kg, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), "json"))
+        counts.append(int(json.loads(out.body)["results"]["bindings"][0]["n"]["value"]))
+    finally:
+        ex.close()
+    assert all(n % size == 0 for n in counts), counts
+    assert counts == sorted(counts) and counts[-1] == size * graphs
+    assert len(set(counts)) > 2, "the reads did not overlap the writes"
+    # Old checkpoints are removed as new ones are taken.
+    assert len(list(store.snapshot_path.parent.iterdir())) <= OxigraphStore.SNAPSHOTS_KEPT
