@@ -59,8 +59,20 @@ def test_claims_sheet_is_added_and_answers_see_it(writable: TestClient) -> None:
     # /suppliers lists the sheet's plant among the producers of dysprosium oxide.
     sup = writable.get("/suppliers", params={"material": "dysprosium oxide"}).json()
     assert "Kuantan heavy rare earths line" in str(sup)
-    # /measures still answers about No. 61, and the conflict query sets the sheet's date against the seeds'.
-    assert writable.get("/measures", params={"material": "dysprosium"}).status_code == 200
+    # /measures sets the sheet's later end date for No. 61 against MOFCOM's: the status is contested
+    # (on 2026-12-01, suspended by the sheet's date only), and the date names the sheet as its source.
+    measures = writable.get("/measures", params={"material": "dysprosium", "in_force_on": "2026-12-01"}).json()[
+        "measures"
+    ]
+    no61 = next(m for m in measures if m["id"].endswith("mofcom-2025-61"))
+    assert no61["contested"] and "suspended" in no61["possible_statuses"]
+    assert any(
+        d["property"] == "suspended_until"
+        and d["value"] == "2026-12-10"
+        and [s["id"] for s in d["sources"]] == [str(body["iri"])]
+        for d in no61["date_conflicts"]
+    ), no61["date_conflicts"]
+    # ... and so does the conflict query.
     conflicts = _select(writable, (QUERIES_DIR / "conflicts.rq").read_text())
     assert any(
         b.get("source2", b.get("source1", {})).get("value", "").endswith("lanthanide-weekly-2025-11-20")
