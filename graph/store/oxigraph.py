@@ -115,7 +115,7 @@ class OxigraphStore(Store):
         target = root / f"v{self.version + 1:08d}-{os.getpid()}-{time.monotonic_ns()}"
         self._store.backup(str(target))
         self.snapshot_path = target
-        for old in sorted(root.iterdir())[: -self.SNAPSHOTS_KEPT]:
+        for old in sorted(root.iterdir(), key=lambda d: d.stat().st_mtime)[: -self.SNAPSHOTS_KEPT]:
             shutil.rmtree(old, ignore_errors=True)
 
     def _bump(self, graph: str | None = None) -> None:
@@ -458,11 +458,11 @@ def _bulk_load_parts(
 
 
 class _ReadOnlyOxigraph:
-    """A checkpoint of a persistent Oxigraph store, opened read-only in a worker process.
+    """A persistent Oxigraph store opened read-only in a worker process.
 
-    Nothing writes to a checkpoint, but the server removes old ones as writes go on: a worker
-    slow to start may find its checkpoint gone, and then opens the newest one (newer data than
-    its version, which includes every acknowledged write; the pool replaces it once it is idle).
+    The serving process keeps the store open read-write and RocksDB compacts in the
+    background, so an SST file listed in the manifest can vanish between reading the
+    manifest and opening the file. Opening (and reading, via :meth:`reopen`) is retried.
     """
 
     query = OxigraphStore.query
@@ -478,9 +478,6 @@ class _ReadOnlyOxigraph:
             except (OSError, RuntimeError):
                 if attempt == 5:
                     raise
-                newest = _newest_checkpoint(self.path.parent)
-                if newest is not None:
-                    self.path = newest
                 time.sleep(0.02 * (attempt + 1))
         raise AssertionError("unreachable")
 
@@ -488,14 +485,6 @@ class _ReadOnlyOxigraph:
         """Read the current manifest again: a file was compacted away under us."""
         self._read = self._open()
         return True
-
-
-def _newest_checkpoint(root: Path) -> Path | None:
-    """The most recent checkpoint in ``root`` (their names start with the zero-padded version)."""
-    with contextlib.suppress(OSError):
-        found = sorted(d for d in root.iterdir() if d.is_dir())
-        return found[-1] if found else None
-    return None
 
 
 def _open_in_worker(store: OxigraphStore) -> QueryReader:

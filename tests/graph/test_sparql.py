@@ -447,7 +447,6 @@ def test_workers_read_a_whole_version_of_a_disk_store_while_the_server_writes(tm
                 ox.Quad(ox.NamedNode(f"{EX}g{i}s{j}"), ox.NamedNode(f"{EX}p"), ox.Literal(str(j))) for j in range(size)
             ]
             store.replace_graph(f"{EX}g{i}", quads)
-            time.sleep(0.02)  # paced, so that reads fall between writes even on a loaded machine
 
     t = threading.Thread(target=writer)
     counts: list[int] = []
