@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -31,17 +29,6 @@ from rekg.graph.store.base import (
 )
 
 __all__ = ["OxigraphStore"]
-
-
-def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a write holding the store's ``fork_guard`` (see :attr:`Store.fork_guard`)."""
-
-    @functools.wraps(method)
-    def guarded(self: OxigraphStore, *args: Any, **kwargs: Any) -> Any:
-        with self.fork_guard:
-            return method(self, *args, **kwargs)
-
-    return guarded
 
 
 class OxigraphStore(Store):
@@ -91,39 +78,6 @@ class OxigraphStore(Store):
         if self.path and mirror_max_quads and len(self._store) <= mirror_max_quads:
             self._read = ox.Store()
             self._read.bulk_extend(self._store)
-        #: For a store read on disk, the checkpoint workers open (see :meth:`_snapshot`).
-        self.snapshot_path: Path | None = None
-        self._snapshot()
-
-    #: How many checkpoints of a store read on disk are kept: workers of the previous versions may
-    #: still be finishing a query on theirs.
-    SNAPSHOTS_KEPT = 3
-
-    def _snapshot(self) -> None:
-        """Checkpoint a store read on disk, for query workers to open read-only.
-
-        Oxigraph leaves a read-only handle on a directory another process writes undefined, so
-        workers never open the live store: after every write the server takes a RocksDB
-        checkpoint (``Store.backup``: hard links to the immutable files, milliseconds) that nothing
-        writes to, and workers forked for that version open it. Older checkpoints are removed
-        once :data:`SNAPSHOTS_KEPT` newer ones exist.
-        """
-        if self.path is None or self.in_memory:
-            return
-        root = self.path.parent / f".{self.path.name}-snapshots"
-        root.mkdir(exist_ok=True)
-        target = root / f"v{self.version + 1:08d}-{os.getpid()}-{time.monotonic_ns()}"
-        self._store.backup(str(target))
-        self.snapshot_path = target
-        for old in sorted(root.iterdir(), key=lambda d: d.stat().st_mtime)[: -self.SNAPSHOTS_KEPT]:
-            shutil.rmtree(old, ignore_errors=True)
-
-    def _bump(self, graph: str | None = None) -> None:
-        # The checkpoint first, then the new version: a worker forked for the new version must
-        # find its checkpoint (one forked in between gets newer data under the old version, and
-        # is replaced as soon as it is idle).
-        self._snapshot()
-        super()._bump(graph)
 
     @property
     def in_memory(self) -> bool:
@@ -186,7 +140,6 @@ class OxigraphStore(Store):
         if self.path:
             self._store.flush()
 
-    @_writes
     def replace_graph(self, name: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
         """Replace graph ``name`` in one SPARQL update, which Oxigraph runs as one transaction.
 
@@ -222,7 +175,6 @@ class OxigraphStore(Store):
         self._bump(name)
         return len(items)
 
-    @_writes
     def remove_graph(self, name: str) -> bool:
         g = ox.NamedNode(name)
         existed = self._store.contains_named_graph(g)
@@ -234,7 +186,6 @@ class OxigraphStore(Store):
             self._bump(name)
         return existed
 
-    @_writes
     def clear(self) -> None:
         self._store.clear()
         self._meta.clear()
@@ -254,7 +205,6 @@ class OxigraphStore(Store):
             return ox.serialize(list(triples), format=fmt, **kwargs)
         return self._read.dump(format=fmt, **kwargs)
 
-    @_writes
     def load_file(
         self,
         path: str | Path,
@@ -309,8 +259,6 @@ class OxigraphStore(Store):
             self._durable()
         # pyoxigraph releases the RocksDB lock when the object is garbage collected.
         del self._store, self._read
-        if self.snapshot_path is not None:  # the workers that read the checkpoints are gone
-            shutil.rmtree(self.snapshot_path.parent, ignore_errors=True)
 
     def __len__(self) -> int:
         return len(self._read)
@@ -495,5 +443,5 @@ def _open_in_worker(store: OxigraphStore) -> QueryReader:
     """
     if store.in_memory:
         return store
-    assert store.snapshot_path is not None
-    return _ReadOnlyOxigraph(store.snapshot_path)
+    assert store.path is not None
+    return _ReadOnlyOxigraph(store.path)
