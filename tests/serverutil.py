@@ -117,8 +117,9 @@ def start_server(
 
 
 @contextmanager
-def running_server(args: list[str], env: Mapping[str, str] | None = None) -> Iterator[Server]:
-    server = start_server(args, env)
+def running_server(args: list[str], env: Mapping[str, str] | None = None, timeout: float = 60) -> Iterator[Server]:
+    """:func:`start_server`, stopped by its PID when the block ends."""
+    server = start_server(args, env, timeout=timeout)
     try:
         yield server
     finally:

@@ -21,18 +21,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.serverutil import Canary, Server, canary_listener, free_port, start_server
+from tests.serverutil import Canary, Server, canary_listener, free_port, running_server
 
 DIRECT = {"Content-Type": "application/sparql-query"}
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    s = start_server([], {"REKG_VALIDATE_SEEDS": "false", "REKG_QUERY_WORKERS": "1"}, timeout=120)
-    try:
+    with running_server([], {"REKG_VALIDATE_SEEDS": "false", "REKG_QUERY_WORKERS": "1"}, timeout=120) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from rekg.api.app import create_app
 from rekg.api.settings import Settings
 from rekg.graph import KnowledgeGraph
 
-from tests.serverutil import Server, start_server
+from tests.serverutil import Server, running_server
 
 #: GET routes without path parameters, and some with (filled in), that HEAD must mirror.
 GET_PATHS = [
@@ -52,11 +52,8 @@ LYNAS = "SELECT ?f WHERE { ?f rekg:operator id:lynas } ORDER BY ?f"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    s = start_server([], {"REKG_VALIDATE_SEEDS": "false", "REKG_QUERY_WORKERS": "1"}, timeout=120)
-    try:
+    with running_server([], {"REKG_VALIDATE_SEEDS": "false", "REKG_QUERY_WORKERS": "1"}, timeout=120) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

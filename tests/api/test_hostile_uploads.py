@@ -33,7 +33,7 @@ import pytest
 from lxml import etree
 
 from tests.graph.test_export_graph import CONTROL_LABEL, FORMULAS, PLAIN_NUMBER_LABEL, _schema, write_hostile_data
-from tests.serverutil import Canary, Server, canary_listener, start_server
+from tests.serverutil import Canary, Server, canary_listener, running_server, start_server
 from tests.serverutil import file_canary as serverutil_file_canary
 from tests.sourcedata import trig as _trig
 
@@ -58,11 +58,8 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(hostile_data: Path) -> Iterator[Server]:
     """`rekg serve --data hostile.ttl` with writes enabled: the in-memory store, built as users build it."""
-    s = start_server(["--data", str(hostile_data)], ENV, timeout=120)
-    try:
+    with running_server(["--data", str(hostile_data)], ENV, timeout=120) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.serverutil import Server, start_server
+from tests.serverutil import Server, running_server
 
 MEMORY_MB = 128
 TIMEOUT_S = 8.0
@@ -40,11 +40,8 @@ SECCOMP = os.uname().machine in ("x86_64", "aarch64") and "Seccomp:" in Path("/p
 @contextlib.contextmanager
 def serve(**env: str) -> Iterator[Server]:
     base = {"REKG_VALIDATE_SEEDS": "false", "REKG_QUERY_WORKERS": "2", "REKG_QUERY_TIMEOUT_S": str(TIMEOUT_S)}
-    server = start_server([], {**base, **env}, timeout=120)
-    try:
+    with running_server([], {**base, **env}, timeout=120) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serverutil import REKG, ROOT, Server, start_server
+from tests.serverutil import REKG, ROOT, Server, running_server, start_server
 from tests.sourcedata import trig
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -35,11 +35,8 @@ def _curl_examples() -> list[str]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    s = start_server([], env={"REKG_VALIDATE_SEEDS": "false"}, timeout=90)
-    try:
+    with running_server([], {"REKG_VALIDATE_SEEDS": "false"}, timeout=90) as s:
         yield s
-    finally:
-        s.stop()
 
 
 def test_the_readme_has_curl_examples() -> None:
