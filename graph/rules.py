@@ -19,9 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from rekg.graph.kg import KnowledgeGraph
 from rekg.ontology import REKG, SKOS
+
+K = TypeVar("K")
 
 __all__ = [
     "CONTROL_SHARE",
@@ -33,6 +36,7 @@ __all__ = [
     "acting_for",
     "belonging_to",
     "body_countries",
+    "current_reports",
     "derive_status",
     "entity_class",
     "material_ancestors",
@@ -406,3 +410,22 @@ def same_time(a: date | None, a_precision: str | None, b: date | None, b_precisi
     if "year" in (a_precision, b_precision):
         return a.year == b.year
     return (a.year, a.month) == (b.year, b.month)
+
+
+def current_reports(reports: Mapping[K, Iterable[tuple[date, str | None]]]) -> set[K]:
+    """Of several reported values of a state, each with the dates (and precisions) of the sources
+    reporting it, those reported at the moment of the newest report (:func:`same_time`); a value
+    no dated source reports counts as current. The others are superseded by a later report.
+
+    Examples
+    --------
+    >>> current_reports({"planned": [(date(2025, 5, 1), "month")], "operating": [(date(2025, 11, 1), "month")]})
+    {'operating'}
+    >>> sorted(current_reports({"in force": [(date(2025, 11, 1), "month")], "lifted": [(date(2025, 11, 1), "day")]}))
+    ['in force', 'lifted']
+    """
+    dates = {k: list(ds) for k, ds in reports.items()}
+    newest = max((d for ds in dates.values() for d in ds), key=lambda d: d[0], default=None)
+    if newest is None:
+        return set(dates)
+    return {k for k, ds in dates.items() if not ds or any(same_time(*d, *newest) for d in ds)}

@@ -23,7 +23,7 @@ from rekg.graph.errors import InvalidParameter, NodeNotFound, UnsupportedFormat
 from rekg.graph.formats import Format, pick
 from rekg.graph.kg import KnowledgeGraph, to_python
 from rekg.graph.results import Result
-from rekg.graph.rules import same_time
+from rekg.graph.rules import current_reports
 from rekg.ontology import DCTERMS, OWL, RDF, RDFS, REKG, SKOS
 
 __all__ = [
@@ -583,19 +583,16 @@ def _state_properties(kg: KnowledgeGraph) -> frozenset[str]:
     return kg.cached("analyst.state_properties", lambda: frozenset(r["p"] for r in kg.select(_STATES)))
 
 
-def _newest(st: Statement) -> tuple[date | None, str | None]:
-    dated = [(s.date, s.date_precision) for s in st.sources if s.date]
-    return max(dated, key=lambda d: d[0]) if dated else (None, None)
-
-
 def _contested(stmts: list[Statement]) -> list[Statement]:
     """Of several values of a state, those reported at the moment of the newest report (they
-    contest each other if they differ); the older ones are marked superseded (rules.same_time)."""
-    latest = max((_newest(st) for st in stmts), key=lambda d: d[0] or date.min)
-    current = [st for st in stmts if same_time(*_newest(st), *latest)]
-    for st in stmts:
-        st.superseded = st not in current
-    return current if len({st.value.label for st in current}) > 1 else []
+    contest each other if they differ); the older ones are marked superseded (rules.current_reports)."""
+    current = current_reports(
+        {i: [(s.date, s.date_precision) for s in st.sources if s.date] for i, st in enumerate(stmts)}
+    )
+    for i, st in enumerate(stmts):
+        st.superseded = i not in current
+    kept = [st for i, st in enumerate(stmts) if i in current]
+    return kept if len({st.value.label for st in kept}) > 1 else []
 
 
 def _node_conflicts(

@@ -59,7 +59,7 @@ from rekg.graph.dates import parse_date, year_of
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph, iri, literal
 from rekg.graph.results import Result
-from rekg.graph.rules import MATERIAL_PATH, belonging_to, same_time
+from rekg.graph.rules import MATERIAL_PATH, belonging_to, current_reports
 from rekg.graph.units import symbol
 from rekg.ontology import REKG
 
@@ -435,15 +435,15 @@ def _suppliers(
 def _current_statuses(kg: KnowledgeGraph, by_status: dict[str, set[str]]) -> tuple[set[str], set[str]]:
     """The statuses reported at the moment of the newest report, and those only earlier reports give.
 
-    A status is a state: a later source updates it (``rules.same_time``), so Lynas's "planned"
+    A status is a state: a later source updates it (``rules.current_reports``), so Lynas's "planned"
     (May 2025) and Caixin's "operating" (November 2025) are an update, not a dispute.
     """
-    dated = {
-        st: [(sr.date, sr.date_precision) for g in gs if (sr := source_ref(kg, g)) and sr.date]
-        for st, gs in by_status.items()
-    }
-    newest = max((d for ds in dated.values() for d in ds), key=lambda d: d[0], default=(None, None))
-    current = {st for st, ds in dated.items() if not ds or any(same_time(*d, *newest) for d in ds)}
+    current = current_reports(
+        {
+            st: [(sr.date, sr.date_precision) for g in gs if (sr := source_ref(kg, g)) and sr.date]
+            for st, gs in by_status.items()
+        }
+    )
     return current, set(by_status) - current
 
 
