@@ -73,9 +73,8 @@ SELECT ?material ?country ?indicator ?value ?unit ?period ?g WHERE {{
   ?mat {MATERIAL_PATH} ?material .
   GRAPH ?g {{ ?stat a rekg:Statistic ; rekg:material ?mat ; rekg:subject ?country ;
                     rekg:indicator ?indicator ; rekg:value ?value . }}
-  OPTIONAL {{ ?stat rekg:unit ?unitNode . OPTIONAL {{ ?unitNode qudt:symbol ?unitLabel }} }}
+  OPTIONAL {{ ?stat rekg:unit ?unit }}
   OPTIONAL {{ ?stat rekg:period ?period }}
-  BIND(COALESCE(STR(?unitLabel), STR(?unitNode)) AS ?unit)
   VALUES ?indicator {{ rekg:MineProduction rekg:ShareOfMining rekg:ShareOfProcessing rekg:ShareOfMagnetMaking }}
 }}
 """
@@ -110,7 +109,7 @@ def country_supply(
         if stage_iri and _INDICATOR_STAGE.get(r["indicator"]) != stage_iri:
             continue
         key = (r["country"], r["indicator"], period)
-        f = figures.setdefault(key, {"value": float(r["value"]), "unit": r.get("unit"), "graphs": set()})
+        f = figures.setdefault(key, {"value": float(r["value"]), "unit": symbol(kg, r.get("unit")), "graphs": set()})
         f["graphs"].add(r["g"])
     world = str(kg.ns.id["world"])
     out = []
