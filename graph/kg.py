@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
@@ -15,12 +18,26 @@ __all__ = ["KnowledgeGraph", "Row"]
 T = TypeVar("T")
 Row = dict[str, Any]
 
+log = logging.getLogger(__name__)
+
+#: After a write, cached values read within this many seconds are computed again before the write
+#: is acknowledged; older ones are computed by their next reader.
+REWARM_WINDOW_S = 300.0
+#: A write stops recomputing after this long (most recently read first), so a graph read in many
+#: ways cannot make every write slow; what is left is computed by its next reader.
+REWARM_BUDGET_S = 1.0
+
 
 class KnowledgeGraph:
     """A store plus what every query needs: the base namespaces, prefixes and a cache.
 
-    The cache is keyed on the store's version, so anything computed from the graph (the
+    The cache is keyed on the graph's version, so anything computed from the graph (the
     NetworkX projection, convenience answers) is computed once per graph version.
+
+    Writes go through :meth:`writing`. While one runs, readers keep the version from before it
+    (and the values cached for it); the writer then computes again what readers used recently,
+    and only then publishes the new version. So after a write no reader waits for an index to
+    be rebuilt, and once the write is acknowledged every answer includes it.
     """
 
     def __init__(self, store: Store, base: str = DEFAULT_BASE_IRI, *, seed_graphs: Iterable[str] = ()) -> None:
@@ -35,13 +52,90 @@ class KnowledgeGraph:
         self._cache_lock = threading.Lock()
         self._key_locks: dict[Any, threading.Lock] = {}
         self._parts: dict[Any, dict[str, tuple[int, Any]]] = {}
+        #: key -> (when last read, how to compute it): what a write computes again before publishing.
+        self._used: dict[Any, tuple[float, Callable[[], Any]]] = {}
+        #: Writes under way through :meth:`writing`; while there are any, readers see ``_published``.
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self._published = store.version
+        #: One recomputation at a time; a writer whose write another one's covered just returns.
+        self._publish_lock = threading.Lock()
+        self._rewarming = threading.local()
 
     @property
     def version(self) -> int:
+        """The version answers are computed for.
+
+        The store's own, except while writes are under way: then the newest version whose
+        recomputed values are ready (see :meth:`writing`).
+        """
+        own = getattr(self._rewarming, "version", None)
+        if own is not None:
+            return own
+        if self._pending:
+            return self._published
         return self.store.version
 
-    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the write lock for a change to the store; return once the new version is published.
+
+        Other threads keep seeing the version from before until the cached values they read
+        lately have been computed again for it, so they are answered at once instead of
+        waiting for an index to be rebuilt. The recomputation runs after the write lock is
+        released, and one recomputation covers every write finished before it started, so
+        concurrent writers share it instead of queueing for one each.
+        """
+        with self._pending_lock:
+            if not self._pending:
+                self._published = self.store.version
+            self._pending += 1
+        try:
+            with self.write_lock:
+                before = self.store.version
+                yield
+                mine = self.store.version
+            if mine != before:
+                self._publish(mine)
+        finally:
+            with self._pending_lock:
+                self._pending -= 1
+
+    def _publish(self, mine: int) -> None:
+        with self._publish_lock:
+            if self._published >= mine:
+                return  # a recomputation that started after this write covered it
+            target = self.store.version
+            self._rewarming.version = target
+            try:
+                self._rewarm()
+            finally:
+                self._rewarming.version = None
+            self._published = target
+
+    def _rewarm(self) -> None:
+        """Compute again, for the version being published, the cached values read lately (newest first)."""
+        now = time.monotonic()
+        recent = sorted(
+            ((when, key, compute) for key, (when, compute) in list(self._used.items()) if now - when < REWARM_WINDOW_S),
+            key=lambda t: t[0],
+            reverse=True,
+        )
+        for key in [k for k, (when, _) in list(self._used.items()) if now - when >= REWARM_WINDOW_S]:
+            self._used.pop(key, None)
+        for _, key, compute in recent:
+            if time.monotonic() - now > REWARM_BUDGET_S:
+                break
+            try:
+                self.cached(key, compute)
+            except Exception:  # the write is done; a reader meets the same error and reports it
+                log.warning("recomputing %r after a write failed", key, exc_info=True)
+
+    def cached(self, key: Any, compute: Callable[[], T], *, rewarm: bool = True) -> T:
         """Return ``compute()``, computed at most once per graph version for ``key``.
+
+        With ``rewarm`` (the default) a write computes the value again before it is published if
+        it was read lately; pass ``False`` for values that are large and seldom read (exports).
 
         Concurrent callers of the same key wait for the one computation instead of all
         repeating it (after a write, every request would otherwise rebuild the same index).
@@ -50,6 +144,8 @@ class KnowledgeGraph:
         caller waits for at most one computation that started after it did.
         """
         wanted = self.version
+        if rewarm and getattr(self._rewarming, "version", None) is None:  # a recomputation is not a read
+            self._used[key] = (time.monotonic(), compute)
         hit = self._cache.get(key)
         if hit is not None and hit[0] >= wanted:
             return hit[1]
@@ -64,6 +160,15 @@ class KnowledgeGraph:
             value = compute()
             self._cache[key] = (version, value)
         return value
+
+    def latest(self, key: Any) -> Any | None:
+        """The value last computed for ``key``, whatever its version (``None`` if never).
+
+        For values that are cheaper to update than to compute again: the computation starts
+        from the last one and redoes only what the graphs changed since then touch.
+        """
+        hit = self._cache.get(key)
+        return hit[1] if hit is not None else None
 
     def per_graph(self, key: Any, compute: Callable[[str], T]) -> dict[str, T]:
         """``{graph: compute(graph)}`` for every named graph, recomputed only for graphs that changed.

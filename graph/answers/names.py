@@ -33,7 +33,7 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -253,6 +253,8 @@ class Resolution(Result):
     """For fuzzy matches, the similarity of the typed name to the matched one (rapidfuzz ratio, 0-100)."""
 
 
+#: One name of an entity in one graph: (the name as written, its rank: 0 for labels, its language tag).
+_Name = tuple[str, int, str]
 #: An entity's hit under one key: (best rank of its names with that key, whether the name shown is only the
 #: local id, the name shown as written).
 _Hit = tuple[int, bool, str]
@@ -260,15 +262,113 @@ _Hit = tuple[int, bool, str]
 
 @dataclass
 class NameIndex:
-    """Names to entities, built once per graph version."""
+    """Names to entities, built once per graph version.
+
+    After a write only the entities the changed graphs name (or whose classes changed) are filed
+    again (:meth:`updated`); every other entity keeps its entry and slots, shared with the index
+    of the version before.
+    """
 
     entries: dict[str, Entry]
     #: one dict per level of :data:`LEVELS`: key -> {iri: best hit}
     levels: list[dict[str, dict[str, _Hit]]]
-    #: the distinct fuzzy keys (names without punctuation, in simplified script), for rapidfuzz
-    fuzzy_keys: list[str] = field(default_factory=list)
-    #: {iri: best hit} of each fuzzy key, in the order of :attr:`fuzzy_keys`
-    fuzzy_hits: list[dict[str, _Hit]] = field(default_factory=list)
+    #: fuzzy key (a name without punctuation, in simplified script) -> {iri: best hit}
+    fuzzy: dict[str, dict[str, _Hit]] = field(default_factory=dict)
+    #: iri -> where it is filed: ((level index, key) ..., fuzzy keys ...), so an update can take it out
+    filed: dict[str, tuple[tuple[tuple[int, str], ...], tuple[str, ...]]] = field(default_factory=dict)
+    #: what the index was built from: graph -> its part of the names (by identity), and the classes
+    parts: dict[str, dict[str, frozenset[_Name]]] = field(default_factory=dict)
+    types: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def fuzzy_keys(self) -> list[str]:
+        """The distinct fuzzy keys, for rapidfuzz (in the order of :attr:`fuzzy_hits`)."""
+        return list(self.fuzzy)
+
+    @functools.cached_property
+    def fuzzy_hits(self) -> list[dict[str, _Hit]]:
+        """``{iri: best hit}`` of each fuzzy key, in the order of :attr:`fuzzy_keys`."""
+        return [self.fuzzy[k] for k in self.fuzzy_keys]
+
+    def updated(
+        self, kg: KnowledgeGraph, parts: dict[str, dict[str, frozenset[_Name]]], types: Mapping[str, frozenset[str]]
+    ) -> NameIndex:
+        """The index for ``parts`` and ``types``, refiling only the entities whose names or classes changed.
+
+        The result is equal to a fresh build over the same parts (``tests/graph/answers/test_names.py``
+        checks it against one after adds and removals); this index is left as it was.
+        """
+        changed = {g for g in parts.keys() | self.parts.keys() if parts.get(g) is not self.parts.get(g)}
+        touched: set[str] = set()
+        for g in changed:
+            touched.update(self.parts.get(g, ()))
+            touched.update(parts.get(g, ()))
+        if self.types is not types:
+            touched.update(iri for iri in self.entries if types.get(iri) != self.types.get(iri))
+        new = NameIndex(
+            dict(self.entries),
+            [dict(table) for table in self.levels],
+            dict(self.fuzzy),
+            dict(self.filed),
+            parts,
+            types,
+        )
+        mine: set[int] = set()  # slots this update copied, so it may change them in place
+        for iri in touched:
+            new._unfile(iri, mine)
+            names = frozenset().union(*(part.get(iri, ()) for part in parts.values()))
+            if names:
+                new._file(kg, iri, names, mine)
+        return new
+
+    def _slot(self, table: dict[str, dict[str, _Hit]], key: str, mine: set[int]) -> dict[str, _Hit]:
+        slot = table.get(key)
+        if slot is None or id(slot) not in mine:
+            slot = table[key] = dict(slot or {})
+            mine.add(id(slot))
+        return slot
+
+    def _unfile(self, iri: str, mine: set[int]) -> None:
+        self.entries.pop(iri, None)
+        where = self.filed.pop(iri, None)
+        if where is None:
+            return
+        slots, fuzzy = where
+        for level, key in slots:
+            slot = self._slot(self.levels[level], key, mine)
+            slot.pop(iri, None)
+            if not slot:
+                del self.levels[level][key]
+        for key in fuzzy:
+            slot = self._slot(self.fuzzy, key, mine)
+            slot.pop(iri, None)
+            if not slot:
+                del self.fuzzy[key]
+
+    def _file(self, kg: KnowledgeGraph, iri: str, names: frozenset[_Name], mine: set[int]) -> None:
+        # English labels win as display labels, then untagged ones; ties go to the plainer text.
+        rows = sorted(names, key=lambda r: (r[1], _lang_rank(r[2]), not _is_ascii(r[0]), r[0]))
+        labels = [name for name, rank, _ in rows if rank == 0]
+        local = kg.local_id(iri)
+        entry = Entry(iri=iri, label=labels[0] if labels else local, types=set(self.types.get(iri, ())))
+        entry.names.update(name for name, _, _ in rows)
+        # Local ids (``mp-materials``) are names too, as good as a label but never the one echoed.
+        entry.names.add(normalise(local))
+        self.entries[iri] = entry
+        slots: set[tuple[int, str]] = set()
+        fuzzy: set[str] = set()
+        for hit in [(rank, False, name) for name, rank, _ in rows] + [(0, True, local)]:
+            for level, key in enumerate(_keys(hit[2])):
+                if key:
+                    slot = self._slot(self.levels[level], key, mine)
+                    slot[iri] = _merge(hit, slot.get(iri))
+                    slots.add((level, key))
+            key = _fuzzy_key(hit[2])
+            if key and "://" not in key:  # nobody mistypes an IRI into one
+                slot = self._slot(self.fuzzy, key, mine)
+                slot[iri] = _merge(hit, slot.get(iri))
+                fuzzy.add(key)
+        self.filed[iri] = (tuple(slots), tuple(fuzzy))
 
     def matches(self, name: str) -> Iterator[tuple[str, dict[str, _Hit]]]:
         """``(level, {iri: (rank, is_local_id, name)})`` for each level of :data:`LEVELS` that knows ``name``.
@@ -369,47 +469,18 @@ def _merge(hit: _Hit, old: _Hit | None) -> _Hit:
 
 
 def name_index(kg: KnowledgeGraph) -> NameIndex:
-    """The name index of ``kg``, cached per graph version."""
+    """The name index of ``kg``, cached per graph version and updated by the graphs a write changed."""
+
+    def names_in(graph: str) -> dict[str, frozenset[_Name]]:
+        by_subject: dict[str, set[_Name]] = {}
+        for r in kg.select(_NAMES_IN_GRAPH, g=iri_term(graph)):
+            by_subject.setdefault(r["s"], set()).add((r["name"], int(r["rank"]), r.get("lang", "")))
+        return {s: frozenset(names) for s, names in by_subject.items()}
 
     def build() -> NameIndex:
-        entries: dict[str, Entry] = {}
-        labelled: dict[str, bool] = {}
-        parts = kg.per_graph("name_index.names", lambda g: kg.select(_NAMES_IN_GRAPH, g=iri_term(g)))
-        distinct = {(r["s"], r["name"], r["rank"], r.get("lang", "")) for rows in parts.values() for r in rows}
-        rows = [{"s": s, "name": name, "rank": rank, "lang": lang} for s, name, rank, lang in distinct]
-        types = class_closure(kg)
-        # English labels win as display labels, then untagged ones; ties go to the plainer text.
-        rows.sort(key=lambda r: (r["rank"], _lang_rank(r.get("lang", "")), not _is_ascii(r["name"]), r["name"]))
-        named: list[tuple[str, _Hit]] = []
-        for r in rows:
-            iri, name, rank = r["s"], r["name"], int(r["rank"])
-            e = entries.get(iri)
-            if e is None:
-                e = entries[iri] = Entry(
-                    iri=iri, label=name if rank == 0 else kg.local_id(iri), types=set(types.get(iri, ()))
-                )
-                labelled[iri] = rank == 0
-            elif rank == 0 and not labelled[iri]:
-                e.label, labelled[iri] = name, True
-            e.names.add(name)
-            named.append((iri, (rank, False, name)))
-        # Local ids (``mp-materials``) are names too, as good as a label but never the one echoed.
-        for iri, e in entries.items():
-            local = kg.local_id(iri)
-            e.names.add(normalise(local))
-            named.append((iri, (0, True, local)))
-        levels: list[dict[str, dict[str, _Hit]]] = [{} for _ in LEVELS]
-        fuzzy: dict[str, dict[str, _Hit]] = {}
-        for iri, hit in named:
-            for table, key in zip(levels, _keys(hit[2]), strict=True):
-                if key:
-                    slot = table.setdefault(key, {})
-                    slot[iri] = _merge(hit, slot.get(iri))
-            key = _fuzzy_key(hit[2])
-            if key and "://" not in key:  # nobody mistypes an IRI into one
-                slot = fuzzy.setdefault(key, {})
-                slot[iri] = _merge(hit, slot.get(iri))
-        return NameIndex(entries, levels, list(fuzzy), list(fuzzy.values()))
+        parts = kg.per_graph("name_index.names", names_in)
+        before = kg.latest("name_index")
+        return (before or NameIndex({}, [{} for _ in LEVELS])).updated(kg, parts, class_closure(kg))
 
     return kg.cached("name_index", build)
 

@@ -139,7 +139,7 @@ def export_rdf(kg: KnowledgeGraph, fmt: str) -> Export:
         # pyoxigraph writes control characters into RDF/XML as they are; no XML parser reads that.
         return xml_safe_bytes(body) if oxfmt == ox.RdfFormat.RDF_XML else body
 
-    return Export(kg.cached(("export", fmt), build), media, f"rekg.{ext}")
+    return Export(kg.cached(("export", fmt), build, rewarm=False), media, f"rekg.{ext}")
 
 
 # Graph formats ---------------------------------------------------------------------------
@@ -588,7 +588,7 @@ def export(kg: KnowledgeGraph, fmt: str) -> Export:
     if fmt not in GRAPH_FORMATS:
         raise UnsupportedFormat(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", formats=list(FORMATS))
     render, media, filename = GRAPH_FORMATS[fmt]
-    return Export(kg.cached(("export", fmt), lambda: render(projection(kg))), media, filename)
+    return Export(kg.cached(("export", fmt), lambda: render(projection(kg)), rewarm=False), media, filename)
 
 
 def export_csv(kg: KnowledgeGraph, *, bom: bool = False) -> Export:
@@ -611,4 +611,4 @@ def export_csv(kg: KnowledgeGraph, *, bom: bool = False) -> Export:
     def build() -> bytes:
         return render_csv(projection(kg), bom=bom, dated=graph_data_until(kg))
 
-    return Export(kg.cached(("export", "csv", bom), build), media, filename)
+    return Export(kg.cached(("export", "csv", bom), build, rewarm=False), media, filename)

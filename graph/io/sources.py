@@ -610,7 +610,7 @@ def add_source(
         text = ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES).decode()
         return SourceWrite(id=local, iri=iri, triples=len(quads), statements=text, **described)
 
-    with kg.write_lock:
+    with kg.writing():
         if kg.store.has_graph(iri):
             raise SourceConflict(f"source {local!r} already exists; delete it first or choose another id", id=local)
         n = kg.store.replace_graph(iri, quads)
@@ -658,7 +658,7 @@ def remove_source(kg: KnowledgeGraph, source_id: str) -> SourceWrite:
         raise NodeNotFound(source_id, [], what="source")
     if iri in kg.seed_graphs:
         raise SourceConflict(f"source {source_id!r} is a curated seed; change it in seeds/ instead", id=source_id)
-    with kg.write_lock:
+    with kg.writing():
         counts = kg.store.graphs()
         kg.store.remove_graph(iri)
     return SourceWrite(id=source_id, iri=iri, triples=counts.get(iri, 0))

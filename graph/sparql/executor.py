@@ -525,6 +525,7 @@ class QueryExecutor:
                 lambda: _worker_handler(opener, prefixes),
                 size=self.workers,
                 generation=lambda: kg.version,
+                fork_guard=kg.store.fork_guard,
                 memory_mb=self.memory_mb,
                 # Memory a big query leaves behind is seldom returned to the system; a fresh fork costs milliseconds.
                 recycle_mb=max(self.memory_mb // 4, 1),

@@ -52,6 +52,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Literal
@@ -265,6 +266,9 @@ class WorkerPool:
         Move workers into an empty network namespace where the kernel allows it.
     seccomp : bool
         Install the filter that refuses ``socket()`` in workers where the kernel allows it.
+    fork_guard : context manager, optional
+        Held around each fork: the store's :attr:`~rekg.graph.store.base.Store.fork_guard`, so
+        that no worker is forked while a thread of the server is inside a write.
 
     Examples
     --------
@@ -285,6 +289,7 @@ class WorkerPool:
         recycle_mb: int | None = None,
         netns: bool = True,
         seccomp: bool = True,
+        fork_guard: AbstractContextManager[Any] | None = None,
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
@@ -293,6 +298,7 @@ class WorkerPool:
         self._make_handler = make_handler
         self.size = size
         self._generation = generation or (lambda: 0)
+        self._fork_guard = fork_guard if fork_guard is not None else contextlib.nullcontext()
         self._options = _Options(netns, seccomp, None if memory_mb is None else memory_mb * MB)
         self.memory_mb = memory_mb
         self.recycle_mb = recycle_mb
@@ -330,7 +336,8 @@ class WorkerPool:
             daemon=True,
         )
         try:
-            proc.start()
+            with self._fork_guard:
+                proc.start()
         finally:
             child_end.close()
         worker = _Worker(proc, parent_end, self._generation())

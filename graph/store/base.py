@@ -135,6 +135,10 @@ class Store(ABC):
     def __init__(self) -> None:
         self._version = 0
         self._lock = threading.Lock()
+        #: Held while the store writes; worker pools fork only outside it, so no forked worker
+        #: inherits a lock that a writing thread of the server holds inside the store's engine
+        #: (the worker would wait on it forever).
+        self.fork_guard = threading.RLock()
         self._meta: dict[str, str] = {}
         # Version of each graph's last write; graphs not listed date from the last write that
         # may have touched any graph (loading a file, clearing).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -29,6 +30,17 @@ from rekg.graph.store.base import (
 )
 
 __all__ = ["OxigraphStore"]
+
+
+def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a write holding the store's ``fork_guard`` (see :attr:`Store.fork_guard`)."""
+
+    @functools.wraps(method)
+    def guarded(self: OxigraphStore, *args: Any, **kwargs: Any) -> Any:
+        with self.fork_guard:
+            return method(self, *args, **kwargs)
+
+    return guarded
 
 
 class OxigraphStore(Store):
@@ -140,6 +152,7 @@ class OxigraphStore(Store):
         if self.path:
             self._store.flush()
 
+    @_writes
     def replace_graph(self, name: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
         """Replace graph ``name`` in one SPARQL update, which Oxigraph runs as one transaction.
 
@@ -175,6 +188,7 @@ class OxigraphStore(Store):
         self._bump(name)
         return len(items)
 
+    @_writes
     def remove_graph(self, name: str) -> bool:
         g = ox.NamedNode(name)
         existed = self._store.contains_named_graph(g)
@@ -186,6 +200,7 @@ class OxigraphStore(Store):
             self._bump(name)
         return existed
 
+    @_writes
     def clear(self) -> None:
         self._store.clear()
         self._meta.clear()
@@ -205,6 +220,7 @@ class OxigraphStore(Store):
             return ox.serialize(list(triples), format=fmt, **kwargs)
         return self._read.dump(format=fmt, **kwargs)
 
+    @_writes
     def load_file(
         self,
         path: str | Path,

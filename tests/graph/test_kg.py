@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pyoxigraph as ox
 from rekg.graph import KnowledgeGraph
@@ -131,3 +132,77 @@ def test_per_graph_parts_are_recomputed_only_for_graphs_that_changed(tmp_path) -
     f.write_text(f'<https://example.org/a> <https://example.org/p> "x" <{g3}> .\n')
     kg.store.load_file(f, graph="https://example.org/data")
     assert kg.per_graph("n", count) == {g2: 3, g3: 2} and sorted(calls) == [g2, g3]
+
+
+def test_readers_keep_the_old_version_until_the_write_is_published() -> None:
+    # While a write recomputes what readers used, readers get the values of the version before
+    # it at once; once writing() returns (the acknowledgement), every reader gets the new one.
+    kg = KnowledgeGraph(OxigraphStore())
+    write(kg, "one")
+    assert kg.cached("k", lambda: current(kg)) == "one"
+    recomputing, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        value = current(kg)
+        if value == "two":  # the recomputation after the write
+            recomputing.set()
+            release.wait(10)
+        return value
+
+    kg.cached("k", slow)  # read lately, so the write recomputes it
+    writer = threading.Thread(target=lambda: _write_through(kg, "two"))
+    writer.start()
+    assert recomputing.wait(10)
+    seen = kg.cached("k", slow)  # another thread, during the recomputation: answered at once
+    release.set()
+    writer.join(10)
+    assert seen == "one"
+    assert kg.cached("k", lambda: "recomputed by the reader") == "two"  # ready before the acknowledgement
+
+
+def _write_through(kg: KnowledgeGraph, value: str) -> None:
+    with kg.writing():
+        write(kg, value)
+
+
+def test_one_recomputation_covers_the_writes_finished_before_it() -> None:
+    kg = KnowledgeGraph(OxigraphStore())
+    write(kg, "zero")
+    started, release = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def compute() -> str:
+        seen.append(current(kg))
+        if seen[-1] == "one":
+            started.set()
+            release.wait(10)
+        return seen[-1]
+
+    kg.cached("k", compute)
+    first = threading.Thread(target=lambda: _write_through(kg, "one"))
+    first.start()
+    assert started.wait(10)  # the first write's recomputation is running
+    written = kg.store.version
+    others = [threading.Thread(target=lambda v=v: _write_through(kg, v)) for v in ("two", "three")]
+    for n, t in enumerate(others, 1):
+        t.start()
+        deadline = time.monotonic() + 10
+        while kg.store.version < written + n and time.monotonic() < deadline:  # written, and waiting
+            time.sleep(0.01)
+    release.set()
+    for t in [first, *others]:
+        t.join(10)
+    # "two" and "three" share one recomputation, which starts after both are written.
+    assert seen == ["zero", "one", "three"] and kg.cached("k", compute) == "three"
+
+
+def test_a_failed_write_publishes_nothing() -> None:
+    kg = KnowledgeGraph(OxigraphStore())
+    write(kg, "one")
+    before = kg.version
+    try:
+        with kg.writing():
+            raise ValueError("refused before writing")
+    except ValueError:
+        pass
+    assert kg.version == before and kg.cached("k", lambda: current(kg)) == "one"
