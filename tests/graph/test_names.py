@@ -319,7 +319,11 @@ def test_an_index_updated_after_writes_equals_one_built_afresh() -> None:
     from rekg.graph import open_graph
 
     kg = open_graph(validate_shapes=False)
-    base, label, alt = kg.ns.id, "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#altLabel"
+    base, label, alt = (
+        kg.ns.id,
+        "http://www.w3.org/2000/01/rdf-schema#label",
+        "http://www.w3.org/2004/02/skos/core#altLabel",
+    )
     kind = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
     def q(s: str, p: str, o: ox.NamedNode | ox.Literal) -> ox.Quad:
