@@ -170,19 +170,21 @@ class KnowledgeGraph:
         hit = self._cache.get(key)
         return hit[1] if hit is not None else None
 
-    def per_graph(self, key: Any, compute: Callable[[str], T]) -> dict[str, T]:
+    def per_graph(self, key: Any, compute: Callable[[str], T], *, depends: Any = None) -> dict[str, T]:
         """``{graph: compute(graph)}`` for every named graph, recomputed only for graphs that changed.
 
         For indexes that are a union of per-graph parts: after an upload only the new graph
         is read. A part is tagged with its graph's version read before computing, so a write
-        during the computation is picked up by the next call.
+        during the computation is picked up by the next call. ``depends`` is what the parts
+        read beyond their own graph (compared with ``==``): when it changes, every part is
+        computed again.
         """
         with self._cache_lock:
             parts = dict(self._parts.get(key, {}))
         out: dict[str, T] = {}
-        fresh: dict[str, tuple[int, Any]] = {}
+        fresh: dict[str, tuple[Any, Any]] = {}
         for graph in sorted(self.store.graph_names()):
-            version = self.store.graph_version(graph)
+            version = (self.store.graph_version(graph), depends)
             hit = parts.get(graph)
             if hit is None or hit[0] != version:
                 hit = (version, compute(graph))
@@ -191,6 +193,24 @@ class KnowledgeGraph:
         with self._cache_lock:
             self._parts[key] = fresh
         return out
+
+    def select_by_graph(self, sparql: str, *, depends: Any = None, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
+        """The rows of a SELECT whose pattern reads its facts inside ``GRAPH ?g``, read graph by graph.
+
+        The rows of each graph are kept per graph version (see :meth:`per_graph`), so after a
+        write only the graphs it changed are queried again. Whatever the query reads outside
+        ``GRAPH ?g`` (the classes of an entity, say) must be summed up by ``depends``. On a store
+        that cannot bind ``?g`` graph by graph (:attr:`Store.reads_graph_by_graph`) the query runs
+        once over every graph.
+        """
+        if not self.store.reads_graph_by_graph:
+            return self.select(sparql, **bindings)
+        parts = self.per_graph(
+            ("rows", sparql, tuple(sorted((k, str(v)) for k, v in bindings.items()))),
+            lambda g: self.select(sparql, g=ox.NamedNode(g), **bindings),
+            depends=depends,
+        )
+        return [row for rows in parts.values() for row in rows]
 
     def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
         """Run a SELECT with predeclared prefixes; return rows of Python values.

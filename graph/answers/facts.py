@@ -22,6 +22,9 @@ from rekg.ontology import RDF, RDFS, REKG, ontology_graph
 
 __all__ = ["Subject", "first_date", "given", "graph_date", "kind", "label", "pick", "refs", "resolved", "subjects"]
 
+# Each query reads one graph (?g is bound graph by graph, see KnowledgeGraph.select_by_graph), so
+# after a write only the graphs it changed are read again. _FACTS also reads the classes of ?s from
+# every graph: its parts depend on which entities are instances of the class.
 _FACTS = """
 SELECT ?cls ?s ?p ?o ?g WHERE {
     ?s a/rdfs:subClassOf* ?cls .
@@ -30,7 +33,8 @@ SELECT ?cls ?s ?p ?o ?g WHERE {
 """
 
 # Every suspension and claim; only those about the class's instances are kept, in Python
-# (Virtuoso drops rows when the class path is joined here).
+# (Virtuoso drops rows when the class path is joined here). A claim's parts are read from the
+# graph that makes it: a claim is its source's statement.
 _SUSPENDERS = """
 SELECT ?s ?by ?g WHERE {
     GRAPH ?g { ?by rekg:suspends ?s }
@@ -39,10 +43,12 @@ SELECT ?s ?by ?g WHERE {
 
 _CLAIMS = """
 SELECT ?claim ?about ?claimant ?status ?property ?value ?g WHERE {
-    GRAPH ?g { ?claim a rekg:Claim ; rekg:about ?about . }
-    OPTIONAL { ?claim rekg:claimant ?claimant }
-    OPTIONAL { ?claim rekg:claimedStatus ?status }
-    OPTIONAL { ?claim rekg:claimedProperty ?property ; rekg:claimedValue ?value }
+    GRAPH ?g {
+        ?claim a rekg:Claim ; rekg:about ?about .
+        OPTIONAL { ?claim rekg:claimant ?claimant }
+        OPTIONAL { ?claim rekg:claimedStatus ?status }
+        OPTIONAL { ?claim rekg:claimedProperty ?property ; rekg:claimedValue ?value }
+    }
 }
 """
 
@@ -87,15 +93,19 @@ def subjects(kg: KnowledgeGraph, cls: str) -> dict[str, Subject]:
             classes = class_closure(kg)
             return {s: v for s, v in subjects(kg, event).items() if cls in classes.get(s, ())}
         out: dict[str, Subject] = {}
-        for r in kg.select(_FACTS, cls=iri(cls)):
-            s = out.setdefault(r["s"], Subject(r["s"]))
-            if r["p"] == str(RDF.type):
+        instances = frozenset(s for s, classes in class_closure(kg).items() if cls in classes)
+        rdf_type = str(RDF.type)
+        for r in kg.select_by_graph(_FACTS, depends=instances, cls=iri(cls)):
+            s = out.get(r["s"])
+            if s is None:
+                s = out[r["s"]] = Subject(r["s"])
+            if r["p"] == rdf_type:
                 s.types.add(r["o"])
             s.add(r["p"], r["o"], r["g"])
-        for r in kg.select(_SUSPENDERS):
+        for r in kg.select_by_graph(_SUSPENDERS):
             if r["s"] in out:
                 out[r["s"]].add(str(REKG.suspendedBy), r["by"], r["g"])
-        for r in kg.select(_CLAIMS):
+        for r in kg.select_by_graph(_CLAIMS):
             if r["about"] in out:
                 c = out[r["about"]].claims.setdefault(
                     r["claim"],

@@ -314,7 +314,7 @@ class NameIndex:
             types,
         )
         mine: set[int] = set()  # slots this update copied, so it may change them in place
-        for iri in touched:
+        for iri in sorted(touched):  # a fresh build files every entity in IRI order
             new._unfile(iri, mine)
             names = frozenset().union(*(part.get(iri, ()) for part in parts.values()))
             if names:

@@ -247,11 +247,10 @@ SELECT ?s ?type ?g WHERE {{
 """
 
 _Q_VALUES = f"""
-SELECT ?s ?p ?o ?olabel ?g WHERE {{
+SELECT ?s ?p ?o ?g WHERE {{
     VALUES ?p {{ {_values(_NODE_VALUES)} }}
     GRAPH ?g {{ ?s ?p ?o }}
     FILTER(isIRI(?s))
-    OPTIONAL {{ ?o rdfs:label ?olabel FILTER(lang(?olabel) = "en" || lang(?olabel) = "") }}
 }}
 """
 
@@ -379,14 +378,14 @@ def _build(kg: KnowledgeGraph) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph(name="rekg")
     G.graph["sources"] = {
         r["g"]: {"title": r.get("title", kg.local_id(r["g"])), "date": iso(r.get("date"))}
-        for r in kg.select(_Q_SOURCES)
+        for r in kg.select_by_graph(_Q_SOURCES)
     }
     G.graph["sources"][kg.ns.entities_graph] = {"title": "rekg shared entities (seeds/entities.ttl)", "date": None}
 
     # Nodes: the entity's class (rules.ENTITY_CLASSES, most specific first) decides kind and type.
     types: dict[str, set[str]] = defaultdict(set)
     node_sources: dict[str, set[str]] = defaultdict(set)
-    for r in kg.select(_Q_NODES):
+    for r in kg.select_by_graph(_Q_NODES):
         types[r["s"]].add(r["type"])
         node_sources[r["s"]].add(r["g"])
     for s, ts in types.items():
@@ -398,14 +397,15 @@ def _build(kg: KnowledgeGraph) -> nx.MultiDiGraph:
 
     # Node values: collect every (value, graph), then keep the value most graphs state.
     stated: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for r in kg.select(_Q_VALUES):
+    for r in kg.select_by_graph(_Q_VALUES):
         s = r["s"]
         if s not in G:
             continue
         attr = _NODE_VALUES[r["p"]]
         value = r["o"]
         if attr in ("status", "stage"):
-            value = r.get("olabel") or kg.local_id(value).rsplit("#", 1)[-1]
+            entry = index.entries.get(value)
+            value = entry.label if entry else kg.local_id(value).rsplit("#", 1)[-1]
         elif attr == "start_year":
             value = year_of(value)
         stated[(s, attr)][value] += 1
@@ -417,7 +417,7 @@ def _build(kg: KnowledgeGraph) -> nx.MultiDiGraph:
             G.nodes[s][attr] = _most_stated(counts)
 
     # Plain edges.
-    for r in kg.select(_Q_EDGES):
+    for r in kg.select_by_graph(_Q_EDGES):
         relation, backwards = _PROPERTIES[r["p"]]
         u, v = (r["o"], r["s"]) if backwards else (r["s"], r["o"])
         if u in G and v in G:
@@ -478,7 +478,9 @@ def _add_edge(G: nx.MultiDiGraph, u: str, v: str, relation: str, source: str | N
 def _add_output_details(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
     # An output's status changes over time (planned, then operating): the newest source wins.
     dated = G.graph["sources"]
-    rows = sorted(kg.select(_Q_DETAILS), key=lambda r: (dated.get(r["g"], {}).get("date") or "", r["g"]), reverse=True)
+    rows = sorted(
+        kg.select_by_graph(_Q_DETAILS), key=lambda r: (dated.get(r["g"], {}).get("date") or "", r["g"]), reverse=True
+    )
     for r in rows:
         f = r["f"]
         if f not in G:
@@ -509,7 +511,7 @@ def _add_output_details(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
 
 
 def _add_ownership(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
-    for r in kg.select(_Q_OWNERSHIP):
+    for r in kg.select_by_graph(_Q_OWNERSHIP):
         if r["owner"] in G and r["company"] in G:
             share = r.get("share")
             _add_edge(G, r["owner"], r["company"], "owns", r["g"], share=float(share) if share is not None else None)
@@ -517,7 +519,7 @@ def _add_ownership(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
 
 def _add_statistics(kg: KnowledgeGraph, G: nx.MultiDiGraph) -> None:
     stats: dict[str, dict] = {}
-    for r in kg.select(_Q_STATISTICS):
+    for r in kg.select_by_graph(_Q_STATISTICS):
         st = stats.setdefault(
             r["stat"],
             {

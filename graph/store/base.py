@@ -138,6 +138,10 @@ class Store(ABC):
         #: Held while the store writes; worker pools fork only outside it, so no forked worker
         #: inherits a lock that a writing thread of the server holds inside the store's engine
         #: (the worker would wait on it forever).
+        #: Whether a query with ``?g`` bound to one graph answers as its rows for that graph in the same
+        #: query over every graph (:meth:`KnowledgeGraph.select_by_graph` reads graph by graph only then).
+        #: Virtuoso 7.2 drops rows when a bound ``?g`` meets a property path.
+        self.reads_graph_by_graph = True
         self.fork_guard = threading.RLock()
         self._meta: dict[str, str] = {}
         # Version of each graph's last write; graphs not listed date from the last write that

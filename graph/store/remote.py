@@ -551,6 +551,7 @@ class RemoteStore(Store):
                     )
         probe = self._request(self.query_url, {"query": "ASK {}"}, accept=_ACCEPT_JSON)
         self.virtuoso = "virtuoso" in probe.headers.get("server", "").lower()
+        self.reads_graph_by_graph = not self.virtuoso
         self._meta = self._read_meta()
 
     # -- HTTP --------------------------------------------------------------------------------

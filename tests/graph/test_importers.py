@@ -111,14 +111,17 @@ def test_unknown_name_has_suggestions(fresh: KnowledgeGraph) -> None:
 
 
 def test_ambiguous_name_is_an_error(fresh: KnowledgeGraph) -> None:
-    from rekg.graph.answers.names import name_index
+    import pyoxigraph as ox
 
-    index = name_index(fresh)
-    shared = next((n for e in index.entries.values() for n in e.names if len(index.lookup(n)) > 1 and len(n) > 2), None)
-    if shared is None:
-        pytest.skip("no ambiguous name in the seeds")
-    problems = _problems(fresh, HEAD + f"{shared},located in,Malaysia,,,,,,,\n")
-    assert problems[0]["row"] == 6 and problems[0]["suggestions"]
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    twins = [
+        ox.Quad(ox.NamedNode(fresh.iri(f"twin-{x}")), label, ox.Literal("Twin Refinery", language="en"))
+        for x in ("a", "b")
+    ]
+    fresh.store.replace_graph(str(fresh.ns.source["twins"]), twins)
+    problems = _problems(fresh, HEAD + "Twin Refinery,located in,Malaysia,,,,,,,\n")
+    assert problems[0]["row"] == 6
+    assert {s["id"] for s in problems[0]["suggestions"]} == {fresh.iri("twin-a"), fresh.iri("twin-b")}
 
 
 def test_formula_cells_are_text(fresh: KnowledgeGraph) -> None:
