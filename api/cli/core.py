@@ -61,6 +61,7 @@ def serve(
     import uvicorn
 
     from ..app import create_app
+    from ..server import prepare
     from ..settings import Settings
 
     overrides = {
@@ -84,6 +85,7 @@ def serve(
     with reported_errors(), _file_progress() as progress:
         kg = settings.open_graph(on_progress=progress)
     app_ = create_app(settings, kg)
+    prepare(kg)
     err_console.print(
         f"rekg: serving {len(kg.store.graph_names())} graphs ({kg.store.kind} store) "
         f"on http://{settings.host}:{settings.port}/"
