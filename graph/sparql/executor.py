@@ -29,12 +29,15 @@ request names a dataset.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import pickle
 import re
 import time
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import pyoxigraph as ox
@@ -520,9 +523,10 @@ class QueryExecutor:
         self._pool: WorkerPool | None = None
         opener = kg.store.worker_reader()
         if opener is not None:
-            prefixes = dict(kg.prefixes)
+            files = kg.store.workers_read_files  # decided once: a serving store does not change mode
             self._pool = WorkerPool(
-                lambda: _worker_handler(opener, prefixes),
+                partial(_worker_handler, opener, dict(kg.prefixes)),
+                start_method="forkserver" if files else "fork",
                 size=self.workers,
                 generation=lambda: kg.version,
                 fork_guard=kg.store.fork_guard,
@@ -531,6 +535,7 @@ class QueryExecutor:
                 recycle_mb=max(self.memory_mb // 4, 1),
                 netns=netns,
             )
+            kg.write_guards.append(self._no_worker_reads_files)
 
     @property
     def isolation(self) -> str:
@@ -570,6 +575,14 @@ class QueryExecutor:
         self._closed = True
         if self._pool is not None:
             self._pool.close()
+            with contextlib.suppress(ValueError):
+                self.kg.write_guards.remove(self._no_worker_reads_files)
+
+    def _no_worker_reads_files(self) -> AbstractContextManager[None]:
+        """Held around each write: when workers read the store's files, none is alive meanwhile."""
+        if self._pool is not None and self.kg.store.workers_read_files:
+            return self._pool.paused()
+        return contextlib.nullcontext()
 
     async def run(
         self,

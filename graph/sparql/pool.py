@@ -51,7 +51,7 @@ import signal
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -97,6 +97,9 @@ _PR_SET_NAME = 15
 #: How a worker exits after a MemoryError it could not report.
 _EXIT_NOMEM = 3
 _SERVED_MEMORY = 4096
+#: How long :meth:`WorkerPool.paused` waits for the callers of stopped workers to notice, after which
+#: it forgets the workers itself.
+_GIVE_UP_S = 10.0
 
 
 class WorkerTimeout(Exception):
@@ -174,7 +177,7 @@ class _Options:
 
 
 def _worker_main(
-    conn: Connection, make_handler: Callable[[], Handler], parent: int, pdeathsig: bool, options: _Options
+    conn: Connection, make_handler: Callable[[], Handler], parent: int | None, pdeathsig: bool, options: _Options
 ) -> None:
     # Handlers inherited from uvicorn would swallow SIGTERM; Ctrl-C is the server's business.
     with contextlib.suppress(ValueError, OSError):
@@ -189,8 +192,8 @@ def _worker_main(
         clib.prctl(_PR_SET_NAME, b"rekg-sparql", 0, 0, 0)  # what ps/top show for the worker
         if pdeathsig:
             clib.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(0)
+    if parent is not None and os.getppid() != parent:
+        os._exit(0)  # the server died before the death signal was armed
     detach_sockets(conn.fileno())
     netns = bool(options.netns and clib is not None and enter_empty_network(clib))
     seccomp = bool(options.seccomp and install_no_socket_filter(clib))
@@ -269,6 +272,13 @@ class WorkerPool:
     fork_guard : context manager, optional
         Held around each fork: the store's :attr:`~rekg.graph.store.base.Store.fork_guard`, so
         that no worker is forked while a thread of the server is inside a write.
+    start_method : {"fork", "forkserver"}
+        ``fork`` (the default) forks workers from this process, so they share its memory (an
+        in-memory store). ``forkserver`` forks them from a clean process started for the
+        purpose, which never opened the store: for workers that open a store's files themselves,
+        because RocksDB is not safe to use in a child forked from a process that has it open
+        (its background threads' locks are copied as they are; workers aborted or hung).
+        ``make_handler`` must then pickle.
 
     Examples
     --------
@@ -290,6 +300,7 @@ class WorkerPool:
         netns: bool = True,
         seccomp: bool = True,
         fork_guard: AbstractContextManager[Any] | None = None,
+        start_method: Literal["fork", "forkserver"] = "fork",
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
@@ -302,7 +313,10 @@ class WorkerPool:
         self._options = _Options(netns, seccomp, None if memory_mb is None else memory_mb * MB)
         self.memory_mb = memory_mb
         self.recycle_mb = recycle_mb
-        self._ctx = mp.get_context("fork")
+        self._ctx = mp.get_context(start_method)
+        if start_method == "forkserver":
+            # Imported once in the fork server, not in every worker.
+            self._ctx.set_forkserver_preload(["rekg.graph.sparql.executor"])
         self._lock = threading.RLock()
         self._idle: list[_Worker] = []
         self._workers: dict[int, _Worker] = {}
@@ -311,6 +325,8 @@ class WorkerPool:
         #: When each client was last handed a worker (a number of ``_seq``).
         self._served: dict[Hashable, int] = {}
         self._closed = False
+        #: Open :meth:`paused` blocks: while any, no worker is forked or handed out.
+        self._paused = 0
         self.sandbox: Sandbox | None = None
         #: Workers killed at a deadline or when their client left; preempted for another client;
         #: replaced for hitting the memory cap; replaced because they grew past ``recycle_mb``.
@@ -328,10 +344,14 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         parent_end, child_end = self._ctx.Pipe(duplex=True)
-        on_main = threading.current_thread() is threading.main_thread()
+        if self._ctx.get_start_method() == "fork":
+            # The death signal fires when the forking thread ends, so it is armed only for the main thread.
+            parent, pdeathsig = os.getpid(), threading.current_thread() is threading.main_thread()
+        else:  # forked by the fork server's main thread, which ends when this process does
+            parent, pdeathsig = None, True
         proc = self._ctx.Process(
             target=_worker_main,
-            args=(child_end, self._make_handler, os.getpid(), on_main, self._options),
+            args=(child_end, self._make_handler, parent, pdeathsig, self._options),
             name="rekg-sparql-worker",
             daemon=True,
         )
@@ -411,6 +431,44 @@ class WorkerPool:
             with contextlib.suppress(RuntimeError):
                 waiter.loop.call_soon_threadsafe(_fail, waiter.fut, PoolClosed("the query worker pool is closed"))
 
+    @contextlib.contextmanager
+    def paused(self, wait_s: float = 1.0) -> Iterator[None]:
+        """A block during which no worker process exists, for writing files that workers read.
+
+        Requests that arrive meanwhile wait in line (their time limit keeps counting). Running
+        requests may finish for ``wait_s`` seconds; then their workers are stopped and the
+        requests queued again, to run once the block ends, on what it wrote. Call it from a
+        thread other than the event loop's: it waits for replies the loop receives.
+        """
+        with self._lock:
+            self._paused += 1
+            for worker in self._idle:
+                self._retire(worker)
+            self._idle.clear()
+        deadline = time.monotonic() + wait_s
+        try:
+            while True:
+                with self._lock:
+                    if not self._workers:
+                        break
+                    late = time.monotonic() - deadline
+                    for worker in list(self._workers.values()) if late > 0 else ():
+                        if worker.busy and not worker.preempted and late < _GIVE_UP_S:
+                            worker.preempted = True  # its caller sees the pipe close and queues again
+                            with contextlib.suppress(ProcessLookupError, OSError):
+                                os.kill(worker.pid, signal.SIGKILL)
+                        elif not worker.busy or late >= _GIVE_UP_S:
+                            self._retire(worker)  # no caller will (any more)
+                time.sleep(0.002)
+            yield
+        finally:
+            with self._lock:
+                self._paused -= 1
+                resume = not self._paused
+            if resume:
+                for _ in range(self.size):
+                    self._give_back(None)
+
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` has been called."""
@@ -442,6 +500,8 @@ class WorkerPool:
         with self._lock:
             if self._closed:
                 raise PoolClosed("the query worker pool is closed")
+            if self._paused:
+                return self._wait_in_line(loop, client, seq)
             generation = self._generation()
             while self._idle:
                 worker = self._idle.pop()
@@ -450,10 +510,14 @@ class WorkerPool:
                 self._retire(worker)
             if len(self._workers) < self.size:
                 return self._assign(self._spawn(), client)
-            fut: asyncio.Future[_Worker] = loop.create_future()
-            self._waiters.append(_Waiter(loop, fut, client, seq))
+            fut = self._wait_in_line(loop, client, seq)
             self._preempt_for(client)
             return fut
+
+    def _wait_in_line(self, loop: asyncio.AbstractEventLoop, client: Hashable, seq: int) -> asyncio.Future[_Worker]:
+        fut: asyncio.Future[_Worker] = loop.create_future()
+        self._waiters.append(_Waiter(loop, fut, client, seq))
+        return fut
 
     def _preempt_for(self, client: Hashable) -> None:
         """Free a worker for ``client`` if another client holds two or more workers than it does."""
@@ -479,6 +543,10 @@ class WorkerPool:
         """Return a released worker (or ``None`` after a kill) to the pool or to the fairest waiter."""
         with self._lock:
             if self._closed:
+                if worker is not None:
+                    self._retire(worker)
+                return
+            if self._paused:
                 if worker is not None:
                     self._retire(worker)
                 return

@@ -270,6 +270,15 @@ class Store(ABC):
         """
         return None
 
+    @property
+    def workers_read_files(self) -> bool:
+        """Whether forked workers read this store's files (opened read-only) rather than a copy in memory.
+
+        Oxigraph leaves reading a store's files while another handle writes them undefined, so
+        while this holds, no worker may be alive during a write (:meth:`WorkerPool.paused`).
+        """
+        return False
+
     def reopen(self) -> bool:
         """Recover after a failed read (see :class:`QueryReader`); a store has nothing to reopen."""
         return False

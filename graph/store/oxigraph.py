@@ -96,8 +96,15 @@ class OxigraphStore(Store):
         """Whether queries read from memory (the memory back end, or a mirrored persistent store)."""
         return self._read is not self._store or self.path is None
 
+    @property
+    def workers_read_files(self) -> bool:
+        return not self.in_memory
+
     def worker_reader(self) -> ReaderOpener:
         """Workers read their forked copy of an in-memory store, else the files read-only.
+
+        For the files the opener holds only their path (it pickles), since those workers come
+        from a fork server that never opened the store (:class:`~rekg.graph.sparql.pool.WorkerPool`).
 
         Examples
         --------
@@ -105,6 +112,9 @@ class OxigraphStore(Store):
         >>> s.worker_reader()() is s  # in a forked worker: that worker's copy of the store
         True
         """
+        if self.workers_read_files:
+            assert self.path is not None
+            return partial(_ReadOnlyOxigraph, self.path)
         return partial(_open_in_worker, self)
 
     def query(

@@ -113,3 +113,43 @@ def test_sigterm_lets_in_flight_requests_finish(tmp_path: Path) -> None:
     assert "Finished server process" in server.log.read_text(errors="replace")
     with running_server(args, ENV) as again:
         assert _sources(again.url) == {"stream-0001": 6 + PROV + 1500 * 3}
+
+
+def test_a_store_read_on_disk_answers_whole_versions_while_sources_are_posted(tmp_path: Path) -> None:
+    """Over the memory-mirror limit, workers read the store's files: none is alive while a write lands,
+    so every count a query sees is that of some acknowledged state, and never goes back (issue 18)."""
+    args = ["--store", "oxigraph", "--store-path", str(tmp_path / "store")]
+    count = (
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+        'FILTER(STRSTARTS(STR(?g), "https://w3id.org/rekg/source/stream-")) }'
+    )
+    per_source, sources = 6 + PROV + 10 * 3, 12
+    with running_server(args, {**ENV, "REKG_MEMORY_MIRROR_MAX_QUADS": "0"}) as server:
+        acked: list[int] = []
+
+        def writer() -> None:
+            with httpx.Client(base_url=server.url, timeout=30) as http:
+                for i in range(sources):
+                    r = http.post("/sources", content=source_doc(i, facts=10), headers=AUTH)
+                    assert r.status_code == 201, r.text
+                    acked.append(i)
+
+        def read(http: httpx.Client) -> int:
+            r = http.post("/sparql", data={"query": count}, headers={"Accept": "application/sparql-results+json"})
+            assert r.status_code == 200, r.text
+            return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+        t = threading.Thread(target=writer)
+        seen: list[tuple[int, int]] = []  # (writes acknowledged before the query was sent, count)
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            t.start()
+            while t.is_alive():
+                before = len(acked)
+                seen.append((before, read(http)))
+            t.join()
+            seen.append((len(acked), read(http)))
+    counts = [n for _, n in seen]
+    assert all(n % per_source == 0 for n in counts), counts
+    assert counts == sorted(counts) and counts[-1] == per_source * sources
+    assert all(n >= before * per_source for before, n in seen)  # every acknowledged write is in the answer
+    assert len(set(counts)) > 2, "the reads did not overlap the writes"

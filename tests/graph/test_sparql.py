@@ -425,3 +425,48 @@ def test_long_operator_chains_do_not_crash_a_worker(kg: KnowledgeGraph, executor
     q = prepare_query(kg, "ASK { FILTER(" + "!" * 40_000 + "true) }")
     assert run(executor.run(q, "json")).body.endswith(b"true}")
     assert set(executor.worker_pids) == before
+
+
+def test_workers_read_a_whole_version_of_a_disk_store_while_the_server_writes(tmp_path: Path) -> None:
+    """A store read on disk (over the memory-mirror limit): no worker is alive while the server writes
+    its files (Oxigraph leaves reading them meanwhile undefined). With graphs written continuously,
+    every count is that of some written version (a multiple of the graph size), counts never go back,
+    and the last one holds every write (issue 18, item 3)."""
+    import json
+    import threading
+
+    store = OxigraphStore(tmp_path / "store", mirror_max_quads=0)
+    assert store.workers_read_files
+    kg = KnowledgeGraph(store)
+    ex = QueryExecutor(kg, timeout_s=10.0, workers=2)
+    ex.start()
+    size, graphs = 40, 40
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def writer() -> None:
+        for i in range(graphs):
+            quads = [
+                ox.Quad(ox.NamedNode(f"{EX}g{i}s{j}"), ox.NamedNode(f"{EX}p"), ox.Literal(str(j))) for j in range(size)
+            ]
+            with kg.writing():
+                store.replace_graph(f"{EX}g{i}", quads)
+            time.sleep(0.01)  # paced, so that reads fall between writes even on a loaded machine
+
+    def read() -> int:
+        out = run(ex.run(prepare_query(kg, count), "json"))
+        return int(json.loads(out.body)["results"]["bindings"][0]["n"]["value"])
+
+    t = threading.Thread(target=writer)
+    counts: list[int] = []
+    try:
+        t.start()
+        while t.is_alive() or not counts:
+            counts.append(read())
+        t.join()
+        counts.append(read())
+    finally:
+        ex.close()
+    assert all(n % size == 0 for n in counts), counts
+    assert counts == sorted(counts) and counts[-1] == size * graphs
+    assert len(set(counts)) > 2, "the reads did not overlap the writes"
+    assert kg.write_guards == []  # the closed executor no longer holds up writes
