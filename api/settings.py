@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     )
     remote_query_url: str | None = Field(None, description="SPARQL query endpoint of the remote store.")
     remote_update_url: str | None = Field(None, description="SPARQL update endpoint of the remote store.")
+    remote_dataset: Literal["auto", "explicit", "server"] = Field(
+        "auto",
+        description="Which graphs the remote store's queries read: `explicit` lists rekg's graphs (FROM/FROM NAMED) "
+        "in every query, `server` leaves it to the server (its default graph must be the union of the named graphs "
+        "and hold nothing else, e.g. `oxigraph serve --union-default-graph`), `auto` is explicit up to 100 graphs "
+        "(server on Virtuoso).",
+    )
     remote_bearer_token: SecretStr | None = Field(
         None,
         description="Bearer token sent to the remote store's endpoints (`Authorization: Bearer`). Never logged or "
@@ -156,6 +163,7 @@ class Settings(BaseSettings):
             update_url=self.remote_update_url,
             timeout=self.query_timeout_s,
             auth=self.remote_auth() if self.store == "remote" else None,
+            dataset=self.remote_dataset,
             mirror_max_quads=self.memory_mirror_max_quads,
             seeds_dir=self.seeds_dir,
             base=self.base_iri,

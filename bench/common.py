@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -124,10 +124,14 @@ class Server:
     url: str  # the SPARQL endpoint
     proc: subprocess.Popen | None
     log: Path | None = None
+    #: Servers this one needs (the engine behind rekg's remote back end), stopped after it.
+    companions: list[Server] = field(default_factory=list)
 
     def stop(self) -> None:
         if self.proc is not None:
             stop_process(self.proc, timeout=30)
+        for other in self.companions:
+            other.stop()
 
     def rss_mb(self) -> float:
         import psutil
@@ -193,25 +197,29 @@ def rdflib_endpoint_server(name: str, store: str, data: Path) -> Server:
     return start(name, args, port, timeout=1200, path="/")
 
 
-def oxigraph_server(name: str, data: Path, size: str) -> Server:
-    """The native Oxigraph server (``oxigraph`` from PyPI, in bench/out/oxigraph-server-venv), read-only.
+def oxigraph_server(name: str, data: Path | None, size: str) -> Server:
+    """The native Oxigraph server (``oxigraph`` from PyPI, in bench/out/oxigraph-server-venv).
 
-    The file is bulk loaded into a fresh directory with ``oxigraph load`` and compacted with
-    ``oxigraph optimize``, then served with ``serve-read-only --union-default-graph`` so the
-    default graph is the union, as in rekg. It reads RocksDB on every query, like
-    ``rekg oxigraph (disk reads)``; ``rekg memory`` and ``rekg oxigraph`` read an in-memory store.
+    With ``data``, the file is bulk loaded into a fresh directory with ``oxigraph load`` and
+    compacted with ``oxigraph optimize``, then served with ``serve-read-only
+    --union-default-graph`` so the default graph is the union, as in rekg. It reads RocksDB on
+    every query, like ``rekg oxigraph (disk reads)``; ``rekg memory`` and ``rekg oxigraph`` read
+    an in-memory store. Without ``data`` it starts empty and writable (``serve``, with its
+    ``/update`` endpoint), for rekg's remote back end to load the seeds and the file into.
     """
     exe = OXIGRAPH_VENV / "bin" / "oxigraph"
     if not exe.exists():
         subprocess.run([sys.executable, "-m", "venv", str(OXIGRAPH_VENV)], check=True)
         subprocess.run([str(OXIGRAPH_VENV / "bin" / "pip"), "install", "-q", "oxigraph"], check=True)
-    location = OUT / f"oxigraph-server-{size}"
+    location = OUT / f"oxigraph-server-{size}{'' if data else '-rw'}"
     shutil.rmtree(location, ignore_errors=True)
-    subprocess.run([str(exe), "load", "--location", str(location), "--file", str(data)], check=True)
-    # `oxigraph load` recommends this before a read-heavy workload (it compacts RocksDB).
-    subprocess.run([str(exe), "optimize", "--location", str(location)], check=True)
+    if data is not None:
+        subprocess.run([str(exe), "load", "--location", str(location), "--file", str(data)], check=True)
+        # `oxigraph load` recommends this before a read-heavy workload (it compacts RocksDB).
+        subprocess.run([str(exe), "optimize", "--location", str(location)], check=True)
     port = free_port()
-    args = [str(exe), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    command = "serve-read-only" if data else "serve"
+    args = [str(exe), command, "--location", str(location), "--bind", f"127.0.0.1:{port}"]
     return start(name, [*args, "--union-default-graph"], port, path="/query")
 
 

@@ -10,6 +10,10 @@ application/sparql-results+json``, at concurrency 1, 8 and 32, each cell for a f
   in-memory copy, and ``rekg oxigraph (disk reads)`` sets that to 0 to read RocksDB itself;
 * ``rekg remote``: ``rekg serve --store remote`` in front of a private Virtuoso holding the file
   (loaded with Virtuoso's bulk loader), and ``virtuoso`` itself queried directly;
+* ``rekg remote (oxigraph server)``: the same in front of an Oxigraph server (``oxigraph serve
+  --union-default-graph``), into which rekg writes the seeds and the file through its update endpoint;
+  with ``server dataset``, ``REKG_REMOTE_DATASET=server`` (queries read the server's union default
+  graph instead of listing rekg's graphs);
 * ``rdflib-endpoint`` with its default store and with ``--store Oxigraph``, from its own venv;
 * ``oxigraph server``: the native Oxigraph server (``oxigraph`` from PyPI, its own venv) over the
   same file bulk loaded with ``oxigraph load``, ``serve-read-only --union-default-graph``.
@@ -61,6 +65,8 @@ ALL_SYSTEMS = (
     "rekg oxigraph",
     "rekg oxigraph (disk reads)",
     "rekg remote",
+    "rekg remote (oxigraph server)",
+    "rekg remote (oxigraph server; server dataset)",
     "virtuoso",
     "rdflib-endpoint",
     "rdflib-endpoint oxigraph",
@@ -227,6 +233,21 @@ def start_system(system: str, size: str, data: Path, virtuoso=None) -> Server:
         server = rekg_server(system, "remote", remote_url=virtuoso.sparql_url)
         # rekg wrote the seeds over HTTP; checkpoint now rather than stall a measured query later.
         virtuoso.isql("checkpoint;")
+        return server
+    if system.startswith("rekg remote (oxigraph server"):
+        # An empty, writable Oxigraph server: rekg writes the seeds and the file through its update
+        # endpoint, as its tests do (the file's own graph names would otherwise meet the seeds').
+        engine = oxigraph_server("oxigraph server (rw)", None, size)
+        base = engine.url.rsplit("/", 1)[0]
+        try:
+            env = {"REKG_REMOTE_UPDATE_URL": base + "/update"}
+            if system.endswith("server dataset)"):  # the union default graph, not a FROM list per query
+                env["REKG_REMOTE_DATASET"] = "server"
+            server = rekg_server(system, "remote", data=[data], remote_url=engine.url, env=env)
+        except BaseException:
+            engine.stop()
+            raise
+        server.companions.append(engine)
         return server
     if system == "virtuoso":
         return Server(system, virtuoso.sparql_url, None)

@@ -658,6 +658,17 @@ class RemoteStore(Store):
         if substitutions:
             sparql = _inject(sparql, tokens, substitutions)
         prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items())
+        if (
+            prologue
+            and len(tokens) > 1
+            and tokens[0].kind == "NAME"
+            and tokens[0].text.upper() == "BASE"
+            and tokens[1].kind == "IRI"
+        ):
+            # A BASE the query opens with goes before rekg's PREFIX lines: Virtuoso 7 reads the
+            # SPARQL 1.0 prologue, where BASE may only come first.
+            cut = tokens[1].pos + len(tokens[1].text)
+            prologue, sparql = sparql[:cut] + "\n" + prologue, sparql[cut:]
         data: dict[str, Any] = {"query": prologue + sparql}
         explicit = self.dataset == "explicit" or (self.dataset == "auto" and not self.virtuoso)
         if default_graph is None and named_graphs is None and explicit:
