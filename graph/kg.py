@@ -127,7 +127,9 @@ class KnowledgeGraph:
             reverse=True,
         )
         for key in [k for k, (when, _) in list(self._used.items()) if now - when >= REWARM_WINDOW_S]:
+            # Not read lately: dropped, so answers to many different questions do not pile up.
             self._used.pop(key, None)
+            self._cache.pop(key, None)
         for _, key, compute in recent:
             if time.monotonic() - now > REWARM_BUDGET_S:
                 break
@@ -149,10 +151,13 @@ class KnowledgeGraph:
         caller waits for at most one computation that started after it did.
         """
         wanted = self.version
-        if rewarm and getattr(self._rewarming, "version", None) is None:  # a recomputation is not a read
-            self._used[key] = (time.monotonic(), compute)
+        # What a write computes again: values read lately (a recomputation is not a read), once
+        # they have been computed without error.
+        read = rewarm and getattr(self._rewarming, "version", None) is None
         hit = self._cache.get(key)
         if hit is not None and hit[0] >= wanted:
+            if read:
+                self._used[key] = (time.monotonic(), compute)
             return hit[1]
         with self._cache_lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
@@ -164,6 +169,8 @@ class KnowledgeGraph:
             version = self.version
             value = compute()
             self._cache[key] = (version, value)
+        if read:
+            self._used[key] = (time.monotonic(), compute)
         return value
 
     def latest(self, key: Any) -> Any | None:

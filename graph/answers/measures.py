@@ -422,6 +422,19 @@ def measures_in_force(
     True
     """
     day = parse_date(on, name="in_force_on") or date.today()
+    # Kept per graph version (and per today: staleness is measured from it).
+    key = ("measures_in_force", day, imposed_by, targets, material, stale_after_days, date.today())
+    return kg.cached(key, lambda: _measures_in_force(kg, day, imposed_by, targets, material, stale_after_days))
+
+
+def _measures_in_force(
+    kg: KnowledgeGraph,
+    day: date,
+    imposed_by: str | None,
+    targets: str | None,
+    material: str | None,
+    stale_after_days: int,
+) -> MeasuresAnswer:
     actor_types = {str(REKG.Actor)}
     echoes: list[Resolution] = []
     imposer = resolved(kg, imposed_by, echoes, types=actor_types, what="country or body")
