@@ -23,12 +23,18 @@ from .middleware import headers_too_large, too_many_headers, uri_too_long
 __all__ = ["ServerLimits", "limited_http_protocol", "prepare"]
 
 
-def prepare(kg: KnowledgeGraph) -> None:
-    """Get a served graph ready before its first request, and out of the garbage collector's way.
+#: Graphs up to this many quads get their shared indexes computed at start; on bigger ones that
+#: takes minutes (the supply network of 1M triples: 40 s), so they are left to their first caller.
+PREPARE_MAX_QUADS = 250_000
 
-    The indexes most answers share (names, search, events, the supply network) are computed now,
-    so the first callers do not wait for them; after a write they are recomputed before the
-    write is published (:meth:`~rekg.graph.kg.KnowledgeGraph.writing`).
+
+def prepare(kg: KnowledgeGraph) -> None:
+    """Get a served graph ready for its first requests, and out of the garbage collector's way.
+
+    `rekg serve` runs it in a thread beside the server, which answers meanwhile. On a graph of
+    up to :data:`PREPARE_MAX_QUADS` quads the indexes most answers share (names, search, events,
+    the supply network) are computed now, so the first callers find them ready; after a write
+    they are recomputed before the write is published (:meth:`~rekg.graph.kg.KnowledgeGraph.writing`).
 
     Then everything alive is frozen (:func:`gc.freeze`): the cyclic collector stops scanning
     objects that live as long as the server. Under writes, a full collection over them took
@@ -37,9 +43,11 @@ def prepare(kg: KnowledgeGraph) -> None:
     from rekg.graph.answers import measures_in_force, search
     from rekg.graph.network import centrality
 
-    search(kg, "rare earth")
-    measures_in_force(kg)
-    centrality(kg, metric="degree", top=1)
+    # A store read from its files is over the memory-mirror limit (1M quads by default): not counted.
+    if not kg.store.workers_read_files and sum(kg.store.graphs().values()) <= PREPARE_MAX_QUADS:
+        search(kg, "rare earth")
+        measures_in_force(kg)
+        centrality(kg, metric="degree", top=1)
     gc.collect()
     gc.freeze()
 
