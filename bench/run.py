@@ -6,8 +6,9 @@ Steps (all on 127.0.0.1, one system at a time):
 2. load time and peak RSS per size and back end (``bench.load``);
 3. HTTP throughput and p50/p99 at concurrency 1, 8 and 32 at 100k for rekg (memory, oxigraph,
    remote on Virtuoso, remote on the Oxigraph server with each dataset setting), Virtuoso itself,
-   rdflib-endpoint (default store and Oxigraph) and the native Oxigraph server; then the filtered join and GROUP BY with rotated constants (every
-   request a different query) at concurrency 1 and 8, rekg against the native Oxigraph server;
+   rdflib-endpoint (default store and Oxigraph) and the native Oxigraph server; then the filtered
+   join and GROUP BY with rotated constants (every request a different query) at concurrency 1
+   and 8, rekg against the native Oxigraph server;
    at 1M for rekg and Virtuoso (concurrency 1 and 8); with ``--with-10m``, the 10M
    persistent store reopened and served (concurrency 1 and 8);
 4. ``/suppliers`` latency on the seed graph;

@@ -26,6 +26,8 @@ REWARM_WINDOW_S = 300.0
 #: A write stops recomputing after this long (most recently read first), so a graph read in many
 #: ways cannot make every write slow; what is left is computed by its next reader.
 REWARM_BUDGET_S = 1.0
+#: :meth:`KnowledgeGraph.per_graph` reads the parts of more graphs than this in one go.
+BULK_GRAPHS = 16
 
 
 class KnowledgeGraph:
@@ -182,45 +184,62 @@ class KnowledgeGraph:
         hit = self._cache.get(key)
         return hit[1] if hit is not None else None
 
-    def per_graph(self, key: Any, compute: Callable[[str], T], *, depends: Any = None) -> dict[str, T]:
+    def per_graph(
+        self,
+        key: Any,
+        compute: Callable[[str], T],
+        *,
+        depends: Any = None,
+        bulk: Callable[[list[str]], Mapping[str, T]] | None = None,
+    ) -> dict[str, T]:
         """``{graph: compute(graph)}`` for every named graph, recomputed only for graphs that changed.
 
         For indexes that are a union of per-graph parts: after an upload only the new graph
         is read. A part is tagged with its graph's version read before computing, so a write
         during the computation is picked up by the next call. ``depends`` is what the parts
         read beyond their own graph (compared with ``==``): when it changes, every part is
-        computed again.
+        computed again. ``bulk`` computes the parts of many graphs at once (one query instead
+        of one a graph); it is used when more than :data:`BULK_GRAPHS` parts are due, as on a
+        first call over a store of many sources.
         """
         with self._cache_lock:
             parts = dict(self._parts.get(key, {}))
-        out: dict[str, T] = {}
-        fresh: dict[str, tuple[Any, Any]] = {}
-        for graph in sorted(self.store.graph_names()):
-            version = (self.store.graph_version(graph), depends)
-            hit = parts.get(graph)
-            if hit is None or hit[0] != version:
-                hit = (version, compute(graph))
-            fresh[graph] = hit
-            out[graph] = hit[1]
+        names = sorted(self.store.graph_names())
+        versions = {graph: (self.store.graph_version(graph), depends) for graph in names}
+        due = [g for g in names if g not in parts or parts[g][0] != versions[g]]
+        if bulk is not None and len(due) > BULK_GRAPHS:
+            computed = bulk(due)
+            for graph in due:
+                parts[graph] = (versions[graph], computed[graph])
+        else:
+            for graph in due:
+                parts[graph] = (versions[graph], compute(graph))
+        fresh = {graph: parts[graph] for graph in names}
         with self._cache_lock:
             self._parts[key] = fresh
-        return out
+        return {graph: hit[1] for graph, hit in fresh.items()}
 
     def select_by_graph(self, sparql: str, *, depends: Any = None, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
         """The rows of a SELECT whose pattern reads its facts inside ``GRAPH ?g``, read graph by graph.
 
         The rows of each graph are kept per graph version (see :meth:`per_graph`), so after a
-        write only the graphs it changed are queried again. Whatever the query reads outside
-        ``GRAPH ?g`` (the classes of an entity, say) must be summed up by ``depends``. On a store
-        that cannot bind ``?g`` graph by graph (:attr:`Store.reads_graph_by_graph`) the query runs
-        once over every graph.
+        write only the graphs it changed are queried again. The query must project ``?g``.
+        Whatever it reads outside ``GRAPH ?g`` (the classes of an entity, say) must be summed up
+        by ``depends``. On a store that cannot bind ``?g`` graph by graph
+        (:attr:`Store.reads_graph_by_graph`) the query runs once over every graph.
         """
         if not self.store.reads_graph_by_graph:
             return self.select(sparql, **bindings)
+
+        def every(graphs: list[str]) -> Mapping[str, list[Row]]:
+            rows = rows_by(self.select(sparql, **bindings), "g")
+            return {g: list(rows.get(g, ())) for g in graphs}
+
         parts = self.per_graph(
             ("rows", sparql, tuple(sorted((k, str(v)) for k, v in bindings.items()))),
             lambda g: self.select(sparql, g=ox.NamedNode(g), **bindings),
             depends=depends,
+            bulk=every,
         )
         return [row for rows in parts.values() for row in rows]
 

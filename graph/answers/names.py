@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rekg.graph.errors import AmbiguousName, InvalidParameter, NodeNotFound
-from rekg.graph.kg import KnowledgeGraph
+from rekg.graph.kg import KnowledgeGraph, Row, rows_by
 from rekg.graph.kg import iri as iri_term
 from rekg.graph.results import Result
 
@@ -253,6 +253,9 @@ class Resolution(Result):
     """For fuzzy matches, the similarity of the typed name to the matched one (rapidfuzz ratio, 0-100)."""
 
 
+#: An update looks each changed entity up in every graph's part up to this many lookups in all;
+#: past it (a first build, a store of many sources) it gathers their names in one pass instead.
+_PASS_OVER_PARTS = 100_000
 #: One name of an entity in one graph: (the name as written, its rank: 0 for labels, its language tag).
 _Name = tuple[str, int, str]
 #: An entity's hit under one key: (best rank of its names with that key, whether the name shown is only the
@@ -313,10 +316,19 @@ class NameIndex:
             parts,
             types,
         )
+        if len(touched) * len(parts) > _PASS_OVER_PARTS:  # many entities: one pass over every part
+            gathered: dict[str, set[_Name]] = {}
+            for part in parts.values():
+                for iri, names in part.items():
+                    if iri in touched:
+                        gathered.setdefault(iri, set()).update(names)
+            names_of = lambda iri: frozenset(gathered.get(iri, ()))  # noqa: E731
+        else:  # a few: look each up in every part
+            names_of = lambda iri: frozenset().union(*(part.get(iri, ()) for part in parts.values()))  # noqa: E731
         mine: set[int] = set()  # slots this update copied, so it may change them in place
         for iri in sorted(touched):  # a fresh build files every entity in IRI order
             new._unfile(iri, mine)
-            names = frozenset().union(*(part.get(iri, ()) for part in parts.values()))
+            names = names_of(iri)
             if names:
                 new._file(kg, iri, names, mine)
         return new
@@ -471,14 +483,21 @@ def _merge(hit: _Hit, old: _Hit | None) -> _Hit:
 def name_index(kg: KnowledgeGraph) -> NameIndex:
     """The name index of ``kg``, cached per graph version and updated by the graphs a write changed."""
 
+    def by_subject(rows: list[Row]) -> dict[str, frozenset[_Name]]:
+        names: dict[str, set[_Name]] = {}
+        for r in rows:
+            names.setdefault(r["s"], set()).add((r["name"], int(r["rank"]), r.get("lang", "")))
+        return {s: frozenset(n) for s, n in names.items()}
+
     def names_in(graph: str) -> dict[str, frozenset[_Name]]:
-        by_subject: dict[str, set[_Name]] = {}
-        for r in kg.select(_NAMES_IN_GRAPH, g=iri_term(graph)):
-            by_subject.setdefault(r["s"], set()).add((r["name"], int(r["rank"]), r.get("lang", "")))
-        return {s: frozenset(names) for s, names in by_subject.items()}
+        return by_subject(kg.select(_NAMES_IN_GRAPH, g=iri_term(graph)))
+
+    def names_in_all(graphs: list[str]) -> dict[str, dict[str, frozenset[_Name]]]:
+        rows = rows_by(kg.select(_NAMES_IN_GRAPH), "g")
+        return {g: by_subject(rows.get(g, [])) for g in graphs}
 
     def build() -> NameIndex:
-        parts = kg.per_graph("name_index.names", names_in)
+        parts = kg.per_graph("name_index.names", names_in, bulk=names_in_all)
         before = kg.latest("name_index")
         return (before or NameIndex({}, [{} for _ in LEVELS])).updated(kg, parts, class_closure(kg))
 
@@ -499,16 +518,14 @@ def class_closure(kg: KnowledgeGraph) -> dict[str, frozenset[str]]:
 
     def build() -> dict[str, frozenset[str]]:
         # rdf:type then rdfs:subClassOf*, over the union of the graphs, taken in Python.
-        parts = kg.per_graph("class_closure.facts", lambda g: kg.select(_CLASS_FACTS_IN_GRAPH, g=iri_term(g)))
         typed: dict[str, set[str]] = {}
         parents: dict[str, set[str]] = {}
-        for rows in parts.values():
-            for r in rows:
-                if r["p"] == _RDF_TYPE:
-                    if not r["s"].startswith("_:"):
-                        typed.setdefault(r["s"], set()).add(r["o"])
-                else:
-                    parents.setdefault(r["s"], set()).add(r["o"])
+        for r in kg.select_by_graph(_CLASS_FACTS_IN_GRAPH):
+            if r["p"] == _RDF_TYPE:
+                if not r["s"].startswith("_:"):
+                    typed.setdefault(r["s"], set()).add(r["o"])
+            else:
+                parents.setdefault(r["s"], set()).add(r["o"])
         ancestors: dict[str, frozenset[str]] = {}
 
         def up(cls: str) -> frozenset[str]:

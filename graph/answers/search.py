@@ -149,15 +149,28 @@ def search_index(kg: KnowledgeGraph) -> SearchIndex:
 
     from rekg.graph.kg import iri
 
+    def names(graph: str | None) -> dict[str, list[tuple[int, str, str, str | None]]]:
+        """The names in ``graph`` (every graph's when ``None``), by graph."""
+        bound = {"ids": iri(str(kg.ns.id)), "sources": iri(str(kg.ns.source))}
+        if graph is not None:
+            bound["g"] = iri(graph)
+        out: dict[str, list[tuple[int, str, str, str | None]]] = {}
+        for sol in kg.store.query(_NAMES_IN_GRAPH, prefixes=kg.prefixes, substitutions=bound):
+            row = (int(sol["rank"].value), sol["s"].value, sol["name"].value, sol["name"].language)
+            out.setdefault(sol["g"].value, []).append(row)
+        return out
+
     def names_in(graph: str) -> list[tuple[int, str, str, str | None]]:
-        bound = {"g": iri(graph), "ids": iri(str(kg.ns.id)), "sources": iri(str(kg.ns.source))}
-        rows = kg.store.query(_NAMES_IN_GRAPH, prefixes=kg.prefixes, substitutions=bound)
-        return [(int(sol["rank"].value), sol["s"].value, sol["name"].value, sol["name"].language) for sol in rows]
+        return names(graph).get(graph, [])
+
+    def names_in_all(graphs: list[str]) -> dict[str, list[tuple[int, str, str, str | None]]]:
+        found = names(None)
+        return {g: found.get(g, []) for g in graphs}
 
     def build() -> SearchIndex:
         by_iri: dict[str, _Entry] = {}
         seen: set[tuple[str, str]] = set()
-        raw = list({row for rows in kg.per_graph("search.names", names_in).values() for row in rows})
+        raw = list({row for rows in kg.per_graph("search.names", names_in, bulk=names_in_all).values() for row in rows})
         # Labels first so the English label becomes the display label.
         raw.sort(key=lambda r: (r[0], r[3] not in (None, "en"), r[1], r[2], r[3] or ""))
         for rank, s, text, lang in raw:

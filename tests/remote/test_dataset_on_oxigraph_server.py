@@ -26,4 +26,3 @@ def test_the_server_dataset_answers_like_the_listed_graphs(kg: KnowledgeGraph, r
     union = Graph(store, seed_graphs=kg.seed_graphs)
     assert store.dataset == "server" and kg.store.dataset == "auto"
     assert _answers(union) == _answers(kg)
-
