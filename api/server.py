@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import logging
 from typing import Any
 
 from rekg.graph import KnowledgeGraph
@@ -22,17 +23,21 @@ from .middleware import headers_too_large, too_many_headers, uri_too_long
 
 __all__ = ["ServerLimits", "limited_http_protocol", "prepare"]
 
+log = logging.getLogger(__name__)
 
-#: Graphs up to this many quads get their shared indexes computed at start; on bigger ones that
-#: takes minutes (the supply network of 1M triples: 40 s), so they are left to their first caller.
-PREPARE_MAX_QUADS = 250_000
+
+#: Graphs up to this many quads get their shared indexes computed at start (the seeds: under a
+#: second; 100k triples: a few seconds); on bigger ones that takes minutes (the supply network of
+#: 1M triples: 32 s), so they are left to their first caller.
+PREPARE_MAX_QUADS = 100_000
 
 
 def prepare(kg: KnowledgeGraph) -> None:
     """Get a served graph ready for its first requests, and out of the garbage collector's way.
 
-    `rekg serve` runs it in a thread beside the server, which answers meanwhile. On a graph of
-    up to :data:`PREPARE_MAX_QUADS` quads the indexes most answers share (names, search, events,
+    `rekg serve` runs it before it listens and forks its workers (not in a thread beside them:
+    a worker forked while another thread imports a module waits for that import forever). On a
+    graph of up to :data:`PREPARE_MAX_QUADS` quads the indexes most answers share (names, search, events,
     the supply network) are computed now, so the first callers find them ready; after a write
     they are recomputed before the write is published (:meth:`~rekg.graph.kg.KnowledgeGraph.writing`).
 
@@ -43,11 +48,14 @@ def prepare(kg: KnowledgeGraph) -> None:
     from rekg.graph.answers import measures_in_force, search
     from rekg.graph.network import centrality
 
-    # A store read from its files is over the memory-mirror limit (1M quads by default): not counted.
-    if not kg.store.workers_read_files and sum(kg.store.graphs().values()) <= PREPARE_MAX_QUADS:
-        search(kg, "rare earth")
-        measures_in_force(kg)
-        centrality(kg, metric="degree", top=1)
+    try:
+        # A store read from its files is over the memory-mirror limit (1M quads by default): not counted.
+        if not kg.store.workers_read_files and sum(kg.store.graphs().values()) <= PREPARE_MAX_QUADS:
+            search(kg, "rare earth")
+            measures_in_force(kg)
+            centrality(kg, metric="degree", top=1)
+    except Exception as exc:  # only a head start: the first caller meets the same problem and is told
+        log.warning("rekg: the shared indexes were not prepared at start (%s: %s)", type(exc).__name__, exc)
     gc.collect()
     gc.freeze()
 

@@ -58,8 +58,6 @@ def serve(
     remote_url: Annotated[Optional[str], typer.Option(help="SPARQL endpoint of the remote store.")] = None,
 ) -> None:
     """Run the HTTP API (SPARQL endpoint, convenience endpoints, web page)."""
-    import threading
-
     import uvicorn
 
     from ..app import create_app
@@ -87,7 +85,7 @@ def serve(
     with reported_errors(), _file_progress() as progress:
         kg = settings.open_graph(on_progress=progress)
     app_ = create_app(settings, kg)
-    threading.Thread(target=prepare, args=(kg,), name="rekg-prepare", daemon=True).start()
+    prepare(kg)  # before any worker is forked: a fork while another thread imports a module can deadlock the child
     err_console.print(
         f"rekg: serving {len(kg.store.graph_names())} graphs ({kg.store.kind} store) "
         f"on http://{settings.host}:{settings.port}/"

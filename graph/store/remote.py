@@ -667,8 +667,9 @@ class RemoteStore(Store):
         ):
             # A BASE the query opens with goes before rekg's PREFIX lines: Virtuoso 7 reads the
             # SPARQL 1.0 prologue, where BASE may only come first.
+            # Blanked where it stood, so the server's error columns still match the query's.
             cut = tokens[1].pos + len(tokens[1].text)
-            prologue, sparql = sparql[:cut] + "\n" + prologue, sparql[cut:]
+            prologue, sparql = sparql[:cut] + "\n" + prologue, " " * cut + sparql[cut:]
         data: dict[str, Any] = {"query": prologue + sparql}
         explicit = self.dataset == "explicit" or (self.dataset == "auto" and not self.virtuoso)
         if default_graph is None and named_graphs is None and explicit:
