@@ -219,29 +219,50 @@ class KnowledgeGraph:
             self._parts[key] = fresh
         return {graph: hit[1] for graph, hit in fresh.items()}
 
-    def select_by_graph(self, sparql: str, *, depends: Any = None, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
-        """The rows of a SELECT whose pattern reads its facts inside ``GRAPH ?g``, read graph by graph.
+    def rows_by_graph(
+        self, sparql: str, *, depends: Any = None, **bindings: ox.NamedNode | ox.Literal
+    ) -> dict[str, list[Row]]:
+        """``{graph: rows}`` of a SELECT whose pattern reads its facts inside ``GRAPH ?g``.
 
         The rows of each graph are kept per graph version (see :meth:`per_graph`), so after a
-        write only the graphs it changed are queried again. The query must project ``?g``.
-        Whatever it reads outside ``GRAPH ?g`` (the classes of an entity, say) must be summed up
-        by ``depends``. On a store that cannot bind ``?g`` graph by graph
-        (:attr:`Store.reads_graph_by_graph`) the query runs once over every graph.
+        write only the graphs it changed are queried again; many graphs due at once (a first
+        call) are read in one query. The query must project ``?g``. Whatever it reads outside
+        ``GRAPH ?g`` (the classes of an entity, say) must be summed up by ``depends``. On a store
+        that cannot bind ``?g`` graph by graph (:attr:`Store.reads_graph_by_graph`) the query
+        runs once over every graph, every time.
         """
-        if not self.store.reads_graph_by_graph:
-            return self.select(sparql, **bindings)
 
-        def every(graphs: list[str]) -> Mapping[str, list[Row]]:
+        def every(graphs: list[str]) -> dict[str, list[Row]]:
             rows = rows_by(self.select(sparql, **bindings), "g")
             return {g: list(rows.get(g, ())) for g in graphs}
 
-        parts = self.per_graph(
+        if not self.store.reads_graph_by_graph:
+            return every(sorted(self.store.graph_names()))
+        return self.per_graph(
             ("rows", sparql, tuple(sorted((k, str(v)) for k, v in bindings.items()))),
             lambda g: self.select(sparql, g=ox.NamedNode(g), **bindings),
             depends=depends,
             bulk=every,
         )
-        return [row for rows in parts.values() for row in rows]
+
+    def converted_parts(self, key: Any, parts: Mapping[str, T], convert: Callable[[T], Any]) -> dict[str, Any]:
+        """``{graph: convert(part)}``, converting again only the parts that are new objects.
+
+        For indexes built from :meth:`rows_by_graph`: an unchanged graph keeps its part (the same
+        object), so its converted part is reused, and stays the same object as well.
+        """
+        with self._cache_lock:
+            before = self._parts.get(key, {})
+        fresh = {
+            g: before[g] if g in before and before[g][0] is part else (part, convert(part)) for g, part in parts.items()
+        }
+        with self._cache_lock:
+            self._parts[key] = fresh
+        return {g: converted for g, (_, converted) in fresh.items()}
+
+    def select_by_graph(self, sparql: str, *, depends: Any = None, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
+        """The rows of :meth:`rows_by_graph`, graph after graph."""
+        return [row for rows in self.rows_by_graph(sparql, depends=depends, **bindings).values() for row in rows]
 
     def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
         """Run a SELECT with predeclared prefixes; return rows of Python values.

@@ -38,8 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rekg.graph.errors import AmbiguousName, InvalidParameter, NodeNotFound
-from rekg.graph.kg import KnowledgeGraph, Row, rows_by
-from rekg.graph.kg import iri as iri_term
+from rekg.graph.kg import KnowledgeGraph, Row
 from rekg.graph.results import Result
 
 __all__ = [
@@ -489,15 +488,9 @@ def name_index(kg: KnowledgeGraph) -> NameIndex:
             names.setdefault(r["s"], set()).add((r["name"], int(r["rank"]), r.get("lang", "")))
         return {s: frozenset(n) for s, n in names.items()}
 
-    def names_in(graph: str) -> dict[str, frozenset[_Name]]:
-        return by_subject(kg.select(_NAMES_IN_GRAPH, g=iri_term(graph)))
-
-    def names_in_all(graphs: list[str]) -> dict[str, dict[str, frozenset[_Name]]]:
-        rows = rows_by(kg.select(_NAMES_IN_GRAPH), "g")
-        return {g: by_subject(rows.get(g, [])) for g in graphs}
-
     def build() -> NameIndex:
-        parts = kg.per_graph("name_index.names", names_in, bulk=names_in_all)
+        # An unchanged graph's part stays the same object, which is how updated() tells it apart.
+        parts = kg.converted_parts("name_index.names", kg.rows_by_graph(_NAMES_IN_GRAPH), by_subject)
         before = kg.latest("name_index")
         return (before or NameIndex({}, [{} for _ in LEVELS])).updated(kg, parts, class_closure(kg))
 

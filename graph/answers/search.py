@@ -41,13 +41,14 @@ __all__ = ["SearchHit", "SearchIndex", "SearchResults", "search", "search_index"
 
 # Read one graph at a time (?g is bound): after an upload only the new graph is read.
 _NAMES_IN_GRAPH = """
-SELECT DISTINCT ?g ?ids ?sources ?s ?name ?rank WHERE {
+SELECT DISTINCT ?g ?ids ?sources ?s ?name ?rank ?lang WHERE {
     VALUES (?prop ?rank) {
         (rdfs:label 0) (skos:prefLabel 0) (rekg:symbol 1) (rekg:isoCode 1) (skos:altLabel 2)
         (skos:notation 2) (dcterms:title 3) (rekg:instrument 3)
     }
     GRAPH ?g { ?s ?prop ?name }
     FILTER(isIRI(?s) && isLiteral(?name) && (STRSTARTS(STR(?s), STR(?ids)) || STRSTARTS(STR(?s), STR(?sources))))
+    BIND(LANG(?name) AS ?lang)
 }
 """
 
@@ -149,28 +150,15 @@ def search_index(kg: KnowledgeGraph) -> SearchIndex:
 
     from rekg.graph.kg import iri
 
-    def names(graph: str | None) -> dict[str, list[tuple[int, str, str, str | None]]]:
-        """The names in ``graph`` (every graph's when ``None``), by graph."""
-        bound = {"ids": iri(str(kg.ns.id)), "sources": iri(str(kg.ns.source))}
-        if graph is not None:
-            bound["g"] = iri(graph)
-        out: dict[str, list[tuple[int, str, str, str | None]]] = {}
-        for sol in kg.store.query(_NAMES_IN_GRAPH, prefixes=kg.prefixes, substitutions=bound):
-            row = (int(sol["rank"].value), sol["s"].value, sol["name"].value, sol["name"].language)
-            out.setdefault(sol["g"].value, []).append(row)
-        return out
-
-    def names_in(graph: str) -> list[tuple[int, str, str, str | None]]:
-        return names(graph).get(graph, [])
-
-    def names_in_all(graphs: list[str]) -> dict[str, list[tuple[int, str, str, str | None]]]:
-        found = names(None)
-        return {g: found.get(g, []) for g in graphs}
+    def names_in(rows: list[dict]) -> list[tuple[int, str, str, str | None]]:
+        return [(int(r["rank"]), r["s"], str(r["name"]), r.get("lang") or None) for r in rows]
 
     def build() -> SearchIndex:
         by_iri: dict[str, _Entry] = {}
         seen: set[tuple[str, str]] = set()
-        raw = list({row for rows in kg.per_graph("search.names", names_in, bulk=names_in_all).values() for row in rows})
+        rows = kg.rows_by_graph(_NAMES_IN_GRAPH, ids=iri(str(kg.ns.id)), sources=iri(str(kg.ns.source)))
+        parts = kg.converted_parts("search.names", rows, names_in)
+        raw = list({row for part in parts.values() for row in part})
         # Labels first so the English label becomes the display label.
         raw.sort(key=lambda r: (r[0], r[3] not in (None, "en"), r[1], r[2], r[3] or ""))
         for rank, s, text, lang in raw:
