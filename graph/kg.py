@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
@@ -50,9 +50,6 @@ class KnowledgeGraph:
         self.seed_graphs: frozenset[str] = frozenset(seed_graphs)
         #: Serialises writes so a check-then-write (e.g. "source id is free") is atomic.
         self.write_lock = threading.Lock()
-        #: Entered around every write, inside the write lock (the query executor's: no worker reads
-        #: the store's files while they are written).
-        self.write_guards: list[Callable[[], AbstractContextManager[Any]]] = []
         self._cache: dict[Any, tuple[int, Any]] = {}
         self._cache_lock = threading.Lock()
         self._key_locks: dict[Any, threading.Lock] = {}
@@ -96,9 +93,7 @@ class KnowledgeGraph:
                 self._published = self.store.version
             self._pending += 1
         try:
-            with self.write_lock, ExitStack() as guards:
-                for guard in list(self.write_guards):
-                    guards.enter_context(guard())
+            with self.write_lock:
                 before = self.store.version
                 yield
                 mine = self.store.version

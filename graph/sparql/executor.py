@@ -29,13 +29,11 @@ request names a dataset.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import pickle
 import re
 import time
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -335,12 +333,7 @@ def _worker_handler(open_reader: ReaderOpener, prefixes: dict[str, str]) -> Any:
         text, fmt, default_graph, named_graphs, max_rows = pickle.loads(request)
         args = {"prefixes": prefixes, "default_graph": default_graph, "named_graphs": named_graphs}
         try:
-            try:
-                out = evaluate(reader, text, fmt, max_rows=max_rows, **args)
-            except StoreUnavailable:
-                if not reader.reopen():  # e.g. a file compacted away under a read-only reader
-                    raise
-                out = evaluate(reader, text, fmt, max_rows=max_rows, **args)
+            out = evaluate(reader, text, fmt, max_rows=max_rows, **args)
         except RekgError as exc:
             if _outbound_attempt(text, exc):
                 exc = ForbiddenQuery(NO_OUTBOUND)
@@ -535,7 +528,6 @@ class QueryExecutor:
                 recycle_mb=max(self.memory_mb // 4, 1),
                 netns=netns,
             )
-            kg.write_guards.append(self._no_worker_reads_files)
 
     @property
     def isolation(self) -> str:
@@ -575,14 +567,6 @@ class QueryExecutor:
         self._closed = True
         if self._pool is not None:
             self._pool.close()
-            with contextlib.suppress(ValueError):
-                self.kg.write_guards.remove(self._no_worker_reads_files)
-
-    def _no_worker_reads_files(self) -> AbstractContextManager[None]:
-        """Held around each write: when workers read the store's files, none is alive meanwhile."""
-        if self._pool is not None and self.kg.store.workers_read_files:
-            return self._pool.paused()
-        return contextlib.nullcontext()
 
     async def run(
         self,

@@ -51,7 +51,7 @@ import signal
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -97,9 +97,6 @@ _PR_SET_NAME = 15
 #: How a worker exits after a MemoryError it could not report.
 _EXIT_NOMEM = 3
 _SERVED_MEMORY = 4096
-#: How long :meth:`WorkerPool.paused` waits for the callers of stopped workers to notice, after which
-#: it forgets the workers itself.
-_GIVE_UP_S = 10.0
 
 
 class WorkerTimeout(Exception):
@@ -325,8 +322,6 @@ class WorkerPool:
         #: When each client was last handed a worker (a number of ``_seq``).
         self._served: dict[Hashable, int] = {}
         self._closed = False
-        #: Open :meth:`paused` blocks: while any, no worker is forked or handed out.
-        self._paused = 0
         self.sandbox: Sandbox | None = None
         #: Workers killed at a deadline or when their client left; preempted for another client;
         #: replaced for hitting the memory cap; replaced because they grew past ``recycle_mb``.
@@ -431,44 +426,6 @@ class WorkerPool:
             with contextlib.suppress(RuntimeError):
                 waiter.loop.call_soon_threadsafe(_fail, waiter.fut, PoolClosed("the query worker pool is closed"))
 
-    @contextlib.contextmanager
-    def paused(self, wait_s: float = 1.0) -> Iterator[None]:
-        """A block during which no worker process exists, for writing files that workers read.
-
-        Requests that arrive meanwhile wait in line (their time limit keeps counting). Running
-        requests may finish for ``wait_s`` seconds; then their workers are stopped and the
-        requests queued again, to run once the block ends, on what it wrote. Call it from a
-        thread other than the event loop's: it waits for replies the loop receives.
-        """
-        with self._lock:
-            self._paused += 1
-            for worker in self._idle:
-                self._retire(worker)
-            self._idle.clear()
-        deadline = time.monotonic() + wait_s
-        try:
-            while True:
-                with self._lock:
-                    if not self._workers:
-                        break
-                    late = time.monotonic() - deadline
-                    for worker in list(self._workers.values()) if late > 0 else ():
-                        if worker.busy and not worker.preempted and late < _GIVE_UP_S:
-                            worker.preempted = True  # its caller sees the pipe close and queues again
-                            with contextlib.suppress(ProcessLookupError, OSError):
-                                os.kill(worker.pid, signal.SIGKILL)
-                        elif not worker.busy or late >= _GIVE_UP_S:
-                            self._retire(worker)  # no caller will (any more)
-                time.sleep(0.002)
-            yield
-        finally:
-            with self._lock:
-                self._paused -= 1
-                resume = not self._paused
-            if resume:
-                for _ in range(self.size):
-                    self._give_back(None)
-
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` has been called."""
@@ -500,8 +457,6 @@ class WorkerPool:
         with self._lock:
             if self._closed:
                 raise PoolClosed("the query worker pool is closed")
-            if self._paused:
-                return self._wait_in_line(loop, client, seq)
             generation = self._generation()
             while self._idle:
                 worker = self._idle.pop()
@@ -543,10 +498,6 @@ class WorkerPool:
         """Return a released worker (or ``None`` after a kill) to the pool or to the fairest waiter."""
         with self._lock:
             if self._closed:
-                if worker is not None:
-                    self._retire(worker)
-                return
-            if self._paused:
                 if worker is not None:
                     self._retire(worker)
                 return

@@ -55,9 +55,6 @@ class QueryReader(Protocol):
     ) -> QueryResult:
         """As :meth:`Store.query`."""
 
-    def reopen(self) -> bool:
-        """Recover after a failed read; ``True`` when reading again may succeed."""
-
 
 #: Called in a freshly forked query worker; returns what that worker reads.
 ReaderOpener = Callable[[], QueryReader]
@@ -272,15 +269,11 @@ class Store(ABC):
 
     @property
     def workers_read_files(self) -> bool:
-        """Whether forked workers read this store's files (opened read-only) rather than a copy in memory.
+        """Whether forked workers read this store's files rather than a copy in memory.
 
-        Oxigraph leaves reading a store's files while another handle writes them undefined, so
-        while this holds, no worker may be alive during a write (:meth:`WorkerPool.paused`).
+        Oxigraph leaves reading files that another handle writes undefined, so while this holds
+        workers read checkpoints of them, taken after each write (:mod:`rekg.graph.store.snapshots`).
         """
-        return False
-
-    def reopen(self) -> bool:
-        """Recover after a failed read (see :class:`QueryReader`); a store has nothing to reopen."""
         return False
 
     def close(self) -> None:  # noqa: B027 - optional hook

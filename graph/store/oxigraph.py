@@ -28,17 +28,26 @@ from rekg.graph.store.base import (
     quads_to_sparql,
     read_rdf_file,
 )
+from rekg.graph.store.snapshots import SNAPSHOTS_DIR, Snapshot, Snapshots, open_newest
 
 __all__ = ["OxigraphStore"]
 
 
 def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a write holding the store's ``fork_guard`` (see :attr:`Store.fork_guard`)."""
+    """Run a write holding the store's ``fork_guard`` (see :attr:`Store.fork_guard`).
+
+    When workers read the files, the write ends with a checkpoint for them to read
+    (:mod:`rekg.graph.store.snapshots`).
+    """
 
     @functools.wraps(method)
     def guarded(self: OxigraphStore, *args: Any, **kwargs: Any) -> Any:
         with self.fork_guard:
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                if self._snapshots is not None and self.workers_read_files:
+                    self._snapshots.take(self._store)
 
     return guarded
 
@@ -87,6 +96,8 @@ class OxigraphStore(Store):
             self._store = ox.Store()
         #: Where queries read: the store itself, or the in-memory copy of a persistent one.
         self._read = self._store
+        #: Checkpoints for workers that read the files; made once :meth:`worker_reader` is asked.
+        self._snapshots: Snapshots | None = None
         if self.path and mirror_max_quads and len(self._store) <= mirror_max_quads:
             self._read = ox.Store()
             self._read.bulk_extend(self._store)
@@ -101,10 +112,12 @@ class OxigraphStore(Store):
         return not self.in_memory
 
     def worker_reader(self) -> ReaderOpener:
-        """Workers read their forked copy of an in-memory store, else the files read-only.
+        """Workers read their forked copy of an in-memory store, else the newest checkpoint of the files.
 
-        For the files the opener holds only their path (it pickles), since those workers come
-        from a fork server that never opened the store (:class:`~rekg.graph.sparql.pool.WorkerPool`).
+        For the files the opener holds only the checkpoints' directory (it pickles), since those
+        workers come from a fork server that never opened the store
+        (:class:`~rekg.graph.sparql.pool.WorkerPool`). From now on every write ends with a
+        checkpoint (:mod:`rekg.graph.store.snapshots`), and one is taken now.
 
         Examples
         --------
@@ -112,9 +125,14 @@ class OxigraphStore(Store):
         >>> s.worker_reader()() is s  # in a forked worker: that worker's copy of the store
         True
         """
+        if self.path is not None and self._snapshots is None:
+            # Also for a mirrored store, which reads its files from the write that grows it past the limit.
+            self._snapshots = Snapshots(self.path / SNAPSHOTS_DIR)
         if self.workers_read_files:
-            assert self.path is not None
-            return partial(_ReadOnlyOxigraph, self.path)
+            assert self._snapshots is not None
+            with self.fork_guard:
+                self._snapshots.take(self._store)
+            return partial(_SnapshotReader, self._snapshots.root)
         return partial(_open_in_worker, self)
 
     def query(
@@ -431,43 +449,26 @@ def _bulk_load_parts(
         raise exc
 
 
-class _ReadOnlyOxigraph:
-    """A persistent Oxigraph store opened read-only in a worker process.
+class _SnapshotReader:
+    """What a worker reads when the store is queried on disk: the newest checkpoint, read-only.
 
-    The serving process keeps the store open read-write and RocksDB compacts in the
-    background, so an SST file listed in the manifest can vanish between reading the
-    manifest and opening the file. Opening (and reading, via :meth:`reopen`) is retried.
+    Opened in the worker, which holds it (and so keeps it from being pruned) until it dies.
     """
 
     query = OxigraphStore.query
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._read = self._open()
-
-    def _open(self) -> ox.Store:
-        for attempt in range(6):
-            try:
-                return ox.Store.read_only(str(self.path))
-            except (OSError, RuntimeError):
-                if attempt == 5:
-                    raise
-                time.sleep(0.02 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    def reopen(self) -> bool:
-        """Read the current manifest again: a file was compacted away under us."""
-        self._read = self._open()
-        return True
+    def __init__(self, root: Path) -> None:
+        self.snapshot: Snapshot = open_newest(root)
+        self._read = self.snapshot.store
 
 
 def _open_in_worker(store: OxigraphStore) -> QueryReader:
-    """What a freshly forked worker reads: its copy of an in-memory store, else the files read-only.
+    """What a freshly forked worker reads: its copy of an in-memory store, else a checkpoint of the files.
 
     Decided in the worker, from the store as it was at the fork, so a store that stops (or
     starts) being mirrored is never read through a RocksDB handle inherited across fork.
     """
     if store.in_memory:
         return store
-    assert store.path is not None
-    return _ReadOnlyOxigraph(store.path)
+    assert store._snapshots is not None  # made by worker_reader(), which gave out this opener
+    return _SnapshotReader(store._snapshots.root)

@@ -311,38 +311,3 @@ def test_the_executor_names_the_memory_setting() -> None:
         assert asyncio.run(ex.run(prepare_query(kg, "ASK { ?s ?p ?o }"), "json")).body.endswith(b"true}")
     finally:
         ex.close()
-
-
-# -- pausing for a write -------------------------------------------------------------------------
-
-
-def test_no_worker_lives_while_paused_and_requests_run_after() -> None:
-    # A write to files that workers read happens inside paused(): a running request may finish,
-    # one that runs on past the wait is stopped and queued again, and a new one waits; all three
-    # are answered after the block, and no worker process exists inside it.
-    import threading
-
-    with pool(sleep_for, size=2) as p:
-        inside: list[list[int]] = []
-
-        def write() -> None:
-            with p.paused(wait_s=0.3):
-                inside.append(p.pids)
-                time.sleep(0.3)  # the "write"
-
-        async def scenario() -> list[tuple[str, float, bytes | str]]:
-            short = asyncio.ensure_future(timed(p, b"0.1", "a"))
-            long = asyncio.ensure_future(timed(p, b"1.0", "b"))
-            await asyncio.sleep(0.05)  # both running
-            writer = threading.Thread(target=write)
-            writer.start()
-            await asyncio.sleep(0.05)
-            late = asyncio.ensure_future(timed(p, b"0", "c"))
-            results = await asyncio.gather(short, long, late)
-            writer.join()
-            return results
-
-        results = asyncio.run(scenario())
-        assert inside == [[]]
-        assert [r for _, _, r in results] == [b"0.1", b"1.0", b"0"]
-        assert p.preempted == 0 and p.pids  # stopped for the write, not for fairness; workers are back
