@@ -36,18 +36,17 @@ __all__ = ["OxigraphStore"]
 def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run a write holding the store's ``fork_guard`` (see :attr:`Store.fork_guard`).
 
-    When workers read the files, the write ends with a checkpoint for them to read
-    (:mod:`rekg.graph.store.snapshots`).
+    When workers read the files, a write that succeeds ends with a checkpoint for them to read
+    (:mod:`rekg.graph.store.snapshots`); after a failed one they keep reading the one before.
     """
 
     @functools.wraps(method)
     def guarded(self: OxigraphStore, *args: Any, **kwargs: Any) -> Any:
         with self.fork_guard:
-            try:
-                return method(self, *args, **kwargs)
-            finally:
-                if self._snapshots is not None and self.workers_read_files:
-                    self._snapshots.take(self._store)
+            result = method(self, *args, **kwargs)
+            if self._snapshots is not None and self.workers_read_files:
+                self._snapshots.take(self._store)
+            return result
 
     return guarded
 
