@@ -14,7 +14,17 @@ from typing import Any
 
 from rekg.graph.errors import InvalidParameter
 
-__all__ = ["iso", "parse_date", "period_start", "period_text", "precision_of", "to_date", "year_of"]
+__all__ = [
+    "dated_text",
+    "iso",
+    "parse_date",
+    "period_end",
+    "period_start",
+    "period_text",
+    "precision_of",
+    "to_date",
+    "year_of",
+]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -117,6 +127,38 @@ def period_start(value: Any) -> date | None:
         return parse_date(str(value or "").split("/", 1)[0][:7], partial=True)
     except InvalidParameter:
         return None
+
+
+def period_end(day: date, precision: str | None) -> date:
+    """The last day of the period that ``day`` (its first day) stands for, at ``precision``.
+
+    A source dated only to a month or a year may be from any day of it.
+
+    Examples
+    --------
+    >>> period_end(date(2025, 2, 1), "month"), period_end(date(2025, 1, 1), "year")
+    (datetime.date(2025, 2, 28), datetime.date(2025, 12, 31))
+    >>> period_end(date(2025, 5, 16), "day")
+    datetime.date(2025, 5, 16)
+    """
+    if precision == "year":
+        return date(day.year, 12, 31)
+    if precision == "month":
+        return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+    return day
+
+
+def dated_text(day: date | None, precision: str | None) -> str:
+    """A date as precisely as it is known: ``2025``, ``2025-11`` or ``2025-11-03`` (no invented day).
+
+    Examples
+    --------
+    >>> dated_text(date(2025, 1, 1), "year"), dated_text(date(2025, 11, 1), "month"), dated_text(None, None)
+    ('2025', '2025-11', '')
+    """
+    if day is None:
+        return ""
+    return {"year": day.isoformat()[:4], "month": day.isoformat()[:7]}.get(precision or "day", day.isoformat())
 
 
 def period_text(period: Any, end: Any = None) -> str | None:

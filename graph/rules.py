@@ -318,7 +318,9 @@ def material_ancestors(kg: KnowledgeGraph) -> dict[str, frozenset[str]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def derive_status(day: date, dates: dict[str, date | None]) -> tuple[str, str, dict[str, date]]:
+def derive_status(
+    day: date, dates: dict[str, date | None], *, lifted: bool = False
+) -> tuple[str, str, dict[str, date]]:
     """The status of a measure on ``day`` from its dates, the reason, and the dates that decide it.
 
     Parameters
@@ -327,6 +329,10 @@ def derive_status(day: date, dates: dict[str, date | None]) -> tuple[str, str, d
     dates : dict
         Any of ``announced_on``, ``effective_from``, ``suspended_from``, ``suspended_until``,
         ``ended_on``, ``valid_until`` (missing or ``None`` when unknown).
+    lifted : bool
+        Whether something removed the measure (an agreement that ``rekg:lifts`` it). A measure
+        past its ``ended_on`` is then ``lifted``; otherwise it ran its course and ``lapsed``, as
+        the ``measures-in-force`` query says too.
 
     Returns
     -------
@@ -344,8 +350,9 @@ def derive_status(day: date, dates: dict[str, date | None]) -> tuple[str, str, d
     'in force'
     >>> derive_status(date(2025, 11, 1), {"announced_on": date(2025, 10, 9), "effective_from": date(2025, 11, 8)})[0]
     'announced'
-    >>> derive_status(date(2025, 1, 1), {"ended_on": date(2024, 12, 31), "effective_from": date(2024, 1, 1)})[0]
-    'lifted'
+    >>> ended = {"ended_on": date(2024, 12, 31), "effective_from": date(2024, 1, 1)}
+    >>> derive_status(date(2025, 1, 1), ended)[0], derive_status(date(2025, 1, 1), ended, lifted=True)[0]
+    ('lapsed', 'lifted')
     """
     announced = dates.get("announced_on")
     effective = dates.get("effective_from")
@@ -357,7 +364,7 @@ def derive_status(day: date, dates: dict[str, date | None]) -> tuple[str, str, d
     if first > day:
         return "not yet announced", f"first made public on {first}", {"announced_on": first}
     if ended and ended <= day:
-        return "lifted", f"ended on {ended}", {"ended_on": ended}
+        return ("lifted" if lifted else "lapsed"), f"ended on {ended}", {"ended_on": ended}
     if valid_until and valid_until <= day:
         return "lapsed", f"its term ran out on {valid_until}", {"valid_until": valid_until}
     if effective and effective > day:

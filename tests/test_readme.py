@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -42,3 +43,32 @@ def test_python_api_example_runs() -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_the_seed_table_gives_each_source_its_triples_and_its_date_as_precisely_as_known(kg) -> None:
+    from rekg.graph.io.sources import list_sources
+
+    section = README.split("## The seed knowledge", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        cells[1].strip().strip("`"): cells
+        for line in section.splitlines()
+        if line.startswith("| `") and len(cells := line.split("|")) == 8
+    }
+    sources = {s.id: s for s in list_sources(kg)}
+    assert set(rows) == set(sources)
+    for sid, cells in rows.items():
+        s = sources[sid]
+        assert int(cells[6]) == s.triples, sid
+        shown = {"year": "%Y", "month": "%b %Y"}.get(s.date_precision or "day", "%Y-%m-%d")
+        assert cells[4].strip() == s.date.strftime(shown), sid  # no day or month the source does not give
+    graphs = kg.store.graphs()
+    total, named = re.search(r"on a fresh start: ([\d,]+) triples in (\d+) named graphs", section).groups()
+    assert (int(total.replace(",", "")), int(named)) == (sum(graphs.values()), len(graphs))
+
+
+def test_the_measures_example_shows_the_counts_the_service_gives(kg) -> None:
+    from rekg.graph.answers.measures import measures_in_force
+
+    example = README.split("curl 'http://127.0.0.1:8000/measures?in_force_on=2026-01-15&imposed_by=CN'", 1)[1]
+    counts = json.loads(re.search(r'"counts": (\{[^}]*\})', example).group(1))
+    assert counts == measures_in_force(kg, on="2026-01-15", imposed_by="CN").counts

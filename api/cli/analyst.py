@@ -40,7 +40,12 @@ def _evidence(answer: Result) -> None:
 
 
 def _sources(sources: list) -> str:
-    return "\n".join(f"{s.publisher or s.title or s.id}{f' ({s.date})' if s.date else ''}" for s in sources)
+    from rekg.graph.dates import dated_text
+
+    return "\n".join(
+        f"{s.publisher or s.title or s.id}{f' ({dated_text(s.date, s.date_precision)})' if s.date else ''}"
+        for s in sources
+    )
 
 
 def _labels(refs: list) -> str:
@@ -194,9 +199,11 @@ def agreements(
     if format is Output.json:
         _json(found)
         return
+    from rekg.graph.dates import dated_text
+
     table = Table("date", "agreement", "kind", "parties", "suspends", "sources", title="Agreements and meetings")
     for a in found.agreements:
-        when = str(a.date) if a.date and a.date_precision == "day" else (str(a.date)[:7] if a.date else "")
+        when = dated_text(a.date, a.date_precision)
         table.add_row(when, a.label, a.kind, _labels(a.parties), _labels(a.suspends), _sources(a.sources))
     console.print(table)
     _evidence(found)

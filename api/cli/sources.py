@@ -132,6 +132,7 @@ def sources(
     store_path: Annotated[Optional[Path], typer.Option(help="Directory of the persistent store.")] = None,
 ) -> None:
     """List the sources in the store with their triple counts."""
+    from rekg.graph.dates import dated_text
     from rekg.graph.io.sources import list_sources
 
     kg = load_kg(_store_settings(store_path))
@@ -144,7 +145,9 @@ def sources(
     table.add_column("curated", no_wrap=True, min_width=7)
     table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=24)
     for s in found:
-        table.add_row(s.id, str(s.date or ""), str(s.triples), "yes" if s.curated else "", s.title or "")
+        table.add_row(
+            s.id, dated_text(s.date, s.date_precision), str(s.triples), "yes" if s.curated else "", s.title or ""
+        )
     console.print(table)
 
 

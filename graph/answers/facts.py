@@ -15,12 +15,25 @@ from datetime import date
 from rdflib import URIRef
 from rekg.graph.answers.names import Resolution, class_closure, resolve_name
 from rekg.graph.answers.refs import Ref, ref, source_ref
+from rekg.graph.dates import period_end
 from rekg.graph.errors import InvalidParameter
 from rekg.graph.kg import KnowledgeGraph, iri
 from rekg.graph.rules import entity_class
 from rekg.ontology import RDF, RDFS, REKG, ontology_graph
 
-__all__ = ["Subject", "first_date", "given", "graph_date", "kind", "label", "pick", "refs", "resolved", "subjects"]
+__all__ = [
+    "Subject",
+    "covered_until",
+    "first_date",
+    "given",
+    "graph_date",
+    "kind",
+    "label",
+    "pick",
+    "refs",
+    "resolved",
+    "subjects",
+]
 
 # Each query reads one graph (?g is bound graph by graph, see KnowledgeGraph.select_by_graph), so
 # after a write only the graphs it changed are read again. _FACTS also reads the classes of ?s from
@@ -145,6 +158,16 @@ def graph_date(kg: KnowledgeGraph, graphs: Iterable[str]) -> date:
     """The date of the newest source among ``graphs`` (``date.min`` if none is dated)."""
     dates = [sr.date for g in graphs if (sr := source_ref(kg, g)) and sr.date]
     return max(dates) if dates else date.min
+
+
+def covered_until(kg: KnowledgeGraph, graphs: Iterable[str]) -> date:
+    """The last day the newest source among ``graphs`` may be from (``date.min`` if none is dated).
+
+    A source dated only to a month or a year may be from any day of it, so a change in that
+    period may be one it reports rather than one rekg projected.
+    """
+    ends = [period_end(sr.date, sr.date_precision) for g in graphs if (sr := source_ref(kg, g)) and sr.date]
+    return max(ends) if ends else date.min
 
 
 def pick(kg: KnowledgeGraph, values: dict[object, set[str]]) -> date:

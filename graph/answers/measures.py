@@ -2,9 +2,10 @@
 
 Status of a measure on day D (never stored; derived from its dates as the modelling guide says)
 -------------------------------------------------------------------------------------------------
-* **lifted**: ``endedOn <= D``.
-* **lapsed**: the measure's own term ran out: ``validUntil <= D``; a measure that only suspends
-  others (MOFCOM 2025 No. 70) lapses once every suspension it made has run out.
+* **lifted**: ``endedOn <= D`` and an agreement ``rekg:lifts`` the measure.
+* **lapsed**: ``endedOn <= D`` with nothing lifting it, or the measure's own term ran out:
+  ``validUntil <= D``; a measure that only suspends others (MOFCOM 2025 No. 70) lapses once
+  every suspension it made has run out.
 * **suspended**: ``suspendedFrom <= D < suspendedUntil``. Dates the measure does not state come
   from what suspended it (``rekg:suspendedBy`` or the inverse ``rekg:suspends``; a suspension
   order or measure before an agreement): its ``effectiveFrom``, ``date`` or ``announcedOn`` for
@@ -16,7 +17,8 @@ Status of a measure on day D (never stored; derived from its dates as the modell
 
 Month- or year-precision dates (``rekg:announcedIn``, ``rekg:imposedIn``) stand in for missing
 days, counted from the first day of the period. A measure with no dates at all takes the status
-its newest source reports (``rekg:reportedStatus``). Measures announced after D are left out.
+the newest source up to D reports (``rekg:reportedStatus``); before the first report it is
+``unknown``. Measures announced after D are left out.
 
 Where sources give different values for a date (an ``owl:FunctionalProperty``), the value most
 sources give wins (ties: the newest source, then the earlier date), the answer lists every value
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rekg.graph.answers.evidence import Evidence, evidence
-from rekg.graph.answers.facts import Subject, graph_date, kind, label, pick, refs, resolved, subjects
+from rekg.graph.answers.facts import Subject, covered_until, graph_date, kind, label, pick, refs, resolved, subjects
 from rekg.graph.answers.names import Resolution
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
 from rekg.graph.dates import parse_date, period_start
@@ -274,7 +276,8 @@ def _measure_status(
                     alternatives.setdefault("suspended_from", {}).setdefault(d, set()).update(c["graphs"])
 
     primary = {k: pick(kg, vals) for k, vals in candidates.items()}
-    status, reason, deciding = derive_status(day, primary)
+    lifted = any(m.iri in x.values(REKG.lifts) for x in events.values())
+    status, reason, deciding = derive_status(day, primary, lifted=lifted)
     for key, text in coarse.items():
         if key in deciding:
             reason += f" ({key.replace('_', ' ')} given only as {text})"
@@ -283,7 +286,14 @@ def _measure_status(
     reported_values = m.facts.get(str(REKG.reportedStatus), {})
     reported_on: date | None = None
     stale = projected = False
-    if status == "unknown" and reported_values:
+    # A report speaks for its own day and after, not for the years before it.
+    earlier = {v: gs for v, gs in reported_values.items() if graph_date(kg, gs) <= day}
+    if status == "unknown" and reported_values and not earlier:
+        first = min(graph_date(kg, gs) for gs in reported_values.values())
+        reason = f"no dates in the graph, and the first source reporting its status is from {first}, after {day}"
+        reported_values = {}
+    elif status == "unknown" and reported_values:
+        reported_values = earlier
         newest = max(reported_values, key=lambda v: graph_date(kg, reported_values[v]))
         status = vocab_name(str(newest)) or "unknown"
         sources = ", ".join(sr.publisher or sr.title or sr.id for sr in source_refs(kg, reported_values[newest]))
@@ -303,10 +313,11 @@ def _measure_status(
         about = m.graphs().union(*(x.graphs() for x in suspenders))
         newest_source = graph_date(kg, about)
         change = max((d for d in deciding.values() if d <= day), default=None)
-        if change is not None and newest_source != date.min and change > newest_source:
+        if change is not None and newest_source != date.min and change > covered_until(kg, about):
             projected = True
             reason += (
-                f"; projected: the newest source on it is from {newest_source} and no later source reports"
+                f"; projected: the newest source on it{' or on what suspended it' if suspenders else ''} is from"
+                f" {newest_source} and no later source reports"
                 " an extension, a re-imposition or a change"
             )
 
@@ -318,7 +329,7 @@ def _measure_status(
     if reason.startswith("no dates in the graph"):
         possible |= {vocab_name(str(v)) or "unknown" for v in reported_values}
     for combo in itertools.product(*(sorted(options[k]) for k in keys)):
-        possible.add(derive_status(day, {**primary, **dict(zip(keys, combo, strict=True))})[0])
+        possible.add(derive_status(day, {**primary, **dict(zip(keys, combo, strict=True))}, lifted=lifted)[0])
     if status not in ("unknown",) and "unknown" in possible:
         possible.discard("unknown")
     conflicts = [

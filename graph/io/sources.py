@@ -18,7 +18,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
-from rekg.graph.dates import period_start
+from rekg.graph.dates import period_start, precision_of
 from rekg.graph.errors import (
     CuratedEntityConflict,
     NodeNotFound,
@@ -70,11 +70,13 @@ class SourceInfo(Result):
     publisher: str | None
     """Who published it."""
     date: date | None
-    """Publication date."""
+    """Publication date; for a source known only to the month or year, the first day of that period."""
     kind: str | None
     """What sort of document the source is."""
     curated: bool
     """True for seed sources shipped with rekg; these cannot be replaced or deleted over HTTP."""
+    date_precision: str | None = None
+    """``day``, ``month`` or ``year``: how precisely the source is dated (no day is invented)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ def list_sources(kg: KnowledgeGraph) -> list[SourceInfo]:
                 date=period_start(r.get("date")),
                 kind=r.get("kind"),
                 curated=g in kg.seed_graphs,
+                date_precision=precision_of(r.get("date")),
             )
         return sorted(seen.values(), key=lambda s: (s.date or date.min, s.id), reverse=True)
 

@@ -56,6 +56,28 @@ def test_before_and_after_the_suspension(kg: KnowledgeGraph) -> None:
     assert "mofcom-2025-18" not in early  # not announced yet
 
 
+def test_a_reported_status_speaks_from_its_report_on_not_for_the_years_before(kg: KnowledgeGraph) -> None:
+    # Undated measures take the status their newest source reports, but only from that report's
+    # date: in 2020 nothing said the US restricted anything or suspended a tariff not yet threatened.
+    for day in ("2020-01-01", "2025-06-01"):
+        found = measures_in_force(kg, on=day)
+        undated = [m for m in found.measures if m.reason.startswith("no dates in the graph")]
+        assert undated, day
+        for m in undated:
+            assert m.status == "unknown" and "first source reporting its status is from" in m.reason, (day, m)
+            assert m.reported_status == [] and m.possible_statuses == ["unknown"], m.label
+    later = _by_id(kg, measures_in_force(kg, on="2026-01-15").measures)
+    assert later["us-additional-100-percent-tariff"].status == "suspended"
+
+
+def test_a_change_within_the_period_of_a_source_dated_to_the_year_is_not_projected(kg: KnowledgeGraph) -> None:
+    # The MOFCOM order suspending No. 46 clause 2 is dated "2025" only: it may be from any day of
+    # 2025, so its 9 November 2025 suspension is reported, not projected; its end in 2026 is.
+    clause = "mofcom-2024-46-clause-2"
+    assert not _by_id(kg, measures_in_force(kg, on="2026-01-15").measures)[clause].projected
+    assert _by_id(kg, measures_in_force(kg, on="2026-12-01").measures)[clause].projected
+
+
 def test_contested_start_of_no_70_makes_8_november_contested(kg: KnowledgeGraph) -> None:
     # No. 70 took effect on 7 Nov per MOFCOM; some reports say 10 Nov (a claim). On 8 Nov the
     # October measures were suspended, or in force for three days, depending on who is right.
@@ -145,7 +167,9 @@ def test_suspension_window_is_half_open(start: date, length: int, day: date) -> 
 @given(effective=days, ended=days, day=days)
 def test_ended_measures_never_apply(effective: date, ended: date, day: date) -> None:
     status = derive_status(day, {"effective_from": effective, "ended_on": ended})[0]
+    lifted = derive_status(day, {"effective_from": effective, "ended_on": ended}, lifted=True)[0]
     if day >= ended and day >= effective:
-        assert status == "lifted"
+        # It ran its course unless something (an agreement) lifted it: the measures-in-force query's rule.
+        assert (status, lifted) == ("lapsed", "lifted")
     elif day >= effective:
         assert status == "in force"
