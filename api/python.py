@@ -42,7 +42,11 @@ from rekg.graph.results import Result
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["Graph", "QueryRows", "open"]
+__all__ = ["MAX_ROWS", "Graph", "QueryRows", "open"]
+
+#: The most rows (or triples) :meth:`Graph.query` returns unless told otherwise; the endpoint's cap
+#: (``REKG_MAX_ROWS``) protects a shared server, a local query only needs a guard against a runaway.
+MAX_ROWS = 1_000_000
 
 
 @dataclass
@@ -169,8 +173,13 @@ class Graph:
 
     # -- SPARQL and the network -------------------------------------------------------------
 
-    def query(self, sparql: str) -> QueryRows | bool | list[Any]:
+    def query(self, sparql: str, *, max_rows: int = MAX_ROWS) -> QueryRows | bool | list[Any]:
         """Run a SPARQL query with rekg's prefixes predeclared (``rekg:``, ``id:``, ``src:``...).
+
+        The query is checked as the endpoint checks it (:func:`rekg.graph.sparql.executor.prepare_query`):
+        ``FROM`` and ``FROM NAMED`` choose among the graphs of the store, and updates and
+        ``SERVICE`` are refused, so a query gives the answer ``/sparql`` gives and never reaches
+        the network. It runs in this process, without the endpoint's time limit.
 
         Returns
         -------
@@ -181,18 +190,26 @@ class Graph:
         Raises
         ------
         InvalidQuery
-            If the query does not parse.
+            If the query does not parse, or fails during evaluation.
+        ForbiddenQuery
+            For updates, ``SERVICE``, and a ``FROM`` naming no graph of the store.
+        ResultTooLarge
+            If the result has more than ``max_rows`` rows or triples.
         """
+        import pyoxigraph as ox
+        from rekg.graph.sparql.executor import run_query
+
         if not isinstance(sparql, str) or not sparql.strip():
             raise InvalidQuery("give a SPARQL query")
-        result = self.kg.store.query(sparql, prefixes=self.kg.prefixes)
-        if isinstance(result, bool) or type(result).__name__ == "QueryBoolean":
+        outcome = run_query(self.kg, sparql, "json", max_rows=max_rows)
+        if outcome.fmt != "json":  # a CONSTRUCT or DESCRIBE, as Turtle
+            return list(ox.parse(outcome.body, format=ox.RdfFormat.TURTLE))
+        result = ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(result, ox.QueryBoolean):
             return bool(result)
-        if hasattr(result, "variables"):
-            variables = [v.value for v in result.variables]
-            rows = [{v: to_python(s[v]) for v in variables if s[v] is not None} for s in result]
-            return QueryRows(variables=variables, rows=rows)
-        return list(result)
+        variables = [v.value for v in result.variables]
+        rows = [{v: to_python(s[v]) for v in variables if s[v] is not None} for s in result]
+        return QueryRows(variables=variables, rows=rows)
 
     def network(self) -> nx.MultiDiGraph:
         """The typed NetworkX projection of the graph (a copy: change it freely).

@@ -191,37 +191,48 @@ class TableFormat(StrEnum):
 
 @app.command()
 def query(
-    sparql: Annotated[str, typer.Argument(help="A SPARQL SELECT or ASK query; rekg's prefixes are predeclared.")],
-    format: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
+    sparql: Annotated[
+        str,
+        typer.Argument(
+            help="A SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE); rekg's prefixes are predeclared. "
+            "Checked as the endpoint checks it: FROM names graphs of the store; no SERVICE, no updates."
+        ),
+    ],
+    format: Annotated[
+        TableFormat,
+        typer.Option("--format", "-f", help="Output format of SELECT rows (CONSTRUCT and DESCRIBE print Turtle)."),
+    ] = TableFormat.table,
 ) -> None:
-    """Run a SPARQL query over the seed graph and print the result."""
+    """Run a SPARQL query over the seed graph and print the result, as /sparql would answer it."""
     import pyoxigraph as ox
-    from rekg.graph.kg import to_python
+    from rekg.api.python import Graph, QueryRows
 
     kg = load_kg()
     with reported_errors():
-        res = kg.store.query(sparql, prefixes=kg.prefixes)
+        res = Graph(kg).query(sparql)
 
-    if isinstance(res, ox.QueryBoolean):
-        console.print("true" if bool(res) else "false")
+    if isinstance(res, bool):
+        console.print("true" if res else "false")
         return
-    if isinstance(res, ox.QueryTriples):
-        write_bytes(ox.serialize(list(res), format=ox.RdfFormat.TURTLE, prefixes=kg.prefixes), None)
+    if not isinstance(res, QueryRows):
+        if format is not TableFormat.table:
+            err_console.print(f"rekg: a CONSTRUCT or DESCRIBE result is RDF, printed as Turtle, not {format.value}")
+            raise typer.Exit(2)
+        write_bytes(ox.serialize(res, format=ox.RdfFormat.TURTLE, prefixes=kg.prefixes), None)
         return
-    variables = [v.value for v in res.variables]
-    rows = [{v: (to_python(s[v]) if s[v] is not None else None) for v in variables} for s in res]
+    variables, rows = res.variables, res.rows
     if format is TableFormat.json:
-        print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+        print(json.dumps([{v: r.get(v) for v in variables} for r in rows], default=str, ensure_ascii=False, indent=2))
     elif format is TableFormat.csv:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=variables)
         w.writeheader()
-        w.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
+        w.writerows({v: r.get(v, "") for v in variables} for r in rows)
         print(buf.getvalue(), end="")
     else:
         table = Table(*variables)
         for r in rows:
-            table.add_row(*("" if r[v] is None else str(r[v]) for v in variables))
+            table.add_row(*("" if r.get(v) is None else str(r[v]) for v in variables))
         console.print(table)
         console.print(f"{len(rows)} row(s)")
 

@@ -434,7 +434,10 @@ def prepare_query(
 
 
 def run_query(kg: KnowledgeGraph, text: str, fmt: str = "json", *, max_rows: int = 10_000) -> QueryOutcome:
-    """Check and evaluate a query in this process, without a time limit (for the CLI and tests).
+    """Check and evaluate a query in this process, without a time limit (the CLI and the Python API).
+
+    Checked as the endpoint checks it (:func:`prepare_query`); relative IRIs resolve against the
+    graph's base IRI (so ``<id/lynas>`` is Lynas), where the endpoint resolves them against its URL.
 
     Examples
     --------
@@ -443,7 +446,7 @@ def run_query(kg: KnowledgeGraph, text: str, fmt: str = "json", *, max_rows: int
     >>> run_query(kg, "ASK { ?s ?p ?o }").body
     b'{"head":{},"boolean":false}'
     """
-    prepared = prepare_query(kg, text)
+    prepared = prepare_query(kg, text, base=kg.ns.base)
     if fmt == "json" and prepared.kind == "graph":
         fmt = "ttl"
     try:

@@ -8,14 +8,16 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from rdflib import Dataset
 from rekg.graph.io.seeds import SEEDS_DIR
 
-from tests.serverutil import REKG
+from tests.serverutil import REKG, canary_listener
 
 
 def rekg(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
@@ -86,6 +88,38 @@ def test_query_syntax_error_is_reported_not_raised() -> None:
     out = rekg("query", "SELECT ?x WHERE {")
     assert out.returncode == 1
     assert "malformed_query" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_query_is_checked_and_answered_as_the_endpoint_answers_it(client: TestClient) -> None:
+    # FROM chooses the graph, as on /sparql (the CLI once ignored it and counted the whole store).
+    q = "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/rekg/source/caixin-2025-11> WHERE { ?s ?p ?o }"
+    out = rekg("query", q, "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    http = client.get("/sparql", params={"query": q}, headers={"Accept": "text/csv"})
+    assert out.stdout.splitlines() == http.text.splitlines()
+    for bad, code in [
+        ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", "forbidden_query"),
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "forbidden_query"),
+        ("SELECT * WHERE { BIND(<http://example.org/fn>(1) AS ?x) }", "unsupported_feature"),
+    ]:
+        out = rekg("query", bad)
+        assert out.returncode == 1 and code in out.stderr and "Traceback" not in out.stderr, (bad, out.stderr)
+
+
+def test_query_never_reaches_the_network() -> None:
+    with canary_listener() as canary:
+        out = rekg("query", f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}")
+        time.sleep(0.2)
+    assert out.returncode == 1 and "forbidden_query" in out.stderr, out.stderr
+    assert canary.hits == []
+
+
+def test_query_prints_graph_results_as_turtle_and_says_so_when_asked_for_rows() -> None:
+    q = "CONSTRUCT { id:lynas rdfs:label ?l } WHERE { id:lynas rdfs:label ?l }"
+    out = rekg("query", q)
+    assert out.returncode == 0 and "Lynas" in out.stdout, out.stderr
+    out = rekg("query", q, "--format", "csv")
+    assert out.returncode == 2 and "printed as Turtle" in out.stderr
 
 
 def test_validate_passes_on_the_seeds() -> None:
