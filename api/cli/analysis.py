@@ -79,7 +79,7 @@ def paths(
         Optional[list[str]], typer.Option("--avoid", "-a", help="Country or entity to route around; repeat for more.")
     ] = None,
     max_len: Annotated[int, typer.Option(help="Longest path, in steps.", min=1, max=12)] = 6,
-    limit: Annotated[int, typer.Option(help="Most paths to show.", min=1, max=200)] = 10,
+    limit: Annotated[int, typer.Option(help="Most paths to show.", min=1, max=200)] = 20,
     as_of: Annotated[Optional[str], _AS_OF] = None,
     restricted: Annotated[Restricted, _RESTRICTED] = Restricted.include,
     format: Annotated[Output, _FORMAT] = Output.table,

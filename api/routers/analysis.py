@@ -420,13 +420,12 @@ def concentration(
 
 
 @router.get("/scenarios/disruption", response_model=network.Disruption, responses=_example(_DISRUPTION))
-def disruption(
-    kg: KG,
-    remove: _NAMES,
-    as_of: Annotated[dt.date | None, Query(description="The day (today by default).")] = None,
-) -> network.Disruption:
-    """What breaks if countries or firms stop supplying, against the day's measures and against none."""
-    return network.disruption(kg, remove=remove, as_of=as_of)
+def disruption(kg: KG, scenario: Annotated[DisruptionRequest, Query()]) -> network.Disruption:
+    """What breaks if countries or firms stop supplying, against the day's measures and against none.
+
+    The same scenario as the POST form takes, as query parameters (``remove`` and ``reimpose`` repeated).
+    """
+    return network.disruption(kg, remove=scenario.remove, as_of=scenario.as_of, reimpose=scenario.reimpose)
 
 
 @router.post("/scenarios/disruption", response_model=network.Disruption, responses=_example(_DISRUPTION))

@@ -13,6 +13,7 @@ used. Measures stop trade, not mining or processing, so no measure changes a con
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -111,6 +112,10 @@ class Concentration(Result):
     rows_field = "shares"
 
 
+#: How figures' periods are written (rekg:period, with rekg:periodEnd as an ISO 8601 interval).
+_PERIOD = re.compile(r"\d{4}(-\d{2})?(/\d{4}(-\d{2})?)?")
+
+
 def concentration(
     kg: KnowledgeGraph,
     material: str = "rare earths",
@@ -160,7 +165,8 @@ def concentration(
     NodeNotFound
         If the material is unknown.
     InvalidParameter
-        If the indicator is unknown or ``as_of`` is not a date; for ``imports``, if no
+        If the indicator is unknown, ``period`` is not a year, a month or an interval of them, or
+        ``as_of`` is not a date; for ``imports``, if no
         ``importer`` is given and several countries have import shares (the message lists them),
         or one is given with another indicator.
 
@@ -183,6 +189,10 @@ def concentration(
         raise InvalidParameter(f"indicator: {indicator!r} is not one of {', '.join(INDICATORS)}", parameter="indicator")
     if period is not None and (not isinstance(period, str) or not period.strip()):
         period = None
+    if period is not None and not _PERIOD.fullmatch(period.strip()):
+        raise InvalidParameter(
+            f"period: {period!r} is not a year, a month or an interval (2024, 2025-09, 2020/2023)", parameter="period"
+        )
     day = parse_date(as_of, name="as_of") or date.today()
     m = resolve_node(kg, material, kinds={"material"}, what="material")
     if importer is not None and isinstance(importer, str) and not importer.strip():

@@ -324,3 +324,21 @@ def test_concentration_of_us_imports_of_rare_earth_compounds(client: TestClient)
 def test_an_importer_with_another_indicator_is_422(client: TestClient) -> None:
     r = client.get("/concentration", params={"indicator": "mining", "importer": "US"})
     assert r.status_code == 422 and r.json()["error"] == "invalid_parameter"
+
+
+def test_the_disruption_scenario_is_the_same_by_get_and_by_post(client: TestClient) -> None:
+    # GET once required `remove` and had no `reimpose`, which the POST form and the CLI accept.
+    scenario = {"as_of": "2026-01-15", "reimpose": ["MOFCOM Announcement 2025 No. 61"]}
+    got = client.get("/scenarios/disruption", params=scenario)
+    assert got.status_code == 200, got.text
+    assert got.json() == client.post("/scenarios/disruption", json=scenario).json()
+    both = client.get("/scenarios/disruption", params=[("remove", "China"), ("remove", "Japan")])
+    assert [r["label"] for r in both.json()["removed"]] == ["China", "Japan"]
+    empty = client.get("/scenarios/disruption")
+    assert empty.status_code == 422 and empty.json()["error"] == "invalid_parameter"
+
+
+def test_a_period_that_is_no_period_is_a_422_not_an_empty_answer(client: TestClient) -> None:
+    r = client.get("/concentration", params={"material": "rare earths", "period": "abc"})
+    assert r.status_code == 422
+    assert r.json()["error"] == "invalid_parameter" and "2025-09" in r.json()["detail"]

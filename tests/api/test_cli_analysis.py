@@ -34,7 +34,7 @@ def test_paths_json_is_the_api_shape_and_unknown_names_fail(client: TestClient) 
     out = rekg("paths", "US", "dysprosium", "--avoid", "China", "--format", "json")
     assert out.returncode == 0, out.stderr
     found = json.loads(out.stdout)
-    api = client.get("/paths", params={"source": "US", "target": "dysprosium", "avoid": "China", "limit": 10})
+    api = client.get("/paths", params={"source": "US", "target": "dysprosium", "avoid": "China"})  # the same defaults
     assert found == api.json()
     assert [a["label"] for a in found["avoid"]] == ["China"]
     assert found["paths"] and "Malaysia" in [c["label"] for c in found["paths"][0]["countries"]]
@@ -125,3 +125,25 @@ def test_export_writes_every_format_to_a_file(tmp_path: Path, fmt: str) -> None:
 def test_export_of_an_unknown_format_fails() -> None:
     out = rekg("export", "--format", "xlsx")
     assert out.returncode == 1 and "gexf" in out.stderr
+
+
+def test_every_option_a_command_shares_with_an_endpoint_has_the_endpoints_default() -> None:
+    # The CLI once showed 10 paths where /paths showed 20, and dropped the rest without a word.
+    import typer.main
+    from rekg.api.app import create_app
+    from rekg.api.cli import app
+
+    gets = {p: ops["get"] for p, ops in create_app().openapi()["paths"].items() if "get" in ops}
+    compared, differ = 0, []
+    for name, cmd in typer.main.get_command(app).commands.items():
+        for path, op in gets.items():
+            if path.strip("/").split("/")[-1] not in (name, name + "s"):
+                continue
+            api = {p["name"]: p["schema"].get("default") for p in op.get("parameters", []) if p["in"] == "query"}
+            for p in cmd.params:
+                if p.name in api and api[p.name] is not None and p.default is not None:
+                    compared += 1
+                    if str(p.default) != str(api[p.name]):
+                        differ.append((name, p.name, p.default, api[p.name]))
+    assert compared >= 10
+    assert differ == []
