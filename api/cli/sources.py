@@ -38,11 +38,11 @@ def _store_settings(store_path: Path | None) -> Settings:
     )
 
 
-def _persistent(store_path: Path | None) -> Settings:
+def _persistent(store_path: Path | None, doing: str) -> Settings:
     settings = _store_settings(store_path)
     if settings.store == "memory":
         console.print(
-            "[red]error[/]: ingesting into the in-memory store would be lost at exit; "
+            f"[red]error[/]: {doing} the in-memory store would be lost at exit; "
             "pass --store-path DIR (or set REKG_STORE=oxigraph and REKG_STORE_PATH)"
         )
         raise typer.Exit(2)
@@ -87,7 +87,7 @@ def ingest(
     if media is None:
         console.print(f"[red]error[/]: unknown extension {file.suffix!r}; use one of {', '.join(_BY_SUFFIX)}")
         raise typer.Exit(2)
-    kg = load_kg(_store_settings(store_path) if dry_run else _persistent(store_path))
+    kg = load_kg(_store_settings(store_path) if dry_run else _persistent(store_path, "adding a source to"))
     try:
         with reported_errors():
             try:
@@ -159,7 +159,7 @@ def retract(
     """Remove an uploaded source and its graph from the persistent store."""
     from rekg.graph.io.sources import remove_source
 
-    kg = load_kg(_persistent(store_path))
+    kg = load_kg(_persistent(store_path, "removing a source from"))
     with reported_errors():
         removed = remove_source(kg, source_id)
     kg.store.close()
