@@ -37,7 +37,7 @@ from rekg.graph.answers.evidence import Evidence, evidence
 from rekg.graph.answers.facts import Subject, covered_until, graph_date, kind, label, pick, refs, resolved, subjects
 from rekg.graph.answers.names import Resolution
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
-from rekg.graph.dates import parse_date, period_start
+from rekg.graph.dates import parse_date, period_start, precision_of
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
 from rekg.graph.rules import acting_for, derive_status, material_ancestors
@@ -78,11 +78,13 @@ class DateValue(Result):
     property: str
     """announced_on, effective_from, suspended_from, ..."""
     value: date
-    """The date this value gives."""
+    """The date this value gives; for a month or a year, its first day (see ``precision``)."""
     sources: list[SourceRef]
     """The sources giving it."""
     claimed: bool = False
     """Only claimed (a rekg:Claim reported by the source), not stated as fact."""
+    precision: str = "day"
+    """``day``, ``month`` or ``year``: how precisely the sources give it ("late 2026" is ``year``)."""
 
 
 @dataclass
@@ -221,6 +223,8 @@ def _measure_status(
 ) -> MeasureStatus:
     candidates: dict[str, dict[object, set[str]]] = {}
     coarse: dict[str, str] = {}
+    #: (date key, first day) -> how precisely a month or year value was given; days are left out.
+    precision: dict[tuple[str, date], str] = {}
     for key, prop in _DATE_PROPS.items():
         if vals := _day_values(m, prop):
             candidates[key] = vals
@@ -233,6 +237,7 @@ def _measure_status(
         for v, gs in periods.items():
             if (d := period_start(v)) is not None:
                 starts.setdefault(d, set()).update(gs)
+                precision[(key, d)] = precision_of(v) or "day"
         if starts:
             candidates[key] = starts
             coarse[key] = ", ".join(sorted(str(v) for v in periods))
@@ -268,12 +273,14 @@ def _measure_status(
             d = period_start(value)
             if key and d:
                 alternatives.setdefault(key, {}).setdefault(d, set()).update(c["graphs"])
+                precision.setdefault((key, d), precision_of(value) or "day")
     for by in suspended_by:
         other = measures.get(by) or events.get(by)
         for c in other.claims.values() if other else ():
             for prop, value in c["values"]:
                 if prop == str(REKG.effectiveFrom) and (d := period_start(value)):
                     alternatives.setdefault("suspended_from", {}).setdefault(d, set()).update(c["graphs"])
+                    precision.setdefault(("suspended_from", d), precision_of(value) or "day")
 
     primary = {k: pick(kg, vals) for k, vals in candidates.items()}
     lifted = any(m.iri in x.values(REKG.lifts) for x in events.values())
@@ -333,11 +340,15 @@ def _measure_status(
     if status not in ("unknown",) and "unknown" in possible:
         possible.discard("unknown")
     conflicts = [
-        DateValue(property=k, value=v, sources=source_refs(kg, gs), claimed=False)
+        DateValue(
+            property=k, value=v, sources=source_refs(kg, gs), claimed=False, precision=precision.get((k, v), "day")
+        )
         for k in keys
         for v, gs in sorted(candidates.get(k, {}).items(), key=lambda x: x[0])
     ] + [
-        DateValue(property=k, value=v, sources=source_refs(kg, gs), claimed=True)
+        DateValue(
+            property=k, value=v, sources=source_refs(kg, gs), claimed=True, precision=precision.get((k, v), "day")
+        )
         for k in keys
         for v, gs in sorted(alternatives.get(k, {}).items(), key=lambda x: x[0])
         if v not in candidates.get(k, {})

@@ -173,3 +173,12 @@ def test_ended_measures_never_apply(effective: date, ended: date, day: date) -> 
         assert (status, lifted) == ("lapsed", "lifted")
     elif day >= effective:
         assert status == "in force"
+
+
+def test_a_date_given_only_as_a_year_says_so(kg: KnowledgeGraph) -> None:
+    # The digest (citing Politico) has the clause-2 suspension run "until late 2026": a year, which
+    # the answer gives as its first day, so it must say that only the year is known.
+    clause = _by_id(kg, measures_in_force(kg, on="2026-01-15").measures)["mofcom-2024-46-clause-2"]
+    late = [d for d in clause.date_conflicts if d.property == "suspended_until" and d.value == date(2026, 1, 1)]
+    assert [(d.precision, d.claimed) for d in late] == [("year", True)]
+    assert {d.precision for d in clause.date_conflicts if d.value == date(2026, 11, 27)} == {"day"}
