@@ -46,7 +46,10 @@ class CountrySupply(Result):
     share_of_world: float | None
     """Percent of the world total the same source gives for that period, where it gives one."""
     sources: list[SourceRef]
-    """The sources giving the figure."""
+    """The sources giving the figure (and the world total its share is worked out from)."""
+    disputed: bool = False
+    """Another source gives a different figure for the same country, indicator and period; each
+    figure is then listed with its own sources."""
 
 
 @dataclass
@@ -101,7 +104,9 @@ def country_supply(
     True
     """
     countries = {iri_ for iri_, e in name_index(kg).entries.items() if str(REKG.Country) in e.types}
-    figures: dict[tuple[str, str, str | None], dict] = {}
+    # (country, indicator, period) -> value -> the graphs giving it: sources that disagree stay apart.
+    figures: dict[tuple[str, str, str | None], dict[float, set[str]]] = {}
+    units: dict[tuple[str, str, str | None, float], str | None] = {}
     for r in _statistics(kg, material_iri):
         period = str(r["period"]) if "period" in r else None
         if day and period and year_of(period) and year_of(period) > day.year:
@@ -109,32 +114,33 @@ def country_supply(
         if stage_iri and _INDICATOR_STAGE.get(r["indicator"]) != stage_iri:
             continue
         key = (r["country"], r["indicator"], period)
-        f = figures.setdefault(key, {"value": float(r["value"]), "unit": symbol(kg, r.get("unit")), "graphs": set()})
-        f["graphs"].add(r["g"])
+        value = float(r["value"])
+        figures.setdefault(key, {}).setdefault(value, set()).add(r["g"])
+        units.setdefault((*key, value), symbol(kg, r.get("unit")))
     world = str(kg.ns.id["world"])
     out = []
-    for (country, indicator, period), f in figures.items():
+    for (country, indicator, period), values in figures.items():
         if country not in countries or country == outside_iri:
             continue
         if any(c == country and i == indicator and (p or "") > (period or "") for c, i, p in figures):
             continue  # an older figure: the newest period stands for the country
-        total = figures.get((world, indicator, period))
-        share = (
-            round(100 * f["value"] / total["value"], 1)
-            if total and total["value"] and "Share" not in indicator
-            else None
-        )
-        out.append(
-            CountrySupply(
-                country=ref(kg, country),
-                indicator=vocab_name(indicator) or indicator,
-                value=f["value"],
-                unit=f["unit"],
-                period=period,
-                share_of_world=f["value"] if "Share" in indicator else share,
-                sources=source_refs(kg, f["graphs"] | (total["graphs"] if total else set())),
+        totals = figures.get((world, indicator, period), {})
+        for value, graphs in values.items():
+            # The share is worked out against the world total the same source gives, never another's.
+            total = next((t for t, tg in totals.items() if tg & graphs), None)
+            share = round(100 * value / total, 1) if total and "Share" not in indicator else None
+            out.append(
+                CountrySupply(
+                    country=ref(kg, country),
+                    indicator=vocab_name(indicator) or indicator,
+                    value=value,
+                    unit=units[(country, indicator, period, value)],
+                    period=period,
+                    share_of_world=value if "Share" in indicator else share,
+                    sources=source_refs(kg, graphs),
+                    disputed=len(values) > 1,
+                )
             )
-        )
     return sorted(out, key=lambda c: (c.indicator, -(c.share_of_world or 0), -c.value, c.country.label))
 
 

@@ -59,6 +59,17 @@ def test_claims_sheet_is_added_and_answers_see_it(writable: TestClient) -> None:
     # /suppliers lists the sheet's plant among the producers of dysprosium oxide.
     sup = writable.get("/suppliers", params={"material": "dysprosium oxide"}).json()
     assert "Kuantan heavy rare earths line" in str(sup)
+    # The sheet's Malaysian mine production (1,200 t) stands beside USGS's (130 t), each with its
+    # own source only, and the sheet's has no share: it gives no world total to divide by.
+    malaysia = [
+        (c["value"], [s["publisher"] for s in c["sources"]], c["share_of_world"], c["disputed"])
+        for c in writable.get("/suppliers", params={"material": "rare earths"}).json()["countries"]
+        if c["country"]["label"] == "Malaysia" and c["indicator"] == "mine production"
+    ]
+    assert sorted(malaysia) == [
+        (130.0, ["U.S. Geological Survey"], 0.0, True),
+        (1200.0, ["Lanthanide Weekly"], None, True),
+    ]
     # /measures sets the sheet's later end date for No. 61 against MOFCOM's: the status is contested
     # (on 2026-12-01, suspended by the sheet's date only), and the date names the sheet as its source.
     measures = writable.get("/measures", params={"material": "dysprosium", "in_force_on": "2026-12-01"}).json()[

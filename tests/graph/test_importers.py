@@ -195,6 +195,32 @@ def test_usgs_bad_figure_is_reported(fresh: KnowledgeGraph) -> None:
     assert info.value.problems[0]["row"] == 2 and info.value.problems[0]["column"] == "PROD_2023"
 
 
+def test_figures_outside_their_indicators_range_are_row_errors(fresh: KnowledgeGraph) -> None:
+    # The ontology bounds each indicator (rekg:minValue, rekg:maxValue): no negative production, no
+    # share over 100 %; a change may be negative. A reviewer once got -500 t accepted into concentration.
+    body = HEAD + "\n".join(
+        [
+            "Malaysia,mine production,rare earths,-500,t REO,2024,,,,",  # row 6
+            "India,share of world mining,rare earths,250,%,2024,,,,",  # row 7
+            "China,change in exports,rare earths,-24.6,%,2025,,,,",  # row 8: fine
+        ]
+    )
+    problems = {(p["row"], p["column"]): p["reason"] for p in _problems(fresh, body)}
+    assert problems == {
+        (6, "value"): "a mine production figure is at least 0; got -500",
+        (7, "value"): "a share of world mining figure is at most 100; got 250",
+    }
+    head = "COMMODITY,COUNTRY,TYPE,UNIT_MEAS,PROD_2023\n"
+    with pytest.raises(SheetError) as info:
+        add_source(
+            fresh,
+            (head + "Rare earths,Malaysia,Mine production: rare-earth-oxide equivalent,metric tons,-310\n").encode(),
+            "text/csv",
+        )
+    assert [(p["row"], p["column"]) for p in info.value.problems] == [(2, "PROD_2023")]
+    assert "at least 0" in info.value.problems[0]["reason"]
+
+
 def test_import_sheet_without_writing(fresh: KnowledgeGraph) -> None:
     done = import_sheet(fresh, TEMPLATE_EXAMPLE.encode())
     assert done.kind == "claims" and done.node_rows

@@ -27,6 +27,12 @@ def _broken() -> list[tuple[URIRef, URIRef, URIRef | Literal]]:
         (x("bad-stat"), RDFS.label, Literal("Statistik", lang="de")),
         (x("bad-stat"), REKG.supplies, x("china")),  # only an actor supplies, and only materials
         (x("china"), REKG.isoCode, Literal("cn")),  # pattern
+        (x("bad-share"), RDF.type, REKG.Statistic),  # a share over 100 % (SPARQL, the indicator's range)
+        (x("bad-share"), RDFS.label, Literal("share", lang="en")),
+        (x("bad-share"), REKG.subject, x("china")),
+        (x("bad-share"), REKG.indicator, REKG.ShareOfMining),
+        (x("bad-share"), REKG.value, Literal("250", datatype=XSD.decimal)),
+        (x("bad-share"), REKG.unit, URIRef("http://qudt.org/vocab/unit/PERCENT")),
         (x("bad-claim"), REKG.claimedValue, Literal("1")),  # not a claim, and no claimedProperty
         (x("bad-company"), RDF.type, REKG.Company),
         (x("bad-company"), RDFS.label, Literal("Co", lang="fr")),  # languageIn
@@ -62,6 +68,9 @@ def test_compiled_shapes_report_what_pyshacl_reports() -> None:
     # Every kind of break above is found (the test data do break what they claim to break) ...
     assert {ID + n for n in ("bad-plant", "bad-stat", "bad-claim", "bad-company")} <= broken
     assert any(t[0] == ID + "bad-plant" and "rekg:produces" in t[3] for t in compiled)  # the SPARQL rule
+    assert [t[3] for t in compiled if t[0] == ID + "bad-share"] == [
+        f"{REKG.ShareOfMining} figures are at most 100 (rekg:maxValue); this one is 250"
+    ]
     # ... and the two validators agree problem for problem, message included.
     assert compiled == by_pyshacl
 

@@ -41,6 +41,7 @@ from .engine import (
     mapping,
     nt,
     number_literal,
+    out_of_range,
     parse_date,
     parse_number,
     slug,
@@ -502,6 +503,9 @@ def _statistic(
     value = parse_number(cells.get("value", ""))
     if value is None:
         st.problem(row, "value", f"a figure needs a number; got {cells.get('value', '')!r}", cells.get("value"))
+    elif (why := out_of_range(indicator, value)) is not None:
+        st.problem(row, "value", why, cells.get("value"))
+        value = None
     unit = _unit(st, row, cells, _expected_unit(indicator), _indicator_label(indicator))
     period = _period(cells.get("date", ""))
     if period is None:

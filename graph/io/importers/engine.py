@@ -46,6 +46,7 @@ __all__ = [
     "mapping",
     "nt",
     "number_literal",
+    "out_of_range",
     "parse_date",
     "parse_number",
     "read_csv",
@@ -323,6 +324,36 @@ def parse_number(cell: str) -> Decimal | None:
         return Decimal(cell.lstrip("<>").strip().replace(",", ""))
     except InvalidOperation:
         return None
+
+
+def out_of_range(indicator: URIRef | str, value: Decimal) -> str | None:
+    """Why ``value`` cannot be a figure of ``indicator`` (``rekg:minValue``, ``rekg:maxValue``); None if it can.
+
+    Examples
+    --------
+    >>> out_of_range(REKG.MineProduction, Decimal("-500"))
+    'a mine production figure is at least 0; got -500'
+    >>> out_of_range(REKG.ShareOfMining, Decimal("250")), out_of_range(REKG.ExportChange, Decimal("-24.6"))
+    ('a share of world mining figure is at most 100; got 250', None)
+    """
+    low, high, label = _bounds(str(indicator))
+    if low is not None and value < low:
+        return f"a {label} figure is at least {low:f}; got {value:f}"
+    if high is not None and value > high:
+        return f"a {label} figure is at most {high:f}; got {value:f}"
+    return None
+
+
+@lru_cache(maxsize=64)
+def _bounds(indicator: str) -> tuple[Decimal | None, Decimal | None, str]:
+    g, node = ontology_graph(), URIRef(indicator)
+    low, high = g.value(node, REKG.minValue), g.value(node, REKG.maxValue)
+    label = str(g.value(node, RDFS.label) or indicator)
+    return (
+        None if low is None else Decimal(str(low)).normalize(),
+        None if high is None else Decimal(str(high)).normalize(),
+        label,
+    )
 
 
 def number_literal(value: Decimal) -> Literal:

@@ -29,7 +29,18 @@ from rekg.graph.errors import AmbiguousName, InvalidParameter, NodeNotFound, She
 from rekg.graph.kg import KnowledgeGraph
 from rekg.ontology import REKG
 
-from .engine import Imported, RowProblem, Sheet, Triples, mapping, number_literal, parse_number, slug, vocabulary
+from .engine import (
+    Imported,
+    RowProblem,
+    Sheet,
+    Triples,
+    mapping,
+    number_literal,
+    out_of_range,
+    parse_number,
+    slug,
+    vocabulary,
+)
 
 __all__ = ["import_usgs", "is_usgs"]
 
@@ -195,6 +206,9 @@ def import_usgs(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -> 
                     RowProblem(row, cols["type"], f"no indicator for {production_name!r}: figure skipped", kind_cell)
                 )
                 break
+            if (why := out_of_range(indicator, value)) is not None:
+                problems.append(RowProblem(row, column, why, cell))
+                continue
             bound = bounds.get(cell[:1])
             key = (actor, indicator, material, str(year), Decimal(value))
             if key in already:
