@@ -224,3 +224,18 @@ def test_figures_outside_their_indicators_range_are_row_errors(fresh: KnowledgeG
 def test_import_sheet_without_writing(fresh: KnowledgeGraph) -> None:
     done = import_sheet(fresh, TEMPLATE_EXAMPLE.encode())
     assert done.kind == "claims" and done.node_rows
+
+
+def test_two_names_for_one_new_entity_in_a_sheet_are_an_error(fresh: KnowledgeGraph) -> None:
+    # "Foo Holdings" and "Foo-Holdings" make the same IRI: merging them silently gave one company
+    # two labels and two locations. Across sheets the same case was already refused.
+    body = HEAD + "\n".join(
+        [
+            "Foo Holdings,a,company,,,,,,,",  # row 6
+            "Foo-Holdings,a,company,,,,,,,",  # row 7
+            "Foo Holdings,located in,Japan,,,,,,,",
+        ]
+    )
+    problems = _problems(fresh, body)
+    assert [(p["row"], p["column"]) for p in problems] == [(7, "subject")]
+    assert "'Foo Holdings' (row 6)" in problems[0]["reason"]
