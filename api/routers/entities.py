@@ -11,8 +11,10 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from rekg.graph import answers as analyst
 from rekg.graph.answers.entities import EntityDescription
+from rekg.graph.errors import AmbiguousName, NodeNotFound
 
 from ..deps import KG
+from ..errors import error_body, status_of
 from ..negotiation import choose_format, offers_for
 from .pages import render
 
@@ -76,14 +78,28 @@ def entity(
         examples=["lynas"],
     ),
     format: EntityFormat | None = Query(None, description="Override the Accept header."),
+    q: str | None = Query(
+        None, max_length=500, description="A name to look up, as the page's search box sends it (`/entities/?q=Lynas`)."
+    ),
 ) -> Any:
     """Everything about one entity as HTML, JSON, Turtle or JSON-LD (by Accept), with sources and conflicts."""
+    if not id and q and q.strip():
+        # The search box without JavaScript: the name becomes the path, which resolves names.
+        return RedirectResponse(f"/entities/{quote(q.strip(), safe='')}", status_code=303, headers={"Vary": "Accept"})
     chosen = choose_format("entity", request.headers.get("accept"), [format.value] if format else [])
     headers = {"Vary": "Accept"}
     if chosen.kind == "graph":
         body, media = analyst.entity_rdf(kg, id, chosen.key)
         return Response(body, media_type=media, headers=headers)
-    description = replace(analyst.describe_entity(kg, id), formats=_formats(request.url.path))
+    try:
+        found = analyst.describe_entity(kg, id)
+    except (NodeNotFound, AmbiguousName) as exc:
+        if chosen.key != "html":
+            raise
+        # A person at the page gets a page: what was not found, and the names it might be, as links.
+        context = {"title": "Not found", "error": error_body(exc.code, exc.detail, **exc.extra), "typed": id}
+        return render(request, "not_found.html", context, headers=headers, status_code=status_of(exc))
+    description = replace(found, formats=_formats(request.url.path))
     if chosen.key == "html":
         context = {"entity": description.to_dict(), "title": description.label}
         return render(request, "entity.html", context, headers=headers)

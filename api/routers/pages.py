@@ -58,11 +58,17 @@ def entity_href(ns: dict[str, str], iri: str | None) -> str | None:
     return None
 
 
-def render(request: Request, name: str, context: dict[str, Any], headers: dict[str, str] | None = None) -> HTMLResponse:
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     """Render a template with what every page needs (namespaces, link helper)."""
     ns = _namespaces(request)
     ctx = {"ns": ns, "href": lambda iri: entity_href(ns, iri), **context}
-    return templates.TemplateResponse(request, name, ctx, headers=headers)
+    return templates.TemplateResponse(request, name, ctx, headers=headers, status_code=status_code)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -176,6 +176,8 @@
       clearTimeout(timer);
       await suggest();
       if (hits.length) go(hits[0]);
+      // No match: the entity page says so and lists the names it might be, as it does without JavaScript.
+      else if (input.value.trim()) window.location.assign("/entities/" + encodeURIComponent(input.value.trim()));
     });
   }
 

@@ -146,3 +146,21 @@ def test_entity_json_is_the_python_answer(client: TestClient, kg) -> None:
     expected = describe_entity(kg, "lynas").to_dict()
     assert {k: v for k, v in body.items() if k != "formats"} == {k: v for k, v in expected.items() if k != "formats"}
     assert body["formats"]["ttl"] == "/entities/lynas?format=ttl"
+
+
+def test_the_search_box_works_without_javascript(client: TestClient) -> None:
+    # The form sends /entities/?q=NAME; the name becomes the path, which resolves names.
+    html = {"Accept": "text/html"}
+    r = client.get("/entities/", params={"q": "Lynas Corp"}, headers=html, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/entities/Lynas%20Corp"
+    page = client.get("/entities/", params={"q": "Lynas Corp"}, headers=html)
+    assert page.status_code == 200 and "<h1>Lynas Rare Earths</h1>" in page.text
+
+
+def test_a_person_asking_for_an_unknown_name_gets_a_page_with_the_names_it_might_be(client: TestClient) -> None:
+    page = client.get("/entities/dysprosim x", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Nothing in the graph is called" in page.text and 'href="/entities/dysprosium"' in page.text
+    # A program still gets the one JSON error shape.
+    data = client.get("/entities/dysprosim x", headers={"Accept": "application/json"})
+    assert data.status_code == 404 and data.json()["error"] == "not_found"

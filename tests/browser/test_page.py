@@ -164,6 +164,16 @@ def test_search_box_suggests_and_opens_an_entity(page, server: str) -> None:
     _clean(page)
 
 
+def test_a_search_with_no_match_says_so_and_offers_close_names(page, server: str) -> None:
+    page.goto(server + "/")
+    page.fill("#search-input", "zzqqxx")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/entities/zzqqxx")
+    assert "Nothing in the graph is called" in page.inner_text("h1")
+    # The page itself is a 404, which the console reports; nothing else may go wrong.
+    assert [e for e in page.errors if "status of 404" not in e] == [] and page.foreign == []
+
+
 def test_entity_page_shows_facts_sources_conflicts_and_graph(page, server: str) -> None:
     page.goto(server + "/entities/lynas-malaysia")
     assert page.locator("#facts table.facts tr").count() > 5
