@@ -319,14 +319,22 @@
     const f = forms[q.get("ask")] || (extra || {})[q.get("ask")];
     if (!f) return;
     const multi = {};
+    const refused = [];
     for (const [k, v] of q) {
       const field = f.elements[k];
       if (!field || k === "ask") continue;
       if (field.dataset && field.dataset.multi !== undefined) (multi[k] = multi[k] || []).push(v);
-      else field.value = v;
+      else {
+        field.value = v;
+        // A date field drops what is no date (2026-02-30): say so rather than ask something else.
+        if (field.value !== v) refused.push(k + "=" + v);
+      }
     }
     for (const [k, vs] of Object.entries(multi)) f.elements[k].value = vs.join(", ");
-    f.requestSubmit();
+    if (refused.length) {
+      askResult.replaceChildren(el("div", { class: "error-box", role: "alert",
+        text: "This link asks with " + refused.join(", ") + ", which is not a valid value; correct it in the form and ask again." }));
+    } else f.requestSubmit();
     const section = document.getElementById("ask");
     if (section) section.scrollIntoView();
   }

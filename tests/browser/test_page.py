@@ -174,6 +174,14 @@ def test_a_search_with_no_match_says_so_and_offers_close_names(page, server: str
     assert [e for e in page.errors if "status of 404" not in e] == [] and page.foreign == []
 
 
+def test_a_shared_link_with_an_impossible_date_says_so(page, server: str) -> None:
+    page.goto(server + "/?ask=measures&in_force_on=2026-02-30")
+    alert = page.locator("#ask-result [role=alert]")
+    alert.wait_for()
+    assert "in_force_on=2026-02-30" in alert.inner_text()
+    _clean(page)
+
+
 def test_entity_page_shows_facts_sources_conflicts_and_graph(page, server: str) -> None:
     page.goto(server + "/entities/lynas-malaysia")
     assert page.locator("#facts table.facts tr").count() > 5
