@@ -89,8 +89,9 @@ class SourceWrite(Result):
     """The source's IRI, the name of its graph."""
     triples: int
     """Triples written (POST) or removed (DELETE); with ``dry_run``, the triples that would be written."""
-    kind: str = "rdf"
-    """What the document was read as: ``rdf``, ``claims`` (a claims sheet) or ``usgs-mcs`` (the USGS data release)."""
+    kind: str | None = "rdf"
+    """What the document was read as: ``rdf``, ``claims`` (a claims sheet) or ``usgs-mcs`` (the USGS data
+    release); ``None`` for a removal, which reads no document."""
     rows: int | None = None
     """Data rows read from a CSV source."""
     dry_run: bool = False
@@ -664,4 +665,4 @@ def remove_source(kg: KnowledgeGraph, source_id: str) -> SourceWrite:
     with kg.writing():
         counts = kg.store.graphs()
         kg.store.remove_graph(iri)
-    return SourceWrite(id=source_id, iri=iri, triples=counts.get(iri, 0))
+    return SourceWrite(id=source_id, iri=iri, triples=counts.get(iri, 0), kind=None)

@@ -70,7 +70,7 @@ def test_add_list_query_delete(writable: TestClient) -> None:
     assert _has_plant(writable)
 
     r = writable.delete("/sources/note-2026-01", headers=AUTH)
-    assert r.status_code == 200 and r.json()["triples"] > 10
+    assert r.status_code == 200 and r.json()["triples"] > 10 and r.json()["kind"] is None  # nothing was read
     assert _count(writable) == before and not _has_plant(writable)
     assert writable.delete("/sources/note-2026-01", headers=AUTH).status_code == 404
 
