@@ -62,8 +62,11 @@ def test_the_seed_table_gives_each_source_its_triples_and_its_date_as_precisely_
         shown = {"year": "%Y", "month": "%b %Y"}.get(s.date_precision or "day", "%Y-%m-%d")
         assert cells[4].strip() == s.date.strftime(shown), sid  # no day or month the source does not give
     graphs = kg.store.graphs()
-    total, named = re.search(r"on a fresh start: ([\d,]+) triples in (\d+) named graphs", section).groups()
-    assert (int(total.replace(",", "")), int(named)) == (sum(graphs.values()), len(graphs))
+    found = re.search(
+        r"on a fresh start: ([\d,]+) triples in (\d+) named graphs \(([\d,]+) of them the ontology", section
+    )
+    total, named, ontology = (int(x.replace(",", "")) for x in found.groups())
+    assert (total, named, ontology) == (sum(graphs.values()), len(graphs), graphs[kg.ns.ontology_graph])
 
 
 def test_the_measures_example_shows_the_counts_the_service_gives(kg) -> None:

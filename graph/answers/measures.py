@@ -293,6 +293,7 @@ def _measure_status(
     reported_values = m.facts.get(str(REKG.reportedStatus), {})
     reported_on: date | None = None
     stale = projected = False
+    newest_source = date.min
     # A report speaks for its own day and after, not for the years before it.
     earlier = {v: gs for v, gs in reported_values.items() if graph_date(kg, gs) <= day}
     if status == "unknown" and reported_values and not earlier:
@@ -324,9 +325,18 @@ def _measure_status(
             projected = True
             reason += (
                 f"; projected: the newest source on it{' or on what suspended it' if suspenders else ''} is from"
-                f" {newest_source} and no later source reports"
-                " an extension, a re-imposition or a change"
+                f" {newest_source}"
             )
+
+    if projected:
+        # Claims are not facts, so they do not stop a projection; but a later one must not be passed over.
+        claimed = set().union(*(gs for vals in alternatives.values() for gs in vals.values()))
+        later = [sr for sr in source_refs(kg, claimed) if sr.date and sr.date > newest_source]
+        if later:
+            who = ", ".join(f"{sr.publisher or sr.title or sr.id} ({sr.date})" for sr in later)
+            reason += f"; a later source claims other dates, not stated as fact: {who} (see date_conflicts)"
+        else:
+            reason += " and no later source reports an extension, a re-imposition or a change"
 
     options = {
         k: set(candidates.get(k, {})) | set(alternatives.get(k, {})) for k in set(candidates) | set(alternatives)

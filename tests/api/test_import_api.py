@@ -77,6 +77,10 @@ def test_claims_sheet_is_added_and_answers_see_it(writable: TestClient) -> None:
     ]
     no61 = next(m for m in measures if m["id"].endswith("mofcom-2025-61"))
     assert no61["contested"] and "suspended" in no61["possible_statuses"]
+    # Its status is projected from MOFCOM's dates, and the reason names the later claim instead of
+    # saying that no later source reports a change.
+    assert no61["projected"] and "a later source claims other dates" in no61["reason"]
+    assert "Lanthanide Weekly (2025-11-20)" in no61["reason"] and "no later source" not in no61["reason"]
     assert any(
         d["property"] == "suspended_until"
         and d["value"] == "2026-12-10"
