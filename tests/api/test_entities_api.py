@@ -164,3 +164,10 @@ def test_a_person_asking_for_an_unknown_name_gets_a_page_with_the_names_it_might
     # A program still gets the one JSON error shape.
     data = client.get("/entities/dysprosim x", headers={"Accept": "application/json"})
     assert data.status_code == 404 and data.json()["error"] == "not_found"
+
+
+def test_the_not_found_page_escapes_what_was_typed(client: TestClient) -> None:
+    page = client.get("/entities/<script>alert(1)</script>", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "<script>alert(1)" not in page.text and "&lt;script&gt;" in page.text
+    away = client.get("/entities/", params={"q": "//evil.example"}, follow_redirects=False)
+    assert away.headers["location"] == "/entities/%2F%2Fevil.example"  # never off this server
