@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rekg.graph.errors import InvalidParameter
 
 __all__ = [
+    "add_duration",
     "dated_text",
     "iso",
     "parse_date",
@@ -146,6 +147,28 @@ def period_end(day: date, precision: str | None) -> date:
     if precision == "month":
         return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
     return day
+
+
+def add_duration(start: date, duration: Any) -> date | None:
+    """The day an ``xsd:duration`` of years, months and days (``P1Y``) from ``start`` runs out; None if it is none.
+
+    The result is the first day after the period (``start`` + one year), as ``rekg:validUntil``
+    and ``rekg:suspendedUntil`` name it.
+
+    Examples
+    --------
+    >>> add_duration(date(2025, 10, 30), "P1Y"), add_duration(date(2024, 1, 31), "P1M")
+    (datetime.date(2026, 10, 30), datetime.date(2024, 2, 29))
+    >>> add_duration(date(2025, 1, 1), "soon") is None
+    True
+    """
+    m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?", str(duration or ""))
+    if not m or not any(m.groups()):
+        return None
+    years, months, days = (int(x or 0) for x in m.groups())
+    total = start.year * 12 + start.month - 1 + years * 12 + months
+    y, mo = divmod(total, 12)
+    return date(y, mo + 1, min(start.day, calendar.monthrange(y, mo + 1)[1])) + timedelta(days=days)
 
 
 def dated_text(day: date | None, precision: str | None) -> str:

@@ -42,7 +42,7 @@ class DisruptionRequest(BaseModel):
     """A scenario: who stops supplying, and which measures come back."""
 
     remove: list[str] = Field(default_factory=list, max_length=50, description="Countries or entities to remove.")
-    as_of: dt.date | None = Field(None, description="The day (today by default).")
+    as_of: str | None = Field(None, max_length=40, description="The day, YYYY-MM-DD (today by default).")
     reimpose: list[str] = Field(
         default_factory=list,
         max_length=50,
@@ -329,8 +329,8 @@ _DISRUPTION = {
     ],
     "paths_lost_truncated": False,
     "note": (
-        f"Against the baseline of {_DAY} (13 measures in force, 13 restricting flows the graph holds, which already "
-        "cut 5 countries off some materials), 0 countries lose access to materials; against no measures at all, "
+        f"Against the baseline of {_DAY} (14 measures in force, 14 restricting flows the graph holds, which already "
+        "cut 6 countries off some materials), 0 countries lose access to materials; against no measures at all, "
         "5 countries lose access to materials."
     ),
     "evidence": _evidence("2025-12-01", "this scenario's measures and flows"),
@@ -349,7 +349,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 # Routes ----------------------------------------------------------------------------------
 
-_AS_OF = Query(description="The day (today by default): what is active and which measures are in force that day.")
+# A str, parsed by the graph's one date rule (rekg.graph.dates.parse_date) as /measures parses in_force_on:
+# pydantic's date would also take 0 or a Unix timestamp.
+_AS_OF = Query(
+    max_length=40,
+    description="The day, YYYY-MM-DD (today by default): what is active and which measures are in force that day.",
+)
 _RESTRICTED = Query(
     description=(
         "Whether paths that cross a flow a measure in force that day restricts count: `include` (default: all "
@@ -366,7 +371,7 @@ def paths(
     avoid: _NAMES = [],  # noqa: B006 (FastAPI copies query defaults)
     max_len: Annotated[int, Query(ge=1, le=12, description="Longest path, in steps.")] = 6,
     limit: Annotated[int, Query(ge=1, le=200, description="Most paths to return.")] = 20,
-    as_of: Annotated[dt.date | None, _AS_OF] = None,
+    as_of: Annotated[str | None, _AS_OF] = None,
     restricted: Annotated[Restricted, _RESTRICTED] = "include",
 ) -> network.SupplyPaths:
     """Supply-dependency paths from source to target on a day, open ones first; restricted ones name the measures."""
@@ -379,7 +384,7 @@ def centrality(
     metric: Annotated[Metric, Query(description="The centrality measure.")] = "betweenness",
     kind: Annotated[Kind | None, Query(description="Keep only nodes of this kind.")] = None,
     top: Annotated[int, Query(ge=1, le=1000, description="How many to return.")] = 10,
-    as_of: Annotated[dt.date | None, _AS_OF] = None,
+    as_of: Annotated[str | None, _AS_OF] = None,
     restricted: Annotated[Restricted, _RESTRICTED] = "include",
 ) -> network.Centrality:
     """The most central nodes of the supply graph on a day; equal scores are marked tied and ordered by label."""
@@ -391,7 +396,7 @@ def chokepoints(
     kg: KG,
     consumer: Annotated[str, Query(max_length=500, description="A country or firm.", examples=["US"])],
     material: Annotated[str, Query(max_length=500, description="A material.", examples=["dysprosium"])],
-    as_of: Annotated[dt.date | None, _AS_OF] = None,
+    as_of: Annotated[str | None, _AS_OF] = None,
     restricted: Annotated[Restricted, _RESTRICTED] = "include",
 ) -> network.Chokepoints:
     """Nodes on every supply path from a consumer to a material on a day, a minimum node cut, restricted flows."""
@@ -405,7 +410,8 @@ def concentration(
     indicator: Annotated[Indicator, Query(description="Which figures to use.")] = "mining",
     period: Annotated[str | None, Query(max_length=20, description="2024, 2025-09...; latest by default.")] = None,
     as_of: Annotated[
-        dt.date | None, Query(description="The day (today by default): figures of periods begun by then.")
+        str | None,
+        Query(max_length=40, description="The day, YYYY-MM-DD (today by default): figures of periods begun by then."),
     ] = None,
     importer: Annotated[
         str | None,

@@ -37,7 +37,7 @@ from rekg.graph.answers.evidence import Evidence, evidence
 from rekg.graph.answers.facts import Subject, covered_until, graph_date, kind, label, pick, refs, resolved, subjects
 from rekg.graph.answers.names import Resolution
 from rekg.graph.answers.refs import Ref, SourceRef, ref, source_ref, source_refs, vocab_name
-from rekg.graph.dates import parse_date, period_start, precision_of
+from rekg.graph.dates import add_duration, parse_date, period_start, precision_of
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.results import Result
 from rekg.graph.rules import acting_for, derive_status, material_ancestors
@@ -257,6 +257,15 @@ def _measure_status(
             if "suspended_from" in candidates:
                 if "suspended_until" not in candidates and (until := _day_values(x, str(REKG.validUntil))):
                     candidates["suspended_until"] = until
+                elif "suspended_until" not in candidates:
+                    # A truce "for one year" (rekg:duration) ends a year after it starts.
+                    start = pick(kg, candidates["suspended_from"])
+                    ends: dict[object, set[str]] = {}
+                    for dur, gs in x.facts.get(str(REKG.duration), {}).items():
+                        if (end := add_duration(start, dur)) is not None:
+                            ends.setdefault(end, set()).update(gs)
+                    if ends:
+                        candidates["suspended_until"] = ends
                 break
     if "suspended_until" in candidates and "suspended_from" not in candidates:
         # Nothing dates the start: take the first source that reports the suspension.

@@ -113,7 +113,7 @@ class Concentration(Result):
 
 
 #: How figures' periods are written (rekg:period, with rekg:periodEnd as an ISO 8601 interval).
-_PERIOD = re.compile(r"\d{4}(-\d{2})?(/\d{4}(-\d{2})?)?")
+_PERIOD = re.compile(r"\d{4}(-(0[1-9]|1[0-2]))?(/\d{4}(-(0[1-9]|1[0-2]))?)?")
 
 
 def concentration(

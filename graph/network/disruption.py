@@ -32,6 +32,7 @@ from rekg.graph.network.paths import MAX_PATH_LENGTH, MAX_PATHS, SupplyPath, _ex
 from rekg.graph.network.projection import NodeRef, node_ref, projection
 from rekg.graph.network.restrictions import BLOCKING_TYPES, MeasureApplied, Restrictions, restrictions
 from rekg.graph.network.view import (
+    ACTOR_KINDS,
     _arc_sources,
     _delivers,
     _int_in,
@@ -40,7 +41,7 @@ from rekg.graph.network.view import (
     _refs,
     controlled_by,
     for_consumer,
-    resolve_node,
+    resolve_nodes,
     supply_view,
 )
 from rekg.graph.results import Result
@@ -227,8 +228,8 @@ def disruption(
     max_paths = _int_in(max_paths, "max_paths", 0, MAX_PATHS)
     day = parse_date(as_of, name="as_of") or date.today()
     G = projection(kg)
-    roots = [resolve_node(kg, n, what="entity to remove") for n in remove_names]
-    reimposed = [resolve_node(kg, n, kinds={"measure"}, what="measure") for n in reimpose_names]
+    roots = resolve_nodes(kg, remove_names, kinds=ACTOR_KINDS, what="entity to remove")
+    reimposed = resolve_nodes(kg, reimpose_names, kinds={"measure"}, what="measure")
     for m in reimposed:
         if G.nodes[m]["type"] not in BLOCKING_TYPES:
             raise InvalidParameter(
@@ -258,15 +259,20 @@ def disruption(
     vs_none: dict[str, set[str]] = {}
     cut_by_base: dict[str, set[str]] = {}
     for c, d in V.nodes(data=True):
-        if d["kind"] != "country" or c in removed:
+        if d["kind"] != "country":
             continue
         arcs = r.arcs_for(c)
         base = {a for a, ms in arcs.items() if base_ids.intersection(ms)}
-        scen = {a for a, ms in arcs.items() if all_ids.intersection(ms)}
         free = _materials(V, _reachable(V, c, set(), set()))
         before = _materials(V, _reachable(V, c, set(), base))
+        # The baseline is the day with nothing removed, the same whatever the scenario removes.
+        if free - before:
+            cut_by_base[c] = free - before
+        if c in removed:
+            continue
+        scen = {a for a, ms in arcs.items() if all_ids.intersection(ms)}
         after = _materials(V, _reachable(V, c, removed, scen))
-        for out, lost in ((cut_by_base, free - before), (vs_base, before - after), (vs_none, free - after)):
+        for out, lost in ((vs_base, before - after), (vs_none, free - after)):
             if lost:
                 out[c] = lost
 

@@ -24,6 +24,7 @@ from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.projection import RELATIONS, NodeRef, node_ref, projection
 from rekg.graph.network.restrictions import MeasureApplied, Restrictions, restricted_mode, restrictions
 from rekg.graph.network.view import (
+    ACTOR_KINDS,
     VIEW_KINDS,
     Citation,
     _arc_sources,
@@ -35,6 +36,7 @@ from rekg.graph.network.view import (
     controlled_by,
     for_consumer,
     resolve_node,
+    resolve_nodes,
     supply_view,
 )
 from rekg.graph.results import Result
@@ -204,7 +206,7 @@ def supply_paths(
     if s == t:
         raise InvalidParameter("source and target are the same node", parameter="target")
     G = projection(kg)
-    roots = [resolve_node(kg, a, what="entity to avoid") for a in avoid_names]
+    roots = resolve_nodes(kg, avoid_names, kinds=ACTOR_KINDS, what="entity to avoid")
     removed = controlled_by(G, roots)
     for name, n in (("source", s), ("target", t)):
         if n in removed:

@@ -8,13 +8,11 @@ agreement or order making it); an agreement from its date to the day before ``va
 
 from __future__ import annotations
 
-import calendar
-import re
 from datetime import date, timedelta
 from typing import Any
 
 import networkx as nx
-from rekg.graph.dates import iso, period_start, to_date
+from rekg.graph.dates import add_duration, iso, period_start, to_date
 from rekg.graph.rules import derive_status
 
 __all__ = ["date_open_suspensions", "set_spells", "start_of"]
@@ -106,15 +104,9 @@ def start_of(d: dict) -> str | None:
 
 
 def _add_duration(start: date, duration: Any) -> date | None:
-    """``start`` plus an ``xsd:duration`` in years, months and days (``P1Y``), less a day."""
-    m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?", str(duration or ""))
-    if not m or not any(m.groups()):
-        return None
-    years, months, days = (int(x or 0) for x in m.groups())
-    total = start.year * 12 + start.month - 1 + years * 12 + months
-    y, mo = divmod(total, 12)
-    end = date(y, mo + 1, min(start.day, calendar.monthrange(y, mo + 1)[1]))
-    return end + timedelta(days=days - 1)
+    """The last day of a period of ``duration`` (``P1Y``) from ``start``."""
+    end = add_duration(start, duration)
+    return end - timedelta(days=1) if end else None
 
 
 def date_open_suspensions(G: nx.MultiDiGraph) -> None:

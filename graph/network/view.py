@@ -56,19 +56,21 @@ from typing import TypeVar
 import networkx as nx
 from rekg.graph.answers.names import name_index, resolve
 from rekg.graph.dates import parse_date
-from rekg.graph.errors import InvalidParameter, NodeNotFound
+from rekg.graph.errors import AmbiguousName, InvalidParameter, NodeNotFound
 from rekg.graph.kg import KnowledgeGraph
 from rekg.graph.network.projection import DELIVERING, NodeRef, node_ref, projection
 from rekg.graph.results import Result
 from rekg.graph.rules import body_countries, within
 
 __all__ = [
+    "ACTOR_KINDS",
     "VIEW_KINDS",
     "Citation",
     "active_on",
     "controlled_by",
     "for_consumer",
     "resolve_node",
+    "resolve_nodes",
     "supply_view",
 ]
 
@@ -320,7 +322,19 @@ def resolve_node(kg: KnowledgeGraph, name: str, *, kinds: Iterable[str] | None =
         raise InvalidParameter(f"{what}: a name is required", parameter=what)
     G = projection(kg)
     wanted = set(kinds) if kinds else None
-    iri = resolve(kg, name, what=what)
+    try:
+        iri = resolve(kg, name, what=what)
+    except AmbiguousName as exc:
+        # A measure and the source document that enacts it may share a name: only one of them is
+        # of the wanted kind, and then the name is not ambiguous here.
+        fitting = {
+            c["id"]
+            for c in exc.extra.get("candidates", [])
+            if c["id"] in G and (wanted is None or G.nodes[c["id"]]["kind"] in wanted)
+        }
+        if len(fitting) == 1:
+            return fitting.pop()
+        raise
     if iri in G and (wanted is None or G.nodes[iri]["kind"] in wanted):
         return iri
     # The best name match is not usable: offer the close matches that are.
@@ -458,7 +472,7 @@ def _int_in(value: object, name: str, low: int, high: int) -> int:
 
 
 def _names(values: Iterable[str] | str | None, name: str) -> list[str]:
-    """A list of names from a list, or one comma-separated string; blanks dropped."""
+    """Names as given: a list, or one string; blanks dropped. Commas are left to :func:`resolve_nodes`."""
     if values is None:
         return []
     if isinstance(values, str):
@@ -467,8 +481,39 @@ def _names(values: Iterable[str] | str | None, name: str) -> list[str]:
     for v in values:
         if not isinstance(v, str):
             raise InvalidParameter(f"{name}: expected names, got {type(v).__name__}", parameter=name)
-        out += [p.strip() for p in v.split(",") if p.strip()]
+        if v.strip():
+            out.append(v.strip())
     for p in out:
         if len(p) > 500:
             raise InvalidParameter(f"{name}: a name is at most 500 characters", parameter=name)
+    return list(dict.fromkeys(out))
+
+
+#: What can be removed from the supply network or avoided: actors and their plants (a country takes
+#: what is located or based in it; a firm, what it operates or controls).
+ACTOR_KINDS = frozenset({"country", "company", "body", "organization", "facility"})
+
+
+def resolve_nodes(
+    kg: KnowledgeGraph, names: Iterable[str], *, kinds: Iterable[str] | None = None, what: str = "entity"
+) -> list[str]:
+    """Resolve each name, whole first: ``"MOFCOM Announcement 2024 No. 46, clause 2"`` is one name.
+
+    A name that resolves to nothing but holds commas is read as a list (``"China, Russia"``, as
+    people type several names into one field); each part must then resolve.
+
+    Raises
+    ------
+    NodeNotFound, AmbiguousName, InvalidParameter
+        As :func:`resolve_node`, for the whole name or for a part of it.
+    """
+    out: list[str] = []
+    for name in names:
+        try:
+            out.append(resolve_node(kg, name, kinds=kinds, what=what))
+        except NodeNotFound:
+            parts = [p.strip() for p in name.split(",") if p.strip()]
+            if len(parts) < 2:
+                raise
+            out += [resolve_node(kg, p, kinds=kinds, what=what) for p in parts]
     return list(dict.fromkeys(out))

@@ -338,7 +338,60 @@ def test_the_disruption_scenario_is_the_same_by_get_and_by_post(client: TestClie
     assert empty.status_code == 422 and empty.json()["error"] == "invalid_parameter"
 
 
-def test_a_period_that_is_no_period_is_a_422_not_an_empty_answer(client: TestClient) -> None:
-    r = client.get("/concentration", params={"material": "rare earths", "period": "abc"})
+@pytest.mark.parametrize("period", ["abc", "2024-13", "2024-00"])
+def test_a_period_that_is_no_period_is_a_422_not_an_empty_answer(client: TestClient, period: str) -> None:
+    r = client.get("/concentration", params={"material": "rare earths", "period": period})
     assert r.status_code == 422
     assert r.json()["error"] == "invalid_parameter" and "2025-09" in r.json()["detail"]
+
+
+def test_a_name_with_a_comma_is_one_name_and_a_list_typed_in_one_field_still_works(client: TestClient) -> None:
+    one = client.post(
+        "/scenarios/disruption", json={"as_of": "2026-01-15", "reimpose": ["MOFCOM Announcement 2024 No. 46, clause 2"]}
+    )
+    assert one.status_code == 200, one.text
+    assert [m["measure"]["label"] for m in one.json()["measures"] if m["status"] == "re-imposed"] == [
+        "MOFCOM Announcement 2024 No. 46, clause 2"
+    ]
+    two = client.get("/paths", params={"source": "US", "target": "dysprosium", "avoid": "China, Russia"})
+    assert [a["label"] for a in two.json()["avoid"]] == ["China", "Russia"]
+
+
+def test_a_measure_named_like_its_source_document_is_no_ambiguity_where_only_measures_fit(client: TestClient) -> None:
+    r = client.post(
+        "/scenarios/disruption", json={"as_of": "2026-01-15", "reimpose": ["MOFCOM Announcement 2025 No. 18"]}
+    )
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/paths", {"source": "US", "target": "gallium", "avoid": "defence"}),  # a sector
+        ("/paths", {"source": "US", "target": "gallium", "avoid": "China's October 2025 export controls"}),
+        ("/scenarios/disruption", {"remove": "North America"}),  # a region
+    ],
+)
+def test_only_actors_and_plants_can_be_avoided_or_removed(client: TestClient, path: str, params: dict) -> None:
+    # These were echoed as removed and changed nothing ("0 countries lose access").
+    r = client.get(path, params=params)
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert "country" in r.json()["detail"] and "facility" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("as_of", ["0", "1764547200", "2026-02-30"])
+def test_as_of_is_read_by_the_one_date_rule(client: TestClient, as_of: str) -> None:
+    # pydantic's date took 0 as 1970-01-01 and a Unix timestamp as a day; /measures refused them.
+    r = client.get("/chokepoints", params={"consumer": "US", "material": "gallium", "as_of": as_of})
+    assert r.status_code == 422 and "as_of" in r.json()["detail"]
+    assert client.get("/measures", params={"in_force_on": as_of}).status_code == 422
+    post = client.post("/scenarios/disruption", json={"remove": ["China"], "as_of": as_of})
+    assert post.status_code == 422
+
+
+def test_the_baseline_is_the_same_whatever_the_scenario_removes(client: TestClient) -> None:
+    def baseline(remove: str) -> list[str]:
+        r = client.get("/scenarios/disruption", params={"remove": remove, "as_of": "2026-12-01"}).json()
+        return sorted(c["consumer"]["label"] for c in r["baseline"]["consumers_restricted"])
+
+    assert baseline("China") == baseline("Estonia") and "China" in baseline("China")

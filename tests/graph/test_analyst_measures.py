@@ -182,3 +182,14 @@ def test_a_date_given_only_as_a_year_says_so(kg: KnowledgeGraph) -> None:
     late = [d for d in clause.date_conflicts if d.property == "suspended_until" and d.value == date(2026, 1, 1)]
     assert [(d.precision, d.claimed) for d in late] == [("year", True)]
     assert {d.precision for d in clause.date_conflicts if d.value == date(2026, 11, 27)} == {"day"}
+
+
+def test_a_suspension_by_a_one_year_truce_ends_a_year_after_it_starts(kg: KnowledgeGraph) -> None:
+    # The Busan truce (30 October 2025, rekg:duration P1Y) suspends China's rare-earth controls and
+    # gives no end date of its own: the suspension had been open-ended, so on 2026-12-01 the controls
+    # still showed as suspended, against the README and every other suspension of the truce.
+    controls = "china-rare-earth-export-controls"
+    during = _by_id(kg, measures_in_force(kg, on="2026-01-15").measures)[controls]
+    assert during.status == "suspended" and during.deciding["suspended_until"] == date(2026, 10, 30)
+    after = _by_id(kg, measures_in_force(kg, on="2026-12-01").measures)[controls]
+    assert after.status == "in force" and after.projected
