@@ -3,7 +3,8 @@
 A measure is active while :func:`rekg.graph.rules.derive_status` says "in force" (a month or
 year stands for its first day; a suspension with no dates of its own lasts as long as the
 agreement or order making it); an agreement from its date to the day before ``validUntil``
-(or for its ``duration``); a facility from its start.
+(or for its ``duration``); an operating facility from its start (a planned one never: a plan is
+not supply).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def set_spells(d: dict, measure_dates: dict[str, date] | None = None) -> None:
     elif kind == "facility":
         start = start_of(d)
         status = d.get("status")
-        if status == "closed" or (status == "planned" and not start):
+        # A plan is not supply: a planned plant supplies nothing on any day until a source says it
+        # operates, whatever year it is due (the rule /suppliers applies with as_of).
+        if status in ("closed", "planned"):
             spells = []
         elif start:
             spells = [(start, None)]

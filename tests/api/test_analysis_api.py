@@ -395,3 +395,13 @@ def test_the_baseline_is_the_same_whatever_the_scenario_removes(client: TestClie
         return sorted(c["consumer"]["label"] for c in r["baseline"]["consumers_restricted"])
 
     assert baseline("China") == baseline("Estonia") and "China" in baseline("China")
+
+
+def test_a_planned_plant_is_no_supply_route_as_it_is_no_supplier(client: TestClient) -> None:
+    # Paths once went through "Lynas planned yttrium and samarium separation plant" from 1 January
+    # of its due year, while /suppliers, same day, listed no supplier: one rule now.
+    day = "2026-01-15"
+    paths = client.get("/paths", params={"source": "Australia", "target": "yttrium", "as_of": day}).json()
+    assert not any("planned" in step["text"] for p in paths["paths"] for step in p["steps"])
+    suppliers = client.get("/suppliers", params={"material": "yttrium", "outside": "China", "as_of": day}).json()
+    assert not any(f["status"] == "planned" for s in suppliers["suppliers"] for f in s["facilities"])
