@@ -3,8 +3,7 @@
 A measure is active while :func:`rekg.graph.rules.derive_status` says "in force" (a month or
 year stands for its first day; a suspension with no dates of its own lasts as long as the
 agreement or order making it); an agreement from its date to the day before ``validUntil``
-(or for its ``duration``); an operating facility from its start (a planned one never: a plan is
-not supply).
+(or for its ``duration``); a facility from its start.
 """
 
 from __future__ import annotations
@@ -62,9 +61,7 @@ def set_spells(d: dict, measure_dates: dict[str, date] | None = None) -> None:
     elif kind == "facility":
         start = start_of(d)
         status = d.get("status")
-        # A plan is not supply: a planned plant supplies nothing on any day until a source says it
-        # operates, whatever year it is due (the rule /suppliers applies with as_of).
-        if status in ("closed", "planned"):
+        if status == "closed" or (status == "planned" and not start):
             spells = []
         elif start:
             spells = [(start, None)]

@@ -98,9 +98,10 @@ class Citation(Result):
 def active_on(attrs: dict, day: date | None) -> bool:
     """Whether a node with these attributes is active on ``day``.
 
-    Measures are active while in force, agreements while valid, facilities from their start;
-    closed facilities, and planned ones without a start year, never are. Nodes without dates
-    (countries, materials) always are. With ``day=None`` only closed facilities are inactive.
+    Measures are active while in force, agreements while valid, operating facilities from their
+    start; closed and planned facilities never are on a day (a plan is not supply, whatever year it
+    is due: the rule ``/suppliers`` applies with ``as_of``). Nodes without dates (countries,
+    materials) always are. With ``day=None`` only closed facilities are inactive.
 
     Parameters
     ----------
@@ -120,6 +121,8 @@ def active_on(attrs: dict, day: date | None) -> bool:
     """
     if day is None:
         return attrs.get("status") != "closed"
+    if attrs.get("kind") == "facility" and attrs.get("status") == "planned":
+        return False
     spells = attrs.get("spells")
     if spells is None:
         return True
