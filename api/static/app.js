@@ -184,16 +184,14 @@
   // ---------------------------------------------------------------- quick questions
   const askResult = document.getElementById("ask-result");
 
-  // The form's fields as query parameters; a field marked data-multi ("China, Russia") repeats its name.
+  // The form's fields as query parameters. A field marked data-multi ("China, Russia") is sent as typed:
+  // the server reads a name whole first and splits at commas only what is no name, so a name with a
+  // comma in it ("MOFCOM Announcement 2024 No. 46, clause 2") survives.
   function params(formEl) {
     const out = new URLSearchParams();
     for (const [k, v] of new FormData(formEl)) {
       const value = String(v).trim();
-      if (!value) continue;
-      const field = formEl.elements[k];
-      if (field && field.dataset && field.dataset.multi !== undefined) {
-        value.split(",").map((x) => x.trim()).filter(Boolean).forEach((x) => out.append(k, x));
-      } else out.set(k, value);
+      if (value) out.set(k, value);
     }
     return out;
   }

@@ -511,6 +511,11 @@ def _measures_in_force(
         counts[m.status] = counts.get(m.status, 0) + 1
     graphs = {s.id for m in out for s in m.sources}
     found = evidence(kg, day, graphs, projected=any(m.projected for m in out), about="these measures")
+    if stale := sum(m.stale for m in out):
+        found.note += (
+            f" {stale} status{'es' * (stale != 1)} rest{'s' * (stale == 1)} on a source's report more than"
+            f" {stale_after_days} days old (marked stale)."
+        )
     return MeasuresAnswer(on=day, counts=counts, measures=out, evidence=found, resolved_from=echoes)
 
 

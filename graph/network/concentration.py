@@ -334,7 +334,9 @@ def concentration(
         else ("unconcentrated" if rest < 1e-9 else None)
     )
     result.total = total
-    result.note = note + ("" if rest < 1e-9 else f"; {rest:.0%} of the total is not broken down")
+    # Under half a percent shows as "under 1%", not "0%" next to a coverage that is not 1.
+    left = f"{rest:.0%}" if rest >= 0.005 else "under 1%"
+    result.note = note + ("" if rest < 1e-9 else f"; {left} of the total is not broken down")
     result.shares = sorted(
         (
             Share(

@@ -403,6 +403,15 @@ def test_paths_diagram_marks_restricted_links_and_avoids_a_country(page, server:
     _clean(page)
 
 
+def test_names_typed_into_one_field_are_sent_as_typed_and_read_by_the_server(page, server: str) -> None:
+    # The page once split the field at commas itself, which broke names that hold one.
+    _ask(page, server, "ask=paths&source=United+States&target=dysprosium&avoid=China%2C+Russia")
+    page.locator("#ask-result h3", has_text="Russia").wait_for()
+    href = page.locator("#ask-result .api-call a").get_attribute("href")
+    assert "avoid=China%2C+Russia" in href and href.count("avoid=") == 1
+    _clean(page)
+
+
 def test_disruption_chart_before_and_after(page, server: str) -> None:
     d = httpx.get(server + "/scenarios/disruption", params={"remove": "China"}).json()
     _ask(page, server, "ask=scenario&remove=China")

@@ -616,3 +616,12 @@ def test_one_producers_output_without_a_world_total_is_no_index(kg: KnowledgeGra
     c = concentration(kg, "rare earths", "production", "2021")
     assert c.hhi is None and "no world total" in c.note
     assert concentration(kg, "rare earths", "production", as_of="2022-06-01").hhi is None
+
+
+def test_a_remainder_under_half_a_percent_is_not_written_as_0(kg: KnowledgeGraph) -> None:
+    # Coverage 0.9964 once came with "0% of the total is not broken down".
+    from rekg.graph.network.concentration import concentration
+
+    found = concentration(kg, "rare earths", "production", as_of="2023-12-31")
+    assert 0.99 < found.coverage < 1
+    assert "0% of the total" not in found.note and "under 1% of the total is not broken down" in found.note

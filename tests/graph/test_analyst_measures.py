@@ -193,3 +193,12 @@ def test_a_suspension_by_a_one_year_truce_ends_a_year_after_it_starts(kg: Knowle
     assert during.status == "suspended" and during.deciding["suspended_until"] == date(2026, 10, 30)
     after = _by_id(kg, measures_in_force(kg, on="2026-12-01").measures)[controls]
     assert after.status == "in force" and after.projected
+
+
+def test_the_evidence_note_counts_the_stale_statuses(kg: KnowledgeGraph) -> None:
+    answer = measures_in_force(kg, on="2026-12-01")
+    stale = sum(m.stale for m in answer.measures)
+    assert stale > 0
+    assert f"{stale} statuses rest on a source's report more than 180 days old" in answer.evidence.note
+    fresh = measures_in_force(kg, on="2025-11-15")
+    assert not any(m.stale for m in fresh.measures) and "stale" not in fresh.evidence.note
