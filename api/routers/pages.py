@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
+from rekg.graph.dates import dated_text
 from rekg.graph.sparql.examples import example_queries
 from starlette.exceptions import HTTPException
 
@@ -33,6 +34,8 @@ API_DIR = Path(str(resources.files("rekg.api")))
 STATIC_DIR = API_DIR / "static"
 TEMPLATES_DIR = API_DIR / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# A source's date as precisely as it is known ("2025", "2025-11"), by the rule the CLI and the API use.
+templates.env.filters["dated"] = lambda iso, precision: dated_text(date.fromisoformat(iso) if iso else None, precision)
 
 _STATIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
 

@@ -465,14 +465,10 @@ class WorkerPool:
                 self._retire(worker)
             if len(self._workers) < self.size:
                 return self._assign(self._spawn(), client)
-            fut = self._wait_in_line(loop, client, seq)
+            fut: asyncio.Future[_Worker] = loop.create_future()
+            self._waiters.append(_Waiter(loop, fut, client, seq))
             self._preempt_for(client)
             return fut
-
-    def _wait_in_line(self, loop: asyncio.AbstractEventLoop, client: Hashable, seq: int) -> asyncio.Future[_Worker]:
-        fut: asyncio.Future[_Worker] = loop.create_future()
-        self._waiters.append(_Waiter(loop, fut, client, seq))
-        return fut
 
     def _preempt_for(self, client: Hashable) -> None:
         """Free a worker for ``client`` if another client holds two or more workers than it does."""

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -49,8 +48,6 @@ import pyoxigraph as ox
 from rekg.graph.errors import StoreUnavailable
 
 __all__ = ["LOCK_FILE", "SNAPSHOTS_DIR", "Snapshot", "Snapshots", "open_newest"]
-
-log = logging.getLogger(__name__)
 
 #: Under the store's directory; RocksDB ignores what it did not write.
 SNAPSHOTS_DIR = "rekg-snapshots"

@@ -171,3 +171,9 @@ def test_the_not_found_page_escapes_what_was_typed(client: TestClient) -> None:
     assert page.status_code == 404 and "<script>alert(1)" not in page.text and "&lt;script&gt;" in page.text
     away = client.get("/entities/", params={"q": "//evil.example"}, follow_redirects=False)
     assert away.headers["location"] == "/entities/%2F%2Fevil.example"  # never off this server
+
+
+def test_source_chips_show_a_date_as_precisely_as_the_source_gives_it(client: TestClient) -> None:
+    # MOFCOM's clause-2 order is dated "2025" only and the December 2024 announcement "2024-12".
+    page = client.get("/entities/mofcom-2024-46-clause-2", headers={"Accept": "text/html"}).text
+    assert "· 2025<" in page and "· 2024-12<" in page and "2025-01-01" not in page

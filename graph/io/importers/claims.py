@@ -219,8 +219,7 @@ def import_claims(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -
     src = URIRef(str(kg.ns.source[local]))
 
     # New entities first: a later row (or the publisher line) may name one.
-    made: dict[int, tuple[URIRef, str]] = {}  # row -> the new entity and the label it was created with
-    created_as: dict[URIRef, URIRef] = {}
+    made: dict[URIRef, tuple[int, str, URIRef]] = {}  # new entity -> the row, label and class it was first made with
     for row, cells in sheet.rows:
         if key(cells.get("relation", "")) not in create:
             continue
@@ -243,20 +242,16 @@ def import_claims(kg: KnowledgeGraph, sheet: Sheet, *, name: str = "<upload>") -
                 suggestions=[name_index(kg).suggestion(i) for i in known[:5]],
             )
             continue
-        twin = next(
-            ((r, lbl) for r, (i, lbl) in made.items() if i == iri and (lbl != label or created_as[i] != cls)), None
-        )
-        if twin is not None:
+        first = made.setdefault(iri, (row, label, cls))
+        if first[1:] != (label, cls):
             st.problem(
                 row,
                 "subject",
-                f"{label!r} would be the same new entity as {twin[1]!r} (row {twin[0]}) made again or as another "
+                f"{label!r} would be the same new entity as {first[1]!r} (row {first[0]}) made again or as another "
                 "class; create each entity once and use that one name",
                 label,
             )
             continue
-        made[row] = (iri, label)
-        created_as[iri] = cls
         st.created[key(label)] = (iri, cls)
 
     publisher = None
